@@ -1,0 +1,160 @@
+//! Running the checks over the model, and turning their diagnostics into located findings.
+
+use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
+use crate::model::{Deployment, FileId, Workspace};
+use crate::rules::Rule;
+use crate::source::Span;
+use crate::Options;
+
+/// What a check reports: a rule, a span in a file, and words. Located and redacted later.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub rule: &'static Rule,
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+    pub fatal: bool,
+    /// Overrides the rule's default severity for this one finding.
+    pub severity: Option<Severity>,
+    pub related: Vec<RelatedSpan>,
+    pub fix: Option<FixSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RelatedSpan {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FixSpec {
+    pub applicability: Applicability,
+    pub description: String,
+    pub edits: Vec<(FileId, Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static Rule, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            rule,
+            file,
+            span,
+            message: message.into(),
+            help: None,
+            fatal: false,
+            severity: None,
+            related: Vec::new(),
+            fix: None,
+        }
+    }
+    /// Redis 7.0.15 refuses to start because of this.
+    pub fn fatal(mut self) -> Diagnostic {
+        self.fatal = true;
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn severity(mut self, severity: Severity) -> Diagnostic {
+        self.severity = Some(severity);
+        self
+    }
+    pub fn related(mut self, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.related.push(RelatedSpan { file, span, message: message.into() });
+        self
+    }
+    pub fn fix(mut self, applicability: Applicability, description: impl Into<String>, edits: Vec<(FileId, Span, String)>) -> Diagnostic {
+        self.fix = Some(FixSpec { applicability, description: description.into(), edits });
+        self
+    }
+}
+
+/// Everything a check may look at.
+pub struct Context<'a> {
+    pub ws: &'a Workspace,
+    pub deployment: &'a Deployment,
+    pub options: &'a Options,
+}
+
+impl Context<'_> {
+    /// A value for a message: the text, or `***` when it is a secret and secrets are hidden.
+    pub fn shown(&self, file: FileId, span: Span, value: &[u8]) -> String {
+        if !self.options.show_secrets && self.ws.file(file).is_secret(span) {
+            "***".to_string()
+        } else {
+            String::from_utf8_lossy(value).into_owned()
+        }
+    }
+}
+
+/// Every check, in one list; each is a function over the whole context.
+type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+const CHECKS: &[Check] = &[];
+
+pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for check in CHECKS {
+        check(ctx, &mut out);
+    }
+    out
+}
+
+/// Locate, redact and sort diagnostics into findings.
+pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = diags
+        .into_iter()
+        .map(|d| {
+            let f = ws.file(d.file);
+            let start = f.source.position(d.span.start);
+            let end = f.source.position(d.span.end);
+            let severity = d.severity.unwrap_or(if d.fatal { Severity::Error } else { d.rule.severity });
+            Finding {
+                code: d.rule.code,
+                name: d.rule.name,
+                severity,
+                fatal: d.fatal,
+                message: d.message,
+                help: d.help,
+                file: f.source.path.clone(),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                related: d
+                    .related
+                    .into_iter()
+                    .map(|r| {
+                        let rf = ws.file(r.file);
+                        let p = rf.source.position(r.span.start);
+                        Related { file: rf.source.path.clone(), line: p.line, column: p.column, message: r.message, span: r.span }
+                    })
+                    .collect(),
+                fix: d.fix.map(|fx| Fix {
+                    applicability: fx.applicability,
+                    description: fx.description,
+                    edits: fx
+                        .edits
+                        .into_iter()
+                        .map(|(file, span, replacement)| {
+                            let ef = ws.file(file);
+                            let replacement = if options.show_secrets || !ef.is_secret(span) {
+                                replacement
+                            } else {
+                                "***".to_string()
+                            };
+                            Edit { file: ef.source.path.clone(), start: span.start, end: span.end, replacement }
+                        })
+                        .collect(),
+                }),
+                span: d.span,
+            }
+        })
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    findings.dedup();
+    findings
+}

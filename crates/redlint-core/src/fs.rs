@@ -1,0 +1,146 @@
+//! The only way the core reads anything: a small trait that the CLI implements over the real
+//! disk (optionally under `--root`), and the browser build over pasted tabs.
+//!
+//! Paths are *host paths*: absolute paths as written in the configs (`/etc/redis/users.acl`),
+//! meaning the target host's filesystem, whatever stands for it.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FsError {
+    #[error("No such file or directory")]
+    NotFound,
+    #[error("Is a directory")]
+    IsADirectory,
+    #[error("Permission denied")]
+    PermissionDenied,
+    #[error("file is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("{0}")]
+    Other(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metadata {
+    pub is_dir: bool,
+    /// Any execute bit set (what Sentinel's script checks need).
+    pub executable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: String,
+    pub is_dir: bool,
+}
+
+pub trait FileSystem: Sync {
+    /// The bytes of the file at a host path.
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError>;
+    fn metadata(&self, path: &str) -> Result<Metadata, FsError>;
+    /// Entries of a directory, in any order.
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError>;
+}
+
+/// An in-memory host: the browser build, rule examples and tests use it.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryFs {
+    files: BTreeMap<String, (Vec<u8>, bool)>,
+}
+
+impl MemoryFs {
+    pub fn new() -> MemoryFs {
+        MemoryFs::default()
+    }
+    pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(normalize(&path.into()), (bytes.into(), false));
+    }
+    pub fn insert_executable(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(normalize(&path.into()), (bytes.into(), true));
+    }
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+    fn is_dir(&self, path: &str) -> bool {
+        let prefix = if path.ends_with('/') { path.to_string() } else { format!("{path}/") };
+        self.files.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+}
+
+impl FileSystem for MemoryFs {
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        let path = normalize(path);
+        match self.files.get(&path) {
+            Some((b, _)) => Ok(b.clone()),
+            None if self.is_dir(&path) => Err(FsError::IsADirectory),
+            None => Err(FsError::NotFound),
+        }
+    }
+    fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
+        let path = normalize(path);
+        match self.files.get(&path) {
+            Some((_, x)) => Ok(Metadata { is_dir: false, executable: *x }),
+            None if self.is_dir(&path) => Ok(Metadata { is_dir: true, executable: true }),
+            None => Err(FsError::NotFound),
+        }
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+        let path = normalize(path);
+        let prefix = if path.ends_with('/') { path.clone() } else { format!("{path}/") };
+        let mut out: Vec<DirEntry> = Vec::new();
+        for (k, _) in self.files.range(prefix.clone()..) {
+            let Some(rest) = k.strip_prefix(&prefix) else { break };
+            let (name, is_dir) = match rest.split_once('/') {
+                Some((n, _)) => (n, true),
+                None => (rest, false),
+            };
+            if out.last().is_none_or(|e| e.name != name) {
+                out.push(DirEntry { name: name.to_string(), is_dir });
+            }
+        }
+        if out.is_empty() && !self.files.contains_key(&path) {
+            return Err(FsError::NotFound);
+        }
+        Ok(out)
+    }
+}
+
+/// Make a host path absolute and collapse `.`, `..` and repeated slashes, lexically.
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = String::with_capacity(path.len() + 1);
+    for p in &parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// Join a possibly relative host path onto a base directory.
+pub fn join(base_dir: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize(path)
+    } else {
+        normalize(&format!("{base_dir}/{path}"))
+    }
+}
+
+/// The directory part of a host path.
+pub fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &path[..i],
+        None => "/",
+    }
+}

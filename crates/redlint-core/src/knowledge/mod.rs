@@ -1,0 +1,3 @@
+//! What redlint knows about Redis 7.0 and Linux, loaded from the data files in `rules/`.
+
+pub mod directives;

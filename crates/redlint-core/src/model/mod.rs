@@ -1,0 +1,229 @@
+//! The deployment model: every file found, parsed once, and the servers they make up (the
+//! effective redis config after includes, with the origin of every value). Rules only query
+//! this model; they never re-parse text and never do I/O.
+
+mod include;
+pub mod kind;
+pub mod secrets;
+
+use std::collections::HashMap;
+
+pub use kind::Kind;
+
+use crate::check::Diagnostic;
+use crate::fs::FileSystem;
+use crate::knowledge::directives;
+use crate::source::{SourceFile, Span};
+use crate::syntax::{acl, conf, sysctl};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+#[derive(Debug, Clone)]
+pub enum Syntax {
+    Conf(conf::ConfDocument),
+    Acl(acl::AclDocument),
+    Sysctl(sysctl::SysctlDocument),
+    /// Kinds redlint reads as plain text (systemd units, limits.d).
+    Text,
+}
+
+/// Why a file is in the workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Named on the command line or found by walking a directory.
+    Given,
+    /// Pulled in by a reference in another file (`include`, `aclfile`).
+    Referenced,
+}
+
+#[derive(Debug, Clone)]
+pub struct File {
+    pub source: SourceFile,
+    /// Path on the target host (absolute), when known.
+    pub host_path: Option<String>,
+    pub kind: Kind,
+    pub syntax: Syntax,
+    /// Spans of passwords, hashes and other secrets, sorted; redacted in every output.
+    pub secrets: Vec<Span>,
+    pub origin: Origin,
+}
+
+impl File {
+    pub fn conf(&self) -> Option<&conf::ConfDocument> {
+        match &self.syntax {
+            Syntax::Conf(d) => Some(d),
+            _ => None,
+        }
+    }
+    pub fn acl(&self) -> Option<&acl::AclDocument> {
+        match &self.syntax {
+            Syntax::Acl(d) => Some(d),
+            _ => None,
+        }
+    }
+    pub fn sysctl(&self) -> Option<&sysctl::SysctlDocument> {
+        match &self.syntax {
+            Syntax::Sysctl(d) => Some(d),
+            _ => None,
+        }
+    }
+    /// True if `span` overlaps a secret.
+    pub fn is_secret(&self, span: Span) -> bool {
+        let i = self.secrets.partition_point(|s| s.end <= span.start);
+        self.secrets.get(i).is_some_and(|s| s.start < span.end)
+    }
+}
+
+/// Every file of the deployment, parsed.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub files: Vec<File>,
+    by_host: HashMap<String, FileId>,
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace::default()
+    }
+
+    /// Add a file, parse it by kind, and return its id. A host path already present returns
+    /// the existing file.
+    pub fn add(&mut self, path: String, host_path: Option<String>, bytes: Vec<u8>, kind: Kind, origin: Origin) -> FileId {
+        if let Some(h) = &host_path {
+            if let Some(id) = self.by_host.get(h) {
+                return *id;
+            }
+        }
+        let syntax = match kind {
+            Kind::Redis | Kind::Sentinel => Syntax::Conf(conf::parse(&bytes)),
+            Kind::Acl => Syntax::Acl(acl::parse(&bytes)),
+            Kind::Sysctl => Syntax::Sysctl(sysctl::parse(&bytes)),
+            Kind::Systemd | Kind::Limits => Syntax::Text,
+        };
+        let secrets = secrets::find(kind, &bytes, &syntax);
+        let id = FileId(self.files.len() as u32);
+        if let Some(h) = &host_path {
+            self.by_host.insert(h.clone(), id);
+        }
+        self.files.push(File { source: SourceFile::new(path, bytes), host_path, kind, syntax, secrets, origin });
+        id
+    }
+
+    pub fn file(&self, id: FileId) -> &File {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn by_host_path(&self, host_path: &str) -> Option<FileId> {
+        self.by_host.get(host_path).copied()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = FileId> {
+        (0..self.files.len() as u32).map(FileId)
+    }
+
+    /// The line of a conf file.
+    pub fn conf_line(&self, file: FileId, line: u32) -> (&File, &conf::ConfDocument, &conf::Line) {
+        let f = self.file(file);
+        let doc = f.conf().expect("conf file");
+        (f, doc, &doc.lines[line as usize])
+    }
+}
+
+/// One directive line of a server's effective configuration, in load order.
+#[derive(Debug, Clone)]
+pub struct Directive {
+    pub file: FileId,
+    /// Index into the file's `ConfDocument::lines`.
+    pub line: u32,
+    /// Lower-case primary name (aliases resolved).
+    pub name: String,
+}
+
+/// A redis-server or Sentinel process: its main file and everything it loads.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub main: FileId,
+    pub sentinel: bool,
+    /// Every directive line in load order, includes expanded where they stand.
+    pub directives: Vec<Directive>,
+    /// Canonical name → indices into `directives`, in load order.
+    index: HashMap<String, Vec<u32>>,
+    /// Files this server loads through `include`, in load order (each at most once).
+    pub included: Vec<FileId>,
+    /// The ACL file named by `aclfile`, when it could be read.
+    pub aclfile: Option<FileId>,
+}
+
+impl Server {
+    /// Every line of a directive, in load order.
+    pub fn all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Directive> + 'a {
+        self.index.get(name).into_iter().flatten().map(move |i| &self.directives[*i as usize])
+    }
+    /// The line that wins for a single-valued directive.
+    pub fn last(&self, name: &str) -> Option<&Directive> {
+        self.index.get(name).and_then(|v| v.last()).map(|i| &self.directives[*i as usize])
+    }
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.index.keys().map(String::as_str)
+    }
+}
+
+/// Facts about the target host, from flags or detection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HostFacts {
+    /// Bytes of memory available to Redis (host or container limit).
+    pub memory: Option<u64>,
+    pub cpus: Option<u32>,
+    /// The open-files limit the service gets.
+    pub nofile: Option<u64>,
+}
+
+/// The whole deployment, built once from the workspace.
+#[derive(Debug, Default)]
+pub struct Deployment {
+    pub servers: Vec<Server>,
+    pub host: HostFacts,
+}
+
+impl Deployment {
+    /// Build the model; problems found while resolving references (missing or cyclic
+    /// includes, unreadable ACL files) are returned as diagnostics.
+    pub fn build(ws: &mut Workspace, fs: &dyn FileSystem, host: HostFacts) -> (Deployment, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let mut servers = Vec::new();
+        let given: Vec<FileId> = ws
+            .ids()
+            .filter(|id| matches!(ws.file(*id).kind, Kind::Redis | Kind::Sentinel) && ws.file(*id).origin == Origin::Given)
+            .collect();
+        let mut included_by_other = std::collections::HashSet::new();
+        for main in given {
+            let sentinel = ws.file(main).kind == Kind::Sentinel;
+            let mut loader = include::Loader::new(ws, fs, main, &mut diags);
+            loader.load(main);
+            let (directives, included, dir) = loader.finish();
+            for f in &included {
+                if *f != main {
+                    included_by_other.insert(*f);
+                }
+            }
+            let mut index: HashMap<String, Vec<u32>> = HashMap::new();
+            for (i, d) in directives.iter().enumerate() {
+                index.entry(d.name.clone()).or_default().push(i as u32);
+            }
+            let mut server = Server { main, sentinel, directives, index, included, aclfile: None };
+            server.aclfile = include::load_aclfile(ws, fs, &server, dir.as_deref(), &mut diags);
+            servers.push(server);
+        }
+        // A file included by another given file is a fragment, not a server of its own.
+        servers.retain(|s| !included_by_other.contains(&s.main));
+        (Deployment { servers, host }, diags)
+    }
+}
+
+/// The decoded name of a directive line (the first token).
+pub fn directive_name(ws: &Workspace, file: FileId, line: u32) -> String {
+    let (f, doc, l) = ws.conf_line(file, line);
+    let tokens = doc.tokens(l);
+    directives::canonical_name(doc.value(&f.source.bytes, &tokens[0])).into_owned()
+}

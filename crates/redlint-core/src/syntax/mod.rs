@@ -1,0 +1,6 @@
+//! Lossless line syntax of the four formats. Each parser partitions its input into lines, so
+//! printing the parsed document gives back the input byte for byte.
+
+pub mod acl;
+pub mod conf;
+pub mod sysctl;

@@ -97,7 +97,7 @@ impl<'a> Loader<'a> {
                 None => match self.fs.read(&target) {
                     Ok(bytes) => {
                         let kind = if self.ws.file(file).kind == Kind::Sentinel { Kind::Sentinel } else { Kind::Redis };
-                        self.ws.add(target.clone(), Some(target.clone()), bytes, kind, Origin::Referenced)
+                        self.ws.add(self.fs.display_path(&target), Some(target.clone()), bytes, kind, Origin::Referenced)
                     }
                     Err(FsError::IsADirectory) => continue,
                     Err(e) => {
@@ -186,7 +186,7 @@ pub(super) fn load_aclfile(
         return Some(id);
     }
     match fs.read(&path) {
-        Ok(bytes) => Some(ws.add(path.clone(), Some(path), bytes, Kind::Acl, Origin::Referenced)),
+        Ok(bytes) => Some(ws.add(fs.display_path(&path), Some(path), bytes, Kind::Acl, Origin::Referenced)),
         Err(e) => {
             diags.push(
                 Diagnostic::new(&rules::ACLFILE_MISSING, d.file, span, format!("cannot open the ACL file `{path}`: {e}"))

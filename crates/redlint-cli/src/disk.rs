@@ -39,6 +39,10 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, FsError> {
     if meta.is_dir() {
         return Err(FsError::IsADirectory);
     }
+    // A FIFO or device would block or never end: only regular files are read.
+    if !meta.is_file() {
+        return Err(FsError::Other("not a regular file".to_string()));
+    }
     let file = std::fs::File::open(path).map_err(map_err)?;
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_READ) as usize);
     file.take(MAX_READ + 1).read_to_end(&mut bytes).map_err(map_err)?;

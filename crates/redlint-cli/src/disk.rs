@@ -15,7 +15,10 @@ pub struct DiskFs {
 
 impl DiskFs {
     pub fn new(root: Option<&Path>) -> DiskFs {
-        DiskFs { root: root.map_or_else(|| PathBuf::from("/"), Path::to_path_buf), rooted: root.is_some() }
+        DiskFs {
+            root: root.map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
+            rooted: root.is_some(),
+        }
     }
 
     /// Where a host path lives on this machine.
@@ -45,7 +48,9 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, FsError> {
     }
     let file = std::fs::File::open(path).map_err(map_err)?;
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_READ) as usize);
-    file.take(MAX_READ + 1).read_to_end(&mut bytes).map_err(map_err)?;
+    file.take(MAX_READ + 1)
+        .read_to_end(&mut bytes)
+        .map_err(map_err)?;
     if bytes.len() as u64 > MAX_READ {
         return Err(FsError::TooLarge(MAX_READ as usize));
     }
@@ -60,7 +65,10 @@ impl FileSystem for DiskFs {
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
         use std::os::unix::fs::PermissionsExt;
         let m = std::fs::metadata(self.real(path)).map_err(map_err)?;
-        Ok(Metadata { is_dir: m.is_dir(), executable: m.permissions().mode() & 0o111 != 0 })
+        Ok(Metadata {
+            is_dir: m.is_dir(),
+            executable: m.permissions().mode() & 0o111 != 0,
+        })
     }
 
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
@@ -68,7 +76,10 @@ impl FileSystem for DiskFs {
         for entry in std::fs::read_dir(self.real(path)).map_err(map_err)? {
             let entry = entry.map_err(map_err)?;
             let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            out.push(DirEntry { name: entry.file_name().to_string_lossy().into_owned(), is_dir });
+            out.push(DirEntry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                is_dir,
+            });
         }
         Ok(out)
     }

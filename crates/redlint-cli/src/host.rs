@@ -9,9 +9,13 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     if digits == 0 {
-        return Err(format!("`{s}` is not a size: expected a number with an optional unit such as 8GiB or 512MiB"));
+        return Err(format!(
+            "`{s}` is not a size: expected a number with an optional unit such as 8GiB or 512MiB"
+        ));
     }
-    let n: u64 = s[..digits].parse().map_err(|_| format!("`{s}` is too large"))?;
+    let n: u64 = s[..digits]
+        .parse()
+        .map_err(|_| format!("`{s}` is too large"))?;
     let unit = s[digits..].trim().to_ascii_lowercase();
     let mult: u64 = match unit.as_str() {
         "" | "b" => 1,
@@ -23,14 +27,24 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "gi" | "gib" => 1 << 30,
         "t" | "tb" => 1_000_000_000_000,
         "ti" | "tib" => 1 << 40,
-        _ => return Err(format!("unknown unit `{}` in `{s}`: use B, KiB, MiB, GiB, TiB (or KB, MB, GB, TB)", &s[digits..])),
+        _ => {
+            return Err(format!(
+                "unknown unit `{}` in `{s}`: use B, KiB, MiB, GiB, TiB (or KB, MB, GB, TB)",
+                &s[digits..]
+            ))
+        }
     };
-    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// Memory, CPUs and the open-files limit of this machine, cgroup limits first.
 pub fn detect() -> HostFacts {
-    HostFacts { memory: detect_memory(), cpus: detect_cpus(), nofile: detect_nofile() }
+    HostFacts {
+        memory: detect_memory(),
+        cpus: detect_cpus(),
+        nofile: detect_nofile(),
+    }
 }
 
 fn read(path: &str) -> Option<String> {
@@ -56,7 +70,9 @@ fn detect_memory() -> Option<u64> {
 }
 
 fn detect_cpus() -> Option<u32> {
-    let online = std::thread::available_parallelism().ok().map(|n| n.get() as u32);
+    let online = std::thread::available_parallelism()
+        .ok()
+        .map(|n| n.get() as u32);
     let quota = read("/sys/fs/cgroup/cpu.max").and_then(|v| {
         let mut it = v.split_whitespace();
         let q = it.next()?.parse::<f64>().ok()?;
@@ -64,8 +80,14 @@ fn detect_cpus() -> Option<u32> {
         Some((q / p).ceil() as u32)
     });
     let quota = quota.or_else(|| {
-        let q = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")?.trim().parse::<i64>().ok()?;
-        let p = read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")?.trim().parse::<i64>().ok()?;
+        let q = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")?
+            .trim()
+            .parse::<i64>()
+            .ok()?;
+        let p = read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")?
+            .trim()
+            .parse::<i64>()
+            .ok()?;
         (q > 0 && p > 0).then(|| ((q as f64) / (p as f64)).ceil() as u32)
     });
     match (quota, online) {

@@ -6,16 +6,21 @@ mod render;
 mod walk;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use redlint_core::config::Config;
 use redlint_core::{HostFacts, Kind, Options, RedisBuild, Severity};
 
 use crate::render::Format;
 
 #[derive(Parser)]
-#[command(name = "redlint", version, about = "Find what is wrong in a Redis 7.0 deployment's configuration")]
+#[command(
+    name = "redlint",
+    version,
+    about = "Find what is wrong in a Redis 7.0 deployment's configuration"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,6 +74,15 @@ struct LintArgs {
     /// Show passwords, hashes and other secrets instead of `***`.
     #[arg(long)]
     show_secrets: bool,
+    /// Settings file (default: the nearest `redlint.toml` upward from the first PATH).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Only these rules: codes, prefixes (RL3), names, categories or ALL (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Skip these rules (same forms as --select).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -80,7 +94,9 @@ enum BuildArg {
 fn parse_kind(s: &str) -> Result<Kind, String> {
     match Kind::parse(s) {
         Some(k @ (Kind::Redis | Kind::Sentinel | Kind::Acl | Kind::Sysctl)) => Ok(k),
-        _ => Err(format!("`{s}` is not a kind: use redis, sentinel, acl or sysctl")),
+        _ => Err(format!(
+            "`{s}` is not a kind: use redis, sentinel, acl or sysctl"
+        )),
     }
 }
 
@@ -89,8 +105,36 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 }
 
 impl LintArgs {
-    fn options(&self) -> Options {
-        let mut host = if self.host.is_some() { host::detect() } else { HostFacts::default() };
+    /// The settings file (given, or found upward from `start`) with the flags layered on top.
+    fn config(&self, start: &Path) -> Result<Config, String> {
+        let path = match &self.config {
+            Some(p) => Some(p.clone()),
+            None => find_config(start),
+        };
+        let mut config = match path {
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                Config::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        let flags = Config {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            ..Config::default()
+        };
+        flags.validate()?;
+        config.merge(flags);
+        Ok(config)
+    }
+
+    fn options(&self, config: Config) -> Options {
+        let mut host = if self.host.is_some() {
+            host::detect()
+        } else {
+            HostFacts::default()
+        };
         if let Some(m) = self.host_memory {
             host.memory = Some(m);
         }
@@ -104,6 +148,7 @@ impl LintArgs {
                 BuildArg::Distro => RedisBuild::Distro,
                 BuildArg::Official => RedisBuild::Official,
             },
+            config,
         }
     }
 }
@@ -129,39 +174,87 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             return Err(format!("--root {}: not a directory", root.display()));
         }
     }
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let walker = walk::Walker { root: args.lint.root.as_deref(), kind: args.lint.kind };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let walker = walk::Walker {
+        root: args.lint.root.as_deref(),
+        kind: args.lint.kind,
+    };
     let inputs = walker.inputs(&paths).map_err(|e| e.0)?;
-    let options = args.lint.options();
+    let config = args.lint.config(&paths[0])?;
+    let options = args.lint.options(config);
     let fs = disk::DiskFs::new(args.lint.root.as_deref());
     let report = redlint_core::check(inputs, &fs, &options);
     let terminal = std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal { Format::Full } else { Format::Concise });
+    let format = args.format.unwrap_or(if terminal {
+        Format::Full
+    } else {
+        Format::Concise
+    });
     let color = terminal && std::env::var_os("NO_COLOR").is_none();
     let text = render::render(&report, format, options.show_secrets, color);
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
         // A closed pipe (`| head`) is not an error worth a trace.
         return Ok(ExitCode::from(2));
     }
     if format != Format::Json {
-        eprintln!("{}", render::summary_line(&report.summary(), &report.findings));
+        eprintln!(
+            "{}",
+            render::summary_line(&report.summary(), &report.findings)
+        );
     }
     let failing = report.findings.iter().any(|f| f.severity >= args.fail_on);
-    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn rule(code: Option<&str>) -> Result<ExitCode, String> {
     match code {
         Some(code) => {
-            let rule = redlint_core::rules::find(code).ok_or_else(|| format!("no rule `{code}`; `redlint rule` lists them"))?;
+            let rule = redlint_core::rules::find(code)
+                .ok_or_else(|| format!("no rule `{code}`; `redlint rule` lists them"))?;
             println!("{}", rule.doc_body().trim_end());
         }
         None => {
             for r in redlint_core::rules::ALL {
-                println!("{}  {:<36} {:<13} {}", r.code, r.name, r.category.as_str(), r.severity.as_str());
+                println!(
+                    "{}  {:<36} {:<13} {}",
+                    r.code,
+                    r.name,
+                    r.category.as_str(),
+                    r.severity.as_str()
+                );
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The nearest `redlint.toml` in `start` (or its directory) and its ancestors.
+fn find_config(start: &Path) -> Option<PathBuf> {
+    let abs = start.canonicalize().ok()?;
+    let mut dir = if abs.is_dir() {
+        Some(abs.as_path())
+    } else {
+        abs.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join("redlint.toml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
 }

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
-    SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use redlint_core::finding::{Finding, Summary};
 use redlint_core::model::{File, Workspace};
@@ -29,7 +29,16 @@ pub fn render(report: &Report, format: Format, show_secrets: bool, color: bool) 
 pub fn concise(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
-        let _ = writeln!(out, "{}:{}:{}: {} {} {}", f.file, f.line, f.column, f.code, f.severity.as_str(), f.message);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {} {} {}",
+            f.file,
+            f.line,
+            f.column,
+            f.code,
+            f.severity.as_str(),
+            f.message
+        );
     }
     out
 }
@@ -41,7 +50,12 @@ pub fn json(findings: &[Finding], summary: &Summary) -> String {
         findings: &'a [Finding],
         summary: &'a Summary,
     }
-    let mut s = serde_json::to_string_pretty(&Output { version: 1, findings, summary }).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(&Output {
+        version: 1,
+        findings,
+        summary,
+    })
+    .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
@@ -78,8 +92,14 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn full(report: &Report, show_secrets: bool, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(100);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_context_lines(1)
+        .with_width(100);
     let mut out = String::new();
     for f in &report.findings {
         let diag = Snippet::new(&report.workspace, f, show_secrets);
@@ -118,7 +138,9 @@ impl Diagnostic for Snippet {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.source)
@@ -141,13 +163,25 @@ impl Snippet {
         let mut elsewhere = String::new();
         for r in &f.related {
             if r.file != f.file {
-                let _ = write!(elsewhere, "\n{}:{}:{}: {}", r.file, r.line, r.column, r.message);
+                let _ = write!(
+                    elsewhere,
+                    "\n{}:{}:{}: {}",
+                    r.file, r.line, r.column, r.message
+                );
             }
         }
         if !elsewhere.is_empty() {
-            help = Some(format!("{}{}", help.unwrap_or_default(), elsewhere).trim_start().to_string());
+            help = Some(
+                format!("{}{}", help.unwrap_or_default(), elsewhere)
+                    .trim_start()
+                    .to_string(),
+            );
         }
-        let fatal = if f.fatal { " (redis-server refuses to start)" } else { "" };
+        let fatal = if f.fatal {
+            " (redis-server refuses to start)"
+        } else {
+            ""
+        };
         let (source, labels) = match file {
             Some(file) => {
                 let mut spans = vec![(f.span, String::new())];
@@ -179,18 +213,40 @@ struct Window {
 
 impl Window {
     fn empty(name: &str) -> Window {
-        Window { name: name.to_string(), text: String::new(), first_line: 0 }
+        Window {
+            name: name.to_string(),
+            text: String::new(),
+            first_line: 0,
+        }
     }
 
-    fn build(file: &File, spans: &[(Span, String)], show_secrets: bool) -> (Window, Vec<LabeledSpan>) {
+    fn build(
+        file: &File,
+        spans: &[(Span, String)],
+        show_secrets: bool,
+    ) -> (Window, Vec<LabeledSpan>) {
         let idx = &file.source.index;
         let bytes = &file.source.bytes;
-        let lo_line = spans.iter().map(|(s, _)| idx.line_of(s.start)).min().unwrap_or(0).saturating_sub(1);
-        let hi_line = spans.iter().map(|(s, _)| idx.line_of(s.end)).max().unwrap_or(0) + 1;
+        let lo_line = spans
+            .iter()
+            .map(|(s, _)| idx.line_of(s.start))
+            .min()
+            .unwrap_or(0)
+            .saturating_sub(1);
+        let hi_line = spans
+            .iter()
+            .map(|(s, _)| idx.line_of(s.end))
+            .max()
+            .unwrap_or(0)
+            + 1;
         // Related spans may be far apart: keep the window bounded.
         let hi_line = hi_line.min(lo_line + 40).min(idx.line_count() - 1);
         let start = idx.line_start(lo_line) as usize;
-        let end = if hi_line + 1 < idx.line_count() { idx.line_start(hi_line + 1) as usize } else { bytes.len() };
+        let end = if hi_line + 1 < idx.line_count() {
+            idx.line_start(hi_line + 1) as usize
+        } else {
+            bytes.len()
+        };
         // Redact and rebuild the text, mapping original offsets to offsets in the window text.
         let mut text = String::new();
         let mut map: Vec<(usize, usize)> = Vec::new(); // (original offset, window offset) at each cut
@@ -198,7 +254,11 @@ impl Window {
         let secrets: Vec<Span> = if show_secrets {
             Vec::new()
         } else {
-            file.secrets.iter().copied().filter(|s| (s.end as usize) > start && (s.start as usize) < end).collect()
+            file.secrets
+                .iter()
+                .copied()
+                .filter(|s| (s.end as usize) > start && (s.start as usize) < end)
+                .collect()
         };
         for s in &secrets {
             let (ss, se) = ((s.start as usize).max(start), (s.end as usize).min(end));
@@ -233,11 +293,22 @@ impl Window {
             .map(|(s, label)| {
                 let a = translate(s.start as usize);
                 let b = translate(s.end as usize).max(a);
-                let text_label = if label.is_empty() { None } else { Some(label.clone()) };
+                let text_label = if label.is_empty() {
+                    None
+                } else {
+                    Some(label.clone())
+                };
                 LabeledSpan::new(text_label, a, b - a)
             })
             .collect();
-        (Window { name: file.source.path.clone(), text, first_line: lo_line }, labels)
+        (
+            Window {
+                name: file.source.path.clone(),
+                text,
+                first_line: lo_line,
+            },
+            labels,
+        )
     }
 }
 
@@ -248,7 +319,9 @@ impl SourceCode for Window {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),

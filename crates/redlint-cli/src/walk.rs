@@ -12,7 +12,15 @@ use crate::disk::read_bounded;
 pub struct InputError(pub String);
 
 /// Directories never worth walking into.
-const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "target", ".venv", "__pycache__"];
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "target",
+    ".venv",
+    "__pycache__",
+];
 
 pub struct Walker<'a> {
     pub root: Option<&'a Path>,
@@ -24,10 +32,12 @@ impl Walker<'_> {
     pub fn inputs(&self, paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
         let mut out = Vec::new();
         for path in paths {
-            let meta = std::fs::metadata(path).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+            let meta = std::fs::metadata(path)
+                .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
             if meta.is_dir() {
                 let mut files = Vec::new();
-                walk_dir(path, &mut files).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+                walk_dir(path, &mut files)
+                    .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
                 files.sort();
                 for file in files {
                     let display = self.display(&file);
@@ -41,26 +51,39 @@ impl Walker<'_> {
                 }
             } else {
                 let display = self.display(path);
-                let bytes = read_bounded(path).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+                let bytes = read_bounded(path)
+                    .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
                 let kind = self
                     .kind
                     .or_else(|| kind::from_path(&self.kind_path(path)))
                     .or_else(|| kind::from_content(&bytes))
                     .unwrap_or(Kind::Redis);
-                out.push(Input { path: display, host_path: self.host_path(path), bytes, kind });
+                out.push(Input {
+                    path: display,
+                    host_path: self.host_path(path),
+                    bytes,
+                    kind,
+                });
             }
         }
         Ok(out)
     }
 
     fn read(&self, file: &Path, display: String, kind: Kind) -> Result<Input, InputError> {
-        let bytes = read_bounded(file).map_err(|e| InputError(format!("{}: {e}", file.display())))?;
-        Ok(Input { path: display, host_path: self.host_path(file), bytes, kind })
+        let bytes =
+            read_bounded(file).map_err(|e| InputError(format!("{}: {e}", file.display())))?;
+        Ok(Input {
+            path: display,
+            host_path: self.host_path(file),
+            bytes,
+            kind,
+        })
     }
 
     /// The path judged for kind detection: inside the root when there is one.
     fn kind_path(&self, file: &Path) -> String {
-        self.host_path(file).unwrap_or_else(|| file.to_string_lossy().into_owned())
+        self.host_path(file)
+            .unwrap_or_else(|| file.to_string_lossy().into_owned())
     }
 
     /// Displayed path: relative to `--root` when inside it, else as given.

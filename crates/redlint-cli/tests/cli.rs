@@ -29,14 +29,24 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-const BUNDLES: &[&str] = &["bare-metal", "docker-dev", "docker-opt", "compose-sentinel", "kubernetes"];
+const BUNDLES: &[&str] = &[
+    "bare-metal",
+    "docker-dev",
+    "docker-opt",
+    "compose-sentinel",
+    "kubernetes",
+];
 
 #[test]
 fn seed_bundles_json_snapshots() {
     for bundle in BUNDLES {
         let dir = seed(bundle);
         let out = redlint(&["check", "--root", &dir, &dir, "--format", "json"]);
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{bundle}: {}", stderr(&out));
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{bundle}: {}",
+            stderr(&out)
+        );
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
         assert_eq!(json["version"], 1);
         insta::assert_snapshot!(format!("seed_{bundle}_json"), stdout(&out));
@@ -55,7 +65,11 @@ fn seed_bundles_full_snapshots() {
 #[test]
 fn no_secret_in_any_format_without_show_secrets() {
     // Passwords that appear in the seed bundles.
-    let secrets = ["AI_Platform_Redis_2024_Secure", "AI_Platform_Sentinel_2024", "changeThisToSecurePassword"];
+    let secrets = [
+        "AI_Platform_Redis_2024_Secure",
+        "AI_Platform_Sentinel_2024",
+        "changeThisToSecurePassword",
+    ];
     for bundle in BUNDLES {
         let dir = seed(bundle);
         for format in ["json", "full", "concise"] {
@@ -119,14 +133,20 @@ fn hostile_input_never_panics() {
     }
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("random.conf", random.clone()),
-        ("invalid-utf8.conf", b"requirepass \xff\xfe\nport \xc3\x28\n\"\xff\n".to_vec()),
+        (
+            "invalid-utf8.conf",
+            b"requirepass \xff\xfe\nport \xc3\x28\n\"\xff\n".to_vec(),
+        ),
         ("long-line.conf", {
             let mut v = b"requirepass ".to_vec();
             v.extend(std::iter::repeat_n(b'a', 5 << 20));
             v.push(b'\n');
             v
         }),
-        ("cr-only.conf", b"port 6379\rmaxmemory 1gb\rsave 900 1\r".to_vec()),
+        (
+            "cr-only.conf",
+            b"port 6379\rmaxmemory 1gb\rsave 900 1\r".to_vec(),
+        ),
         ("nul.conf", b"maxmemory 2mb\0junk\ntimeout 5\n".to_vec()),
         ("quotes.conf", b"\"\n'\n\"\\\nx \"\\x\"\n".to_vec()),
         ("bom.conf", b"\xef\xbb\xbfport 6379\n".to_vec()),
@@ -138,7 +158,11 @@ fn hostile_input_never_panics() {
             for format in ["json", "full", "concise"] {
                 let out = redlint(&["check", "--kind", kind, "--format", format, &path]);
                 let code = clean_exit(&out);
-                assert!(code == 0 || code == 1, "{name} as {kind}: exit {code}: {}", stderr(&out));
+                assert!(
+                    code == 0 || code == 1,
+                    "{name} as {kind}: exit {code}: {}",
+                    stderr(&out)
+                );
             }
         }
     }
@@ -150,7 +174,14 @@ fn include_cycles_are_reported_not_followed() {
     let a = s.write("a.conf", b"include b.conf\n");
     s.write("b.conf", b"port 6380\ninclude a.conf\n");
     s.write("self.conf", b"include self.conf\n");
-    let out = redlint(&["check", "--format", "concise", "--root", s.0.to_str().unwrap(), &a]);
+    let out = redlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--root",
+        s.0.to_str().unwrap(),
+        &a,
+    ]);
     assert_eq!(clean_exit(&out), 1);
     assert!(stdout(&out).contains("RL009"), "{}", stdout(&out));
 }
@@ -160,15 +191,29 @@ fn directories_as_files_and_missing_paths() {
     let s = Scratch::new("dirs");
     std::fs::create_dir_all(s.0.join("etc/redis/users.acl")).unwrap();
     std::fs::create_dir_all(s.0.join("etc/redis/inc")).unwrap();
-    s.write("etc/redis/redis.conf", b"aclfile /etc/redis/users.acl\ninclude /etc/redis/inc\n");
+    s.write(
+        "etc/redis/redis.conf",
+        b"aclfile /etc/redis/users.acl\ninclude /etc/redis/inc\n",
+    );
     let root = s.0.to_str().unwrap();
-    let out = redlint(&["check", "--format", "concise", "--root", root, &format!("{root}/etc/redis/redis.conf")]);
+    let out = redlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--root",
+        root,
+        &format!("{root}/etc/redis/redis.conf"),
+    ]);
     assert_eq!(clean_exit(&out), 1, "{}", stdout(&out));
     assert!(stdout(&out).contains("RL024"), "{}", stdout(&out));
 
     let out = redlint(&["check", "/nonexistent/redis.conf"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/redis.conf"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/redis.conf"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = redlint(&["check", "--root", "/nonexistent", "."]);
     assert_eq!(out.status.code(), Some(2));
@@ -178,20 +223,36 @@ fn directories_as_files_and_missing_paths() {
 fn special_files_are_refused_not_read() {
     let s = Scratch::new("fifo");
     let fifo = s.0.join("pipe.conf");
-    let made = Command::new("mkfifo").arg(&fifo).status().map(|st| st.success()).unwrap_or(false);
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|st| st.success())
+        .unwrap_or(false);
     if !made {
         eprintln!("SKIPPED: mkfifo unavailable");
         return;
     }
     let out = redlint(&["check", fifo.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not a regular file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(redlint(&["check", "--kind", "nginx", "."]).status.code(), Some(2));
-    assert_eq!(redlint(&["check", "--host-memory", "lots", "."]).status.code(), Some(2));
+    assert_eq!(
+        redlint(&["check", "--kind", "nginx", "."]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        redlint(&["check", "--host-memory", "lots", "."])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(redlint(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(redlint(&["rule", "RL999"]).status.code(), Some(2));
 }

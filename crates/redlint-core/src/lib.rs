@@ -5,6 +5,7 @@
 //! trait, so the CLI, a `--root` tree and the browser build run the very same engine.
 
 pub mod check;
+pub mod config;
 pub mod finding;
 pub mod fs;
 pub mod knowledge;
@@ -32,6 +33,8 @@ pub struct Options {
     pub show_secrets: bool,
     pub host: HostFacts,
     pub redis_build: RedisBuild,
+    /// Rule selection, severities and suppressions.
+    pub config: config::Config,
 }
 
 /// One file to check, as the caller found it.
@@ -64,12 +67,27 @@ impl Report {
 pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> Report {
     let mut ws = model::Workspace::new();
     for input in inputs {
-        ws.add(input.path, input.host_path, input.bytes, input.kind, model::Origin::Given);
+        ws.add(
+            input.path,
+            input.host_path,
+            input.bytes,
+            input.kind,
+            model::Origin::Given,
+        );
     }
     let (deployment, mut diags) = model::Deployment::build(&mut ws, fs, options.host);
-    let ctx = check::Context { ws: &ws, deployment: &deployment, options };
+    let ctx = check::Context {
+        ws: &ws,
+        deployment: &deployment,
+        options,
+    };
     diags.extend(check::run(&ctx));
     let findings = check::resolve(&ws, diags, options);
+    let findings = options.config.apply(&ws, findings);
     let files = ws.files.len();
-    Report { findings, workspace: ws, files }
+    Report {
+        findings,
+        workspace: ws,
+        files,
+    }
 }

@@ -51,7 +51,10 @@ pub fn parse(source: &[u8]) -> AclDocument {
     let mut doc = AclDocument::default();
     let mut start = 0;
     while start < source.len() {
-        let end = source[start..].iter().position(|&b| b == b'\n').map_or(source.len(), |i| start + i + 1);
+        let end = source[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(source.len(), |i| start + i + 1);
         let (mut cs, mut ce) = (start, end);
         while cs < ce && is_trim(source[cs]) {
             cs += 1;
@@ -65,7 +68,10 @@ pub fn parse(source: &[u8]) -> AclDocument {
         } else {
             let mut p = cs;
             loop {
-                let q = source[p..ce].iter().position(|&b| b == b' ').map_or(ce, |i| p + i);
+                let q = source[p..ce]
+                    .iter()
+                    .position(|&b| b == b' ')
+                    .map_or(ce, |i| p + i);
                 let (mut ts, mut te) = (p, q);
                 while ts < te && matches!(source[ts], b'\t' | b'\r' | b'\n') {
                     ts += 1;

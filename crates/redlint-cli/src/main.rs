@@ -4,6 +4,7 @@ mod disk;
 mod host;
 mod render;
 mod walk;
+mod write;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -30,6 +31,8 @@ struct Cli {
 enum Command {
     /// Lint files and directories (default `.`).
     Check(CheckArgs),
+    /// Apply fixes in place (`--diff` prints them instead).
+    Fix(FixArgs),
     /// Print one rule's documentation, or list every rule.
     Rule {
         /// A rule code (RL001) or name (unknown-directive).
@@ -49,6 +52,23 @@ struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, default_value = "info", value_parser = parse_severity)]
     fail_on: Severity,
+}
+
+#[derive(Args)]
+struct FixArgs {
+    /// Files and directories to fix.
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    lint: LintArgs,
+    /// Also apply fixes that may change behaviour (e.g. hashing plain ACL passwords).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of the fixes and write nothing (exit 1 when there is a diff).
+    #[arg(long)]
+    diff: bool,
+    /// Format of the findings left after fixing.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
 }
 
 #[derive(Args)]
@@ -157,6 +177,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(args),
+        Command::Fix(args) => fix(args),
         Command::Rule { code } => rule(code.as_deref()),
     };
     match result {
@@ -217,6 +238,111 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn fix(args: FixArgs) -> Result<ExitCode, String> {
+    if let Some(root) = &args.lint.root {
+        if !root.is_dir() {
+            return Err(format!("--root {}: not a directory", root.display()));
+        }
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let walker = walk::Walker {
+        root: args.lint.root.as_deref(),
+        kind: args.lint.kind,
+    };
+    let inputs = walker.inputs(&paths).map_err(|e| e.0)?;
+    // Where each given file lives on this machine, by reported path.
+    let real_paths: Vec<(String, PathBuf)> = walker.real_paths(&paths).map_err(|e| e.0)?;
+    let config = args.lint.config(&paths[0])?;
+    let options = args.lint.options(config);
+    let fs = disk::DiskFs::new(args.lint.root.as_deref());
+    let outcome = redlint_core::fix::fix(inputs, &fs, &options, args.unsafe_fixes);
+    if args.diff {
+        let mut out = String::new();
+        for f in &outcome.files {
+            let old = String::from_utf8_lossy(&f.original);
+            let new = String::from_utf8_lossy(&f.fixed);
+            let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+            let text = diff
+                .unified_diff()
+                .context_radius(2)
+                .header(&format!("a/{}", f.path), &format!("b/{}", f.path))
+                .to_string();
+            out.push_str(&redact_diff(&text, f, options.show_secrets));
+        }
+        print!("{out}");
+        eprintln!(
+            "{} fix{} would change {} file{}.",
+            outcome.applied,
+            if outcome.applied == 1 { "" } else { "es" },
+            outcome.files.len(),
+            if outcome.files.len() == 1 { "" } else { "s" }
+        );
+        return Ok(if outcome.files.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let mut writes = Vec::new();
+    for f in &outcome.files {
+        let real = real_paths
+            .iter()
+            .find(|(p, _)| *p == f.path)
+            .map(|(_, r)| r.clone())
+            .or_else(|| f.host_path.as_ref().map(|h| fs.real(h)))
+            .ok_or_else(|| format!("{}: cannot tell where this file lives", f.path))?;
+        writes.push((real, f.fixed.clone()));
+    }
+    write::write_all_atomically(&writes)?;
+    let terminal = std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if terminal {
+        Format::Full
+    } else {
+        Format::Concise
+    });
+    let color = terminal && std::env::var_os("NO_COLOR").is_none();
+    print!(
+        "{}",
+        render::render(&outcome.report, format, options.show_secrets, color)
+    );
+    eprintln!(
+        "Fixed {} problem{} in {} file{}; {} remaining.",
+        outcome.applied,
+        if outcome.applied == 1 { "" } else { "s" },
+        outcome.files.len(),
+        if outcome.files.len() == 1 { "" } else { "s" },
+        outcome.report.findings.len()
+    );
+    Ok(if outcome.report.findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A diff shows lines of the files; secrets in them are masked unless asked.
+fn redact_diff(diff: &str, file: &redlint_core::fix::FixedFile, show: bool) -> String {
+    if show {
+        return diff.to_string();
+    }
+    let mut secrets: Vec<String> = file
+        .secret_texts()
+        .into_iter()
+        .map(|s| String::from_utf8_lossy(&s).into_owned())
+        .filter(|s| s.len() > 1)
+        .collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = diff.to_string();
+    for s in &secrets {
+        out = out.replace(s.as_str(), "***");
+    }
+    out
 }
 
 fn rule(code: Option<&str>) -> Result<ExitCode, String> {

@@ -69,6 +69,22 @@ impl Walker<'_> {
         Ok(out)
     }
 
+    /// Reported path → real path, for every file `inputs` would return.
+    pub fn real_paths(&self, paths: &[PathBuf]) -> Result<Vec<(String, PathBuf)>, InputError> {
+        let mut out = Vec::new();
+        for path in paths {
+            if path.is_dir() {
+                let mut files = Vec::new();
+                walk_dir(path, &mut files)
+                    .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+                out.extend(files.into_iter().map(|f| (self.display(&f), f)));
+            } else {
+                out.push((self.display(path), path.clone()));
+            }
+        }
+        Ok(out)
+    }
+
     fn read(&self, file: &Path, display: String, kind: Kind) -> Result<Input, InputError> {
         let bytes =
             read_bounded(file).map_err(|e| InputError(format!("{}: {e}", file.display())))?;

@@ -7,6 +7,7 @@
 pub mod check;
 pub mod config;
 pub mod finding;
+pub mod fix;
 pub mod fs;
 pub mod knowledge;
 pub mod model;

@@ -1,0 +1,128 @@
+//! Atomic writes that keep mode and owner: nothing a user wrote is ever lost or torn.
+//!
+//! Every new content is first written to a temporary file beside its target (same directory,
+//! so the rename cannot cross filesystems), synced, given the target's mode and owner; only when
+//! all temporaries exist are they renamed over their targets. A failure before that point
+//! removes the temporaries and leaves every file as it was.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+pub fn write_all_atomically(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (target, bytes) in files {
+        match stage(target, bytes) {
+            Ok(temp) => staged.push((temp, target.clone())),
+            Err(e) => {
+                for (temp, _) in &staged {
+                    let _ = fs::remove_file(temp);
+                }
+                return Err(format!("{}: {e} (no file was changed)", target.display()));
+            }
+        }
+    }
+    for (i, (temp, target)) in staged.iter().enumerate() {
+        let real = fs::canonicalize(target).unwrap_or_else(|_| target.clone());
+        if let Err(e) = fs::rename(temp, &real) {
+            for (t, _) in &staged[i..] {
+                let _ = fs::remove_file(t);
+            }
+            return Err(format!(
+                "{}: {e} (files before it were fixed, it and the rest were left as they were)",
+                target.display()
+            ));
+        }
+        if let Some(dir) = real.parent() {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    // Write beside the real file when the target is a symlink, so the link survives.
+    let real = fs::canonicalize(target)?;
+    let meta = fs::metadata(&real)?;
+    let dir = real.parent().unwrap_or(Path::new("."));
+    let name = real
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut n = 0u32;
+    let (temp, mut file) = loop {
+        let candidate = dir.join(format!(".{name}.redlint-{}-{n}.tmp", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&candidate)
+        {
+            Ok(f) => break (candidate, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let result = (|| {
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        // Owner first (it may clear set-id bits), then the mode.
+        if let Err(e) = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid())) {
+            if e.kind() != std::io::ErrorKind::PermissionDenied {
+                return Err(e);
+            }
+        }
+        fs::set_permissions(&temp, fs::Permissions::from_mode(meta.permissions().mode()))?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(temp),
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_mode_and_replaces_content() {
+        let dir = std::env::temp_dir().join(format!("redlint-write-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let a = dir.join("a.conf");
+        fs::write(&a, b"old\n").unwrap();
+        fs::set_permissions(&a, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.join("link.conf");
+        std::os::unix::fs::symlink(&a, &link).unwrap();
+        write_all_atomically(&[(link.clone(), b"new\n".to_vec())]).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"new\n");
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            fs::metadata(&a).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        // A failure while staging changes nothing.
+        let missing = dir.join("nope/b.conf");
+        let err =
+            write_all_atomically(&[(a.clone(), b"newer\n".to_vec()), (missing, b"x".to_vec())]);
+        assert!(err.is_err());
+        assert_eq!(fs::read(&a).unwrap(), b"new\n");
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

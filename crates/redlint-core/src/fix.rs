@@ -1,0 +1,204 @@
+//! Applying fixes: byte-range edits on the lossless documents, repeated until nothing more is
+//! fixable, so comments, order and spacing survive and a second run changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::finding::{Applicability, Edit, Finding};
+use crate::fs::{FileSystem, FsError, Metadata};
+use crate::{check, Input, Options, Report};
+
+/// A file whose content the fixes changed.
+#[derive(Debug, Clone)]
+pub struct FixedFile {
+    /// Path as reported.
+    pub path: String,
+    /// Path on the target host, when known (referenced files are only known this way).
+    pub host_path: Option<String>,
+    pub kind: crate::Kind,
+    pub original: Vec<u8>,
+    pub fixed: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct FixOutcome {
+    pub files: Vec<FixedFile>,
+    /// Number of fixes applied over all passes.
+    pub applied: usize,
+    /// The check of the fixed files, with the caller's options (secrets redacted as asked).
+    pub report: Report,
+}
+
+/// Passes are bounded: a fix that keeps re-triggering cannot loop forever.
+const MAX_PASSES: usize = 8;
+
+/// Apply every fix of the wanted applicability, pass after pass, until none is left.
+pub fn fix(
+    inputs: Vec<Input>,
+    fs: &dyn FileSystem,
+    options: &Options,
+    unsafe_fixes: bool,
+) -> FixOutcome {
+    let mut current = inputs;
+    let originals: Vec<Vec<u8>> = current.iter().map(|i| i.bytes.clone()).collect();
+    let mut overlay = Overlay {
+        base: fs,
+        files: HashMap::new(),
+    };
+    let mut referenced_originals: BTreeMap<String, (String, crate::Kind, Vec<u8>)> =
+        BTreeMap::new();
+    let mut applied = 0;
+    // Fixes need the real text of secrets (e.g. hashing a password); outputs redact later.
+    let internal = Options {
+        show_secrets: true,
+        ..options.clone()
+    };
+    for _ in 0..MAX_PASSES {
+        let report = check(current.clone(), &overlay, &internal);
+        let wanted = |f: &&Finding| {
+            f.fix
+                .as_ref()
+                .is_some_and(|fx| fx.applicability == Applicability::Safe || unsafe_fixes)
+        };
+        // Choose fixes whose edits overlap no edit already chosen (per file).
+        let mut chosen: HashMap<String, Vec<Edit>> = HashMap::new();
+        let mut count = 0;
+        for finding in report.findings.iter().filter(wanted) {
+            let edits = &finding.fix.as_ref().expect("filtered").edits;
+            let clashes = edits.iter().any(|e| {
+                chosen
+                    .get(&e.file)
+                    .is_some_and(|v| v.iter().any(|c| overlaps(c, e)))
+            });
+            if clashes || edits.is_empty() {
+                continue;
+            }
+            for e in edits {
+                chosen.entry(e.file.clone()).or_default().push(e.clone());
+            }
+            count += 1;
+        }
+        if count == 0 {
+            break;
+        }
+        applied += count;
+        for (path, edits) in chosen {
+            if let Some(input) = current.iter_mut().find(|i| i.path == path) {
+                input.bytes = apply_edits(&input.bytes, &edits);
+                continue;
+            }
+            // A referenced file (an include target, the ACL file): fixed through the overlay.
+            if let Some(file) = report
+                .workspace
+                .files
+                .iter()
+                .find(|f| f.source.path == path)
+            {
+                if let Some(host) = &file.host_path {
+                    referenced_originals
+                        .entry(host.clone())
+                        .or_insert_with(|| (path.clone(), file.kind, file.source.bytes.clone()));
+                    let fixed = apply_edits(&file.source.bytes, &edits);
+                    overlay.files.insert(host.clone(), fixed);
+                }
+            }
+        }
+    }
+    let mut files: Vec<FixedFile> = current
+        .iter()
+        .zip(originals)
+        .filter(|(i, o)| i.bytes != *o)
+        .map(|(i, o)| FixedFile {
+            path: i.path.clone(),
+            host_path: i.host_path.clone(),
+            kind: i.kind,
+            original: o,
+            fixed: i.bytes.clone(),
+        })
+        .collect();
+    for (host, (path, kind, original)) in referenced_originals {
+        let fixed = overlay.files.get(&host).cloned().unwrap_or_default();
+        if fixed != original {
+            files.push(FixedFile {
+                path,
+                host_path: Some(host),
+                kind,
+                original,
+                fixed,
+            });
+        }
+    }
+    let report = check(current, &overlay, options);
+    FixOutcome {
+        files,
+        applied,
+        report,
+    }
+}
+
+impl FixedFile {
+    /// The secret texts of both versions, for masking a diff.
+    pub fn secret_texts(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for bytes in [&self.original, &self.fixed] {
+            let mut ws = crate::model::Workspace::new();
+            let id = ws.add(
+                String::new(),
+                None,
+                bytes.clone(),
+                self.kind,
+                crate::model::Origin::Given,
+            );
+            let file = ws.file(id);
+            out.extend(file.secrets.iter().map(|s| file.source.text(*s).to_vec()));
+        }
+        out
+    }
+}
+
+fn overlaps(a: &Edit, b: &Edit) -> bool {
+    // Two insertions at the same point also clash: their order would be arbitrary.
+    a.file == b.file && (a.start < b.end && b.start < a.end || a.start == b.start)
+}
+
+/// Apply non-overlapping edits (any order) to `bytes`.
+pub fn apply_edits(bytes: &[u8], edits: &[Edit]) -> Vec<u8> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut pos = 0usize;
+    for e in sorted {
+        let (s, t) = (e.start as usize, e.end as usize);
+        if s < pos || t > bytes.len() || s > t {
+            continue; // overlapping or out of range: skipped, never torn
+        }
+        out.extend_from_slice(&bytes[pos..s]);
+        out.extend_from_slice(e.replacement.as_bytes());
+        pos = t;
+    }
+    out.extend_from_slice(&bytes[pos..]);
+    out
+}
+
+/// The host as it will be after the fixes: fixed referenced files shadow the base.
+struct Overlay<'a> {
+    base: &'a dyn FileSystem,
+    files: HashMap<String, Vec<u8>>,
+}
+
+impl FileSystem for Overlay<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        match self.files.get(path) {
+            Some(b) => Ok(b.clone()),
+            None => self.base.read(path),
+        }
+    }
+    fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
+        self.base.metadata(path)
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<crate::fs::DirEntry>, FsError> {
+        self.base.read_dir(path)
+    }
+    fn display_path(&self, host_path: &str) -> String {
+        self.base.display_path(host_path)
+    }
+}

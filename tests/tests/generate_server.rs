@@ -363,8 +363,7 @@ fn sentinel_topology_fails_over_when_the_master_dies() {
             .map(|n| sentinel_master(sport + n, &peer, &spec.master_name))
             .collect();
         let promoted = seen[0].filter(|p| *p != port);
-        if promoted.is_some() && seen.iter().all(|s| *s == promoted) {
-            let new_master = promoted.unwrap();
+        if let Some(new_master) = promoted.filter(|_| seen.iter().all(|s| *s == promoted)) {
             assert!(new_master == port + 1 || new_master == port + 2);
             let mut admin = auth(new_master, "admin", &creds["REDIS_ADMIN_PASSWORD"]);
             let role = admin.call_str(&["ROLE"]).unwrap();

@@ -99,7 +99,7 @@ fn cases() -> Vec<Case> {
         ok("empty announce-ip, sentinel-user, sentinel-pass", "sentinel announce-ip \"\"\nsentinel sentinel-user \"\"\nsentinel sentinel-pass \"\"\n".to_string()),
         ok("redis.conf directives in sentinel.conf", format!("protected-mode yes\nmaxmemory 1gb\nappendonly yes\n{mon}")),
         ok("no sentinel lines at all", "loglevel notice\n".to_string()),
-        with("monitor in an included file", format!("include sub.conf\nsentinel down-after-milliseconds mymaster 5000\n"), vec![("sub.conf", mon.clone().leak().as_bytes(), 0o644)], true),
+        with("monitor in an included file", "include sub.conf\nsentinel down-after-milliseconds mymaster 5000\n".to_string(), vec![("sub.conf", mon.clone().leak().as_bytes(), 0o644)], true),
         with("executable notification script", format!("{mon}sentinel notification-script mymaster notify.sh\n"), vec![("notify.sh", SCRIPT, 0o755)], true),
         with("executable client-reconfig script in a subdirectory", format!("{mon}sentinel client-reconfig-script mymaster ./scripts/reconfig.sh\n"), vec![("scripts/reconfig.sh", SCRIPT, 0o700)], true),
         with("owner-only execute bit", format!("{mon}sentinel notification-script mymaster notify.sh\n"), vec![("notify.sh", SCRIPT, 0o100)], true),

@@ -179,7 +179,8 @@ pub fn status(key: &str) -> KeyStatus {
     KeyStatus::Unknown
 }
 
-/// Why a well-known key no longer exists, for keys that circulate in old tuning guides.
+/// Why a well-known key does not (or no longer) exist, for keys that circulate in old tuning
+/// guides.
 pub fn removed_reason(key: &str) -> Option<&'static str> {
     let key = normalize(key)?;
     let key = key.as_ref();
@@ -189,7 +190,6 @@ pub fn removed_reason(key: &str) -> Option<&'static str> {
     Some(match key {
         "net.ipv4.tcp_tw_recycle" => "`net.ipv4.tcp_tw_recycle` was removed in Linux 4.12 (it broke clients behind NAT)",
         "kernel.exec-shield" => "`kernel.exec-shield` existed only in Red Hat's patched 2.6 kernels; address-space randomisation is `kernel.randomize_va_space`",
-        "vm.block_dump" => "`vm.block_dump` was removed in Linux 5.12",
         "kernel.sched_latency_ns"
         | "kernel.sched_min_granularity_ns"
         | "kernel.sched_wakeup_granularity_ns"
@@ -199,7 +199,7 @@ pub fn removed_reason(key: &str) -> Option<&'static str> {
             "the CFS tunables moved from /proc/sys to debugfs (`/sys/kernel/debug/sched/`) in Linux 5.13"
         }
         _ if key.starts_with("net.ipv4.netfilter.ip_conntrack_") => {
-            "the `ip_conntrack` keys are from Linux 2.6.19 and older; today's are `net.netfilter.nf_conntrack_*`"
+            "the `ip_conntrack` compatibility names were removed in Linux 4.9; today's keys are `net.netfilter.nf_conntrack_*`"
         }
         _ => return None,
     })

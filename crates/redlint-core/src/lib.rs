@@ -67,7 +67,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
         ws.add(input.path, input.host_path, input.bytes, input.kind, model::Origin::Given);
     }
     let (deployment, mut diags) = model::Deployment::build(&mut ws, fs, options.host);
-    let ctx = check::Context { ws: &ws, deployment: &deployment, options };
+    let ctx = check::Context { ws: &ws, deployment: &deployment, options, fs };
     diags.extend(check::run(&ctx));
     let findings = check::resolve(&ws, diags, options);
     let files = ws.files.len();

@@ -1,5 +1,7 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
+pub mod directives;
+
 use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 use crate::model::{Deployment, FileId, Workspace};
 use crate::rules::Rule;
@@ -77,6 +79,8 @@ pub struct Context<'a> {
     pub ws: &'a Workspace,
     pub deployment: &'a Deployment,
     pub options: &'a Options,
+    /// The target host's files, for facts a check must look up there (Sentinel scripts).
+    pub fs: &'a dyn crate::fs::FileSystem,
 }
 
 impl Context<'_> {
@@ -93,7 +97,7 @@ impl Context<'_> {
 /// Every check, in one list; each is a function over the whole context.
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-const CHECKS: &[Check] = &[];
+const CHECKS: &[Check] = &[directives::check];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -86,8 +86,12 @@ fn impossible(addr: &[u8]) -> Option<(String, String)> {
 fn parse_v6(addr: &[u8]) -> Option<(Ipv6Addr, String)> {
     let text = std::str::from_utf8(addr).ok()?;
     let (ip, scope) = text.split_once('%').unwrap_or((text, ""));
-    let ip = ip.strip_prefix('[').and_then(|i| i.strip_suffix(']')).unwrap_or(ip);
-    ip.parse::<Ipv6Addr>().ok().map(|a| (a, scope.to_string()))
+    let a = ip.parse::<Ipv6Addr>().ok()?;
+    // A scope (`%eth0`) is resolved only for link-local addresses (fe80::/10).
+    if !scope.is_empty() && (a.segments()[0] & 0xffc0) != 0xfe80 {
+        return None;
+    }
+    Some((a, scope.to_string()))
 }
 
 fn socket(addr: &[u8]) -> Option<Socket> {
@@ -199,6 +203,9 @@ mod tests {
         assert!(impossible(b"#").is_some());
         assert!(impossible(b"{{ ip }}").is_some());
         assert!(impossible(b"fe80::1%eth0").is_none());
+        assert!(impossible(b"::1%lo").is_some());
+        assert!(impossible(b"[::1]").is_some());
+        assert!(impossible(b"::1:6379").is_none());
         assert!(impossible(b"::*").is_none());
         assert!(impossible(b"*").is_none());
         assert!(impossible(b"localhost").is_none());

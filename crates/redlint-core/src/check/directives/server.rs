@@ -58,7 +58,7 @@ pub(super) fn check_servers(ctx: &Context<'_>, nul_lines: &HashSet<(FileId, u32)
             module_configs(&entries, &mut diags);
         }
         replicaof_in_cluster(&entries, &mut diags);
-        dir_and_logfile(ctx, &entries, &mut diags);
+        dir_and_logfile(ctx, server, &entries, &mut diags);
         startup(server, &entries, &mut diags);
     }
     // A file loaded by several servers is reported once.
@@ -328,7 +328,30 @@ fn replicaof_in_cluster(entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
 // ---------------------------------------------------------------------------------------
 // RL017 dir and logfile on the host
 
-fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
+/// What a host path is, as far as the filesystem can tell.
+enum HostPath {
+    Dir,
+    File,
+    /// Missing, with the errno text Redis would print.
+    Missing(&'static str),
+    Unknown,
+}
+
+fn host_path(ctx: &Context<'_>, path: &str) -> HostPath {
+    match ctx.fs.metadata(path) {
+        Ok(m) if m.is_dir => HostPath::Dir,
+        Ok(_) => HostPath::File,
+        Err(FsError::NotFound) => HostPath::Missing("No such file or directory"),
+        Err(_) if path != "/" => match host_path(ctx, fs::parent(path)) {
+            HostPath::File => HostPath::Missing("Not a directory"),
+            HostPath::Missing(why) => HostPath::Missing(why),
+            _ => HostPath::Unknown,
+        },
+        Err(_) => HostPath::Unknown,
+    }
+}
+
+fn dir_and_logfile(ctx: &Context<'_>, server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
     let mut cwd: Option<String> = None;
     for e in entries.iter().filter(|e| e.ok && e.name == "dir") {
         let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
@@ -339,9 +362,9 @@ fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagn
         } else {
             continue; // relative to the directory Redis is started in, which we do not know
         };
-        let problem = match ctx.fs.metadata(&path) {
-            Err(FsError::NotFound) => Some("No such file or directory"),
-            Ok(m) if !m.is_dir => Some("Not a directory"),
+        let problem = match host_path(ctx, &path) {
+            HostPath::Missing(why) => Some(why),
+            HostPath::File => Some("Not a directory"),
             _ => None,
         };
         if let Some(why) = problem {
@@ -358,6 +381,36 @@ fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagn
         }
         cwd = Some(path);
     }
+    // Modules are loaded after the whole configuration was read (never by Sentinel).
+    if !server.sentinel {
+        for e in entries.iter().filter(|e| e.ok && e.name == "loadmodule") {
+            let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
+            let path = if value.starts_with('/') {
+                fs::normalize(&value)
+            } else if let Some(base) = &cwd {
+                fs::join(base, &value)
+            } else {
+                continue;
+            };
+            let problem = match host_path(ctx, &path) {
+                HostPath::Missing(why) => Some(why),
+                HostPath::Dir => Some("Is a directory"),
+                _ => None,
+            };
+            if let Some(why) = problem {
+                out.push(
+                    Diagnostic::new(
+                        &rules::DIR_MISSING,
+                        e.file,
+                        e.span(1),
+                        format!("the module `{path}` is not a file on the target host ({why}): Redis aborts at startup (`Module {} failed to load`)", display(e.vals[1])),
+                    )
+                    .fatal()
+                    .help("install the module at that path, fix the path, or remove the `loadmodule` line (and the module's options)"),
+                );
+            }
+        }
+    }
     let Some(e) = last(entries, "logfile") else { return };
     let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
     if value.is_empty() {
@@ -371,14 +424,14 @@ fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagn
         return;
     };
     let parent = fs::parent(&path).to_string();
-    let problem = match ctx.fs.metadata(&path) {
-        Ok(m) if m.is_dir => Some(("Is a directory", path.clone())),
-        Err(FsError::NotFound) => match ctx.fs.metadata(&parent) {
-            Err(FsError::NotFound) => Some(("No such file or directory", parent.clone())),
-            Ok(m) if !m.is_dir => Some(("Not a directory", parent.clone())),
+    let problem = match host_path(ctx, &parent) {
+        HostPath::Missing(why) => Some((why, parent.clone())),
+        HostPath::File => Some(("Not a directory", parent.clone())),
+        HostPath::Dir => match host_path(ctx, &path) {
+            HostPath::Dir => Some(("Is a directory", path.clone())),
             _ => None,
         },
-        _ => None,
+        HostPath::Unknown => None,
     };
     if let Some((why, at)) = problem {
         out.push(

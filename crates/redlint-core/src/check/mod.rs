@@ -1,5 +1,6 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
+pub mod directives;
 pub mod sentinel;
 pub mod sysctl;
 
@@ -116,7 +117,7 @@ impl Context<'_> {
 /// Every check, in one list; each is a function over the whole context.
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-const CHECKS: &[Check] = &[sentinel::check, sysctl::check];
+const CHECKS: &[Check] = &[sentinel::check, sysctl::check, directives::check];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();

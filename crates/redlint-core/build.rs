@@ -14,7 +14,9 @@ fn main() {
         .map(|e| e.path())
         .filter(|p| {
             p.extension().is_some_and(|x| x == "md")
-                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("RL"))
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("RL"))
         })
         .collect();
     entries.sort();
@@ -41,10 +43,21 @@ fn main() {
             "none" => "None".to_string(),
             "safe" => "Some(Applicability::Safe)".to_string(),
             "unsafe" => "Some(Applicability::Unsafe)".to_string(),
-            other => panic!("{}: fix must be none/safe/unsafe, not {other}", path.display()),
+            other => panic!(
+                "{}: fix must be none/safe/unsafe, not {other}",
+                path.display()
+            ),
         };
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        assert_eq!(stem, format!("{code}-{name}"), "{}: file name must be CODE-name.md", path.display());
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        assert_eq!(
+            stem,
+            format!("{code}-{name}"),
+            "{}: file name must be CODE-name.md",
+            path.display()
+        );
         writeln!(
             out,
             "pub static {ident}: Rule = Rule {{ code: {code:?}, name: {name:?}, category: Category::{category}, severity: Severity::{severity}, fix: {fix}, doc: include_str!({:?}) }};",
@@ -53,7 +66,15 @@ fn main() {
         .unwrap();
         all.push(ident);
     }
-    writeln!(out, "pub static ALL: &[&Rule] = &[{}];", all.iter().map(|i| format!("&{i}")).collect::<Vec<_>>().join(", ")).unwrap();
+    writeln!(
+        out,
+        "pub static ALL: &[&Rule] = &[{}];",
+        all.iter()
+            .map(|i| format!("&{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+    .unwrap();
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("rules_table.rs");
     std::fs::write(dest, out).expect("write rules_table.rs");
 }

@@ -107,7 +107,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(files: usize, findings: &[Finding]) -> Summary {
-        let mut s = Summary { files, ..Summary::default() };
+        let mut s = Summary {
+            files,
+            ..Summary::default()
+        };
         for f in findings {
             match f.severity {
                 Severity::Error => s.errors += 1,

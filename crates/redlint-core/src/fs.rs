@@ -52,17 +52,26 @@ impl MemoryFs {
         MemoryFs::default()
     }
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files.insert(normalize(&path.into()), (bytes.into(), false));
+        self.files
+            .insert(normalize(&path.into()), (bytes.into(), false));
     }
     pub fn insert_executable(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files.insert(normalize(&path.into()), (bytes.into(), true));
+        self.files
+            .insert(normalize(&path.into()), (bytes.into(), true));
     }
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
     fn is_dir(&self, path: &str) -> bool {
-        let prefix = if path.ends_with('/') { path.to_string() } else { format!("{path}/") };
-        self.files.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
+        let prefix = if path.ends_with('/') {
+            path.to_string()
+        } else {
+            format!("{path}/")
+        };
+        self.files
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
     }
 }
 
@@ -78,23 +87,38 @@ impl FileSystem for MemoryFs {
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
         let path = normalize(path);
         match self.files.get(&path) {
-            Some((_, x)) => Ok(Metadata { is_dir: false, executable: *x }),
-            None if self.is_dir(&path) => Ok(Metadata { is_dir: true, executable: true }),
+            Some((_, x)) => Ok(Metadata {
+                is_dir: false,
+                executable: *x,
+            }),
+            None if self.is_dir(&path) => Ok(Metadata {
+                is_dir: true,
+                executable: true,
+            }),
             None => Err(FsError::NotFound),
         }
     }
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let path = normalize(path);
-        let prefix = if path.ends_with('/') { path.clone() } else { format!("{path}/") };
+        let prefix = if path.ends_with('/') {
+            path.clone()
+        } else {
+            format!("{path}/")
+        };
         let mut out: Vec<DirEntry> = Vec::new();
         for (k, _) in self.files.range(prefix.clone()..) {
-            let Some(rest) = k.strip_prefix(&prefix) else { break };
+            let Some(rest) = k.strip_prefix(&prefix) else {
+                break;
+            };
             let (name, is_dir) = match rest.split_once('/') {
                 Some((n, _)) => (n, true),
                 None => (rest, false),
             };
             if out.last().is_none_or(|e| e.name != name) {
-                out.push(DirEntry { name: name.to_string(), is_dir });
+                out.push(DirEntry {
+                    name: name.to_string(),
+                    is_dir,
+                });
             }
         }
         if out.is_empty() && !self.files.contains_key(&path) {

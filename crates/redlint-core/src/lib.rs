@@ -65,12 +65,26 @@ impl Report {
 pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> Report {
     let mut ws = model::Workspace::new();
     for input in inputs {
-        ws.add(input.path, input.host_path, input.bytes, input.kind, model::Origin::Given);
+        ws.add(
+            input.path,
+            input.host_path,
+            input.bytes,
+            input.kind,
+            model::Origin::Given,
+        );
     }
     let (deployment, mut diags) = model::Deployment::build(&mut ws, fs, options.host);
-    let ctx = check::Context { ws: &ws, deployment: &deployment, options };
+    let ctx = check::Context {
+        ws: &ws,
+        deployment: &deployment,
+        options,
+    };
     diags.extend(check::run(&ctx));
     let findings = check::resolve(&ws, diags, options);
     let files = ws.files.len();
-    Report { findings, workspace: ws, files }
+    Report {
+        findings,
+        workspace: ws,
+        files,
+    }
 }

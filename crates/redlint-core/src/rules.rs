@@ -59,7 +59,7 @@ include!(concat!(env!("OUT_DIR"), "/rules_table.rs"));
 
 /// Look a rule up by code (`RL001`) or name (`unknown-directive`), case-insensitively.
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
-    ALL.iter()
-        .copied()
-        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
+    ALL.iter().copied().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name)
+    })
 }

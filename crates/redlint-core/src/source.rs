@@ -22,7 +22,10 @@ pub const MAX_FILE_SIZE: usize = u32::MAX as usize;
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
         debug_assert!(start <= end);
-        Span { start: start as u32, end: end as u32 }
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
     }
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
@@ -35,7 +38,10 @@ impl Span {
     }
     /// The smallest span covering both.
     pub fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -86,7 +92,10 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.starts[line] as usize;
         let column = char_count(&bytes[start..offset as usize]) + 1;
-        Position { line: line as u32 + 1, column: column as u32 }
+        Position {
+            line: line as u32 + 1,
+            column: column as u32,
+        }
     }
 }
 
@@ -121,7 +130,11 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> SourceFile {
         let index = LineIndex::new(&bytes);
-        SourceFile { path: path.into(), bytes, index }
+        SourceFile {
+            path: path.into(),
+            bytes,
+            index,
+        }
     }
     pub fn text(&self, span: Span) -> &[u8] {
         &self.bytes[span.range()]

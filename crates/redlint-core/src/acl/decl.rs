@@ -32,7 +32,10 @@ fn map_range(pieces: &[Piece], a: usize, b: usize) -> Span {
         return Span::default();
     };
     if pa.at == pb.at && pa.raw && b <= pa.at + pa.len {
-        Span { start: pa.span.start + (a - pa.at) as u32, end: pa.span.start + (b - pa.at) as u32 }
+        Span {
+            start: pa.span.start + (a - pa.at) as u32,
+            end: pa.span.start + (b - pa.at) as u32,
+        }
     } else {
         pa.span.cover(pb.span)
     }
@@ -64,7 +67,12 @@ pub struct Unmatched {
 /// `ACLMergeSelectorArguments` over the words after the name. `trim` strips TAB/CR/LF from
 /// each merged rule (ACL files only, after merging). `cat_cstr`: appended words are copied as
 /// C strings (`sdscatfmt("%s")`, relevant for redis.conf values holding NUL bytes).
-fn merge(words: &[Word], source: &[u8], trim: bool, table: &CommandTable) -> (Vec<AclRule>, Option<Unmatched>) {
+fn merge(
+    words: &[Word],
+    source: &[u8],
+    trim: bool,
+    table: &CommandTable,
+) -> (Vec<AclRule>, Option<Unmatched>) {
     let mut rules = Vec::new();
     let mut open: Option<(Vec<u8>, Vec<Piece>, usize)> = None;
     for (j, w) in words.iter().enumerate() {
@@ -72,13 +80,27 @@ fn merge(words: &[Word], source: &[u8], trim: bool, table: &CommandTable) -> (Ve
         let starts = v.first() == Some(&b'(') && v.last() != Some(&b')');
         if starts {
             // A second `(` word restarts the selector (Redis leaks the first one).
-            open = Some((v.clone(), vec![Piece { at: 0, len: v.len(), span: w.span, raw: w.raw }], j));
+            open = Some((
+                v.clone(),
+                vec![Piece {
+                    at: 0,
+                    len: v.len(),
+                    span: w.span,
+                    raw: w.raw,
+                }],
+                j,
+            ));
             continue;
         }
         if let Some((text, pieces, _)) = open.as_mut() {
             let add = cstr(v);
             text.push(b' ');
-            pieces.push(Piece { at: text.len(), len: add.len(), span: w.span, raw: w.raw });
+            pieces.push(Piece {
+                at: text.len(),
+                len: add.len(),
+                span: w.span,
+                raw: w.raw,
+            });
             text.extend_from_slice(add);
             // An empty word never closes (Redis reads the byte before it, never `)`).
             if v.last() == Some(&b')') {
@@ -87,7 +109,12 @@ fn merge(words: &[Word], source: &[u8], trim: bool, table: &CommandTable) -> (Ve
             }
             continue;
         }
-        let pieces = vec![Piece { at: 0, len: v.len(), span: w.span, raw: w.raw }];
+        let pieces = vec![Piece {
+            at: 0,
+            len: v.len(),
+            span: w.span,
+            raw: w.raw,
+        }];
         rules.push(finish(v.clone(), pieces, source, trim, table));
     }
     match open {
@@ -95,13 +122,25 @@ fn merge(words: &[Word], source: &[u8], trim: bool, table: &CommandTable) -> (Ve
             let start = words[j].span;
             let end = pieces.last().map_or(start, |p| p.span);
             let after_rules = !rules.is_empty();
-            (Vec::new(), Some(Unmatched { span: start.cover(end), after_rules }))
+            (
+                Vec::new(),
+                Some(Unmatched {
+                    span: start.cover(end),
+                    after_rules,
+                }),
+            )
         }
         None => (rules, None),
     }
 }
 
-fn finish(mut text: Vec<u8>, mut pieces: Vec<Piece>, source: &[u8], trim: bool, table: &CommandTable) -> AclRule {
+fn finish(
+    mut text: Vec<u8>,
+    mut pieces: Vec<Piece>,
+    source: &[u8],
+    trim: bool,
+    table: &CommandTable,
+) -> AclRule {
     let mut span = pieces.first().map_or(Span::default(), |p| p.span);
     if let Some(last) = pieces.last() {
         span = span.cover(last.span);
@@ -112,7 +151,12 @@ fn finish(mut text: Vec<u8>, mut pieces: Vec<Piece>, source: &[u8], trim: bool, 
         let stripped = strip_rule(source, span);
         text = source[stripped.range()].to_vec();
         span = stripped;
-        pieces = vec![Piece { at: 0, len: text.len(), span, raw: true }];
+        pieces = vec![Piece {
+            at: 0,
+            len: text.len(),
+            span,
+            raw: true,
+        }];
     }
     let map = |a: usize, b: usize| map_range(&pieces, a, b);
     parse_rule(&text, span, &map, table)
@@ -124,13 +168,22 @@ pub enum AclFileLine {
     User(UserDecl),
     /// Not `user <name>`: Redis refuses (`should start with user keyword followed by the
     /// username`). Comment lines (`#…`) are this too.
-    NotUser { first_word: Span },
+    NotUser {
+        first_word: Span,
+    },
     /// The name holds whitespace (a TAB: the line is split on spaces only).
-    BadName { name: Span },
+    BadName {
+        name: Span,
+    },
 }
 
 /// Read one non-blank ACL file line the way `ACLLoadFromFile` does.
-pub fn acl_file_line(doc: &AclDocument, line: &AclLine, source: &[u8], table: &CommandTable) -> AclFileLine {
+pub fn acl_file_line(
+    doc: &AclDocument,
+    line: &AclLine,
+    source: &[u8],
+    table: &CommandTable,
+) -> AclFileLine {
     let raw = doc.raw_tokens(line);
     let first = raw.first().copied().unwrap_or(line.content);
     if raw.len() < 2 || &source[first.range()] != b"user" {
@@ -140,7 +193,14 @@ pub fn acl_file_line(doc: &AclDocument, line: &AclLine, source: &[u8], table: &C
     if super::rule::has_spaces(&source[name.range()]) {
         return AclFileLine::BadName { name };
     }
-    let words: Vec<Word> = raw[2..].iter().map(|s| Word { value: source[s.range()].to_vec(), span: *s, raw: true }).collect();
+    let words: Vec<Word> = raw[2..]
+        .iter()
+        .map(|s| Word {
+            value: source[s.range()].to_vec(),
+            span: *s,
+            raw: true,
+        })
+        .collect();
     let (rules, unmatched) = merge(&words, source, true, table);
     AclFileLine::User(UserDecl {
         line: line.content,
@@ -154,14 +214,23 @@ pub fn acl_file_line(doc: &AclDocument, line: &AclLine, source: &[u8], table: &C
 
 /// Read a redis.conf / sentinel.conf `user` line (`ACLAppendUserForLoading`). `None` when the
 /// line has no name (bare `user` is "Bad directive or wrong number of arguments").
-pub fn conf_user_line(doc: &ConfDocument, line: &Line, source: &[u8], table: &CommandTable) -> Option<UserDecl> {
+pub fn conf_user_line(
+    doc: &ConfDocument,
+    line: &Line,
+    source: &[u8],
+    table: &CommandTable,
+) -> Option<UserDecl> {
     let tokens = doc.tokens(line);
     if tokens.len() < 2 {
         return None;
     }
     let words: Vec<Word> = tokens[2..]
         .iter()
-        .map(|t| Word { value: doc.value(source, t).to_vec(), span: t.span, raw: !t.is_quoted() })
+        .map(|t| Word {
+            value: doc.value(source, t).to_vec(),
+            span: t.span,
+            raw: !t.is_quoted(),
+        })
         .collect();
     let (rules, unmatched) = merge(&words, source, false, table);
     Some(UserDecl {
@@ -194,9 +263,15 @@ mod tests {
         let src = "user a on (~b* +set) (%R~c* \t+@read)\t";
         let d = acl_decl(src);
         assert_eq!(d.rules.len(), 3);
-        let texts: Vec<_> = d.rules.iter().map(|r| String::from_utf8_lossy(&r.text).into_owned()).collect();
+        let texts: Vec<_> = d
+            .rules
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.text).into_owned())
+            .collect();
         assert_eq!(texts, ["on", "(~b* +set)", "(%R~c* \t+@read)"]);
-        let RuleKind::Selector(ops) = &d.rules[2].kind else { panic!() };
+        let RuleKind::Selector(ops) = &d.rules[2].kind else {
+            panic!()
+        };
         assert_eq!(&src[ops[1].span.range()], "+@read");
         assert!(matches!(ops[1].rule, SelectorRule::AllowCategory(_)));
     }
@@ -216,10 +291,16 @@ mod tests {
     fn first_words_are_exact() {
         let src = b"USER a on";
         let doc = acl::parse(src);
-        assert!(matches!(acl_file_line(&doc, &doc.lines[0], src, redis()), AclFileLine::NotUser { .. }));
+        assert!(matches!(
+            acl_file_line(&doc, &doc.lines[0], src, redis()),
+            AclFileLine::NotUser { .. }
+        ));
         let src = b"user a\t on";
         let doc = acl::parse(src);
-        assert!(matches!(acl_file_line(&doc, &doc.lines[0], src, redis()), AclFileLine::BadName { .. }));
+        assert!(matches!(
+            acl_file_line(&doc, &doc.lines[0], src, redis()),
+            AclFileLine::BadName { .. }
+        ));
         let d = acl_decl("user  on nopass");
         assert_eq!(d.name, b"");
         assert_eq!(d.rules.len(), 2);
@@ -232,9 +313,17 @@ mod tests {
         let d = conf_user_line(&doc, &doc.lines[0], src.as_bytes(), redis()).unwrap();
         assert_eq!(d.rules.len(), 4);
         assert!(matches!(d.rules[1].kind, RuleKind::AddPassword(_)));
-        let RuleKind::Selector(ops) = &d.rules[2].kind else { panic!() };
+        let RuleKind::Selector(ops) = &d.rules[2].kind else {
+            panic!()
+        };
         assert_eq!(&src[ops[1].span.range()], "+set");
-        let RuleKind::Selector(ops) = &d.rules[3].kind else { panic!() };
-        assert_eq!(&src[ops[1].span.range()], "\"(%W~c* +@write)\"", "quoted: the whole word");
+        let RuleKind::Selector(ops) = &d.rules[3].kind else {
+            panic!()
+        };
+        assert_eq!(
+            &src[ops[1].span.range()],
+            "\"(%W~c* +@write)\"",
+            "quoted: the whole word"
+        );
     }
 }

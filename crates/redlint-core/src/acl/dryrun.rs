@@ -6,7 +6,9 @@ use super::glob::stringmatch;
 use super::load::UserSet;
 use super::rule::cstr;
 use super::user::{AclUser, Selector};
-use crate::knowledge::commands::{key_flags, BeginSearch, Command, CommandTable, FindKeys, GetKeysProc};
+use crate::knowledge::commands::{
+    key_flags, BeginSearch, Command, CommandTable, FindKeys, GetKeysProc,
+};
 
 /// What `ACL DRYRUN` answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,15 +56,25 @@ pub fn dryrun(users: &UserSet, table: &CommandTable, user: &[u8], argv: &[&[u8]]
     let argc = argv.len() as i64;
     let arity = cmd.arity as i64;
     if (arity > 0 && arity != argc) || argc < -arity {
-        return DryRun::Error(format!("ERR wrong number of arguments for '{}' command", cmd.name));
+        return DryRun::Error(format!(
+            "ERR wrong number of arguments for '{}' command",
+            cmd.name
+        ));
     }
     match check_user(&u.user, table, cmd, argv) {
         Ok(()) => DryRun::Ok,
-        Err(Denial::Command) => DryRun::Denied(format!("This user has no permissions to run the '{}' command", cmd.name)),
-        Err(Denial::Key(i)) => DryRun::Denied(format!("This user has no permissions to access the '{}' key", show(argv[i]))),
-        Err(Denial::Channel(i)) => {
-            DryRun::Denied(format!("This user has no permissions to access the '{}' channel", show(argv[i])))
-        }
+        Err(Denial::Command) => DryRun::Denied(format!(
+            "This user has no permissions to run the '{}' command",
+            cmd.name
+        )),
+        Err(Denial::Key(i)) => DryRun::Denied(format!(
+            "This user has no permissions to access the '{}' key",
+            show(argv[i])
+        )),
+        Err(Denial::Channel(i)) => DryRun::Denied(format!(
+            "This user has no permissions to access the '{}' channel",
+            show(argv[i])
+        )),
     }
 }
 
@@ -87,7 +99,12 @@ impl Denial {
 
 /// `ACLCheckAllUserCommandPerm`: allowed if any selector allows; else the most relevant denial
 /// (channel > key > command; the later argument among equals).
-pub fn check_user(user: &AclUser, table: &CommandTable, cmd: &Command, argv: &[&[u8]]) -> Result<(), Denial> {
+pub fn check_user(
+    user: &AclUser,
+    table: &CommandTable,
+    cmd: &Command,
+    argv: &[&[u8]],
+) -> Result<(), Denial> {
     let _ = table;
     let mut keys: Option<Vec<KeyRef>> = None;
     let mut relevant = Denial::Command;
@@ -99,7 +116,9 @@ pub fn check_user(user: &AclUser, table: &CommandTable, cmd: &Command, argv: &[&
                 if let Denial::Key(i) | Denial::Channel(i) = d {
                     local_idx = i;
                 }
-                if d.rank() > relevant.rank() || (d.rank() == relevant.rank() && local_idx > last_idx) {
+                if d.rank() > relevant.rank()
+                    || (d.rank() == relevant.rank() && local_idx > last_idx)
+                {
                     relevant = d;
                     last_idx = local_idx;
                 }
@@ -119,12 +138,18 @@ fn strcasecmp_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `ACLSelectorCheckCmd`: command (or allowed first argument), then keys, then channels.
-pub fn check_selector(sel: &Selector, cmd: &Command, argv: &[&[u8]], keys: &mut Option<Vec<KeyRef>>) -> Result<(), Denial> {
+pub fn check_selector(
+    sel: &Selector,
+    cmd: &Command,
+    argv: &[&[u8]],
+    keys: &mut Option<Vec<KeyRef>>,
+) -> Result<(), Denial> {
     if !sel.all_commands && !cmd.no_auth() && !sel.allows(cmd.id) {
         let idx = if cmd.parent.is_some() { 2 } else { 1 };
         let allowed = argv.len() >= 2
             && sel.first_args.get(&cmd.id).is_some_and(|list| {
-                argv.get(idx).is_some_and(|arg| list.iter().any(|a| strcasecmp_eq(arg, a)))
+                argv.get(idx)
+                    .is_some_and(|arg| list.iter().any(|a| strcasecmp_eq(arg, a)))
             });
         if !allowed {
             return Err(Denial::Command);
@@ -140,7 +165,10 @@ pub fn check_selector(sel: &Selector, cmd: &Command, argv: &[&[u8]], keys: &mut 
     }
     if !sel.all_channels {
         if let Some(ch) = cmd.channels.filter(|c| c.checked) {
-            let stop = ch.count.map_or(argv.len(), |n| ch.start + n).min(argv.len());
+            let stop = ch
+                .count
+                .map_or(argv.len(), |n| ch.start + n)
+                .min(argv.len());
             for (i, arg) in argv.iter().enumerate().take(stop).skip(ch.start) {
                 if !channel_allowed(sel, arg, ch.pattern) {
                     return Err(Denial::Channel(i));
@@ -167,18 +195,34 @@ pub fn key_allowed(sel: &Selector, key: &[u8], spec_flags: u32) -> bool {
 /// ACL pattern literally (`strcmp`).
 pub fn channel_allowed(sel: &Selector, channel: &[u8], is_pattern: bool) -> bool {
     sel.all_channels
-        || sel.channels.iter().any(|p| if is_pattern { cstr(p) == cstr(channel) } else { stringmatch(p, channel) })
+        || sel.channels.iter().any(|p| {
+            if is_pattern {
+                cstr(p) == cstr(channel)
+            } else {
+                stringmatch(p, channel)
+            }
+        })
 }
 
 /// `doesCommandHaveKeys`.
 pub fn has_keys(cmd: &Command) -> bool {
-    cmd.getkeys.is_some() || cmd.key_specs.iter().any(|s| s.flags & key_flags::NOT_KEY == 0)
+    cmd.getkeys.is_some()
+        || cmd
+            .key_specs
+            .iter()
+            .any(|s| s.flags & key_flags::NOT_KEY == 0)
 }
 
 /// `getKeysFromCommandWithSpecs(…, GET_KEYSPEC_DEFAULT)`.
 pub fn command_keys(cmd: &Command, argv: &[&[u8]]) -> Vec<KeyRef> {
-    let has_keyspec = cmd.key_specs.iter().any(|s| s.flags & key_flags::NOT_KEY == 0);
-    let has_varflags = cmd.key_specs.iter().any(|s| s.flags & key_flags::VARIABLE_FLAGS != 0);
+    let has_keyspec = cmd
+        .key_specs
+        .iter()
+        .any(|s| s.flags & key_flags::NOT_KEY == 0);
+    let has_varflags = cmd
+        .key_specs
+        .iter()
+        .any(|s| s.flags & key_flags::VARIABLE_FLAGS != 0);
     if has_keyspec && !has_varflags {
         if let Some(keys) = keys_from_specs(cmd, argv) {
             return keys;
@@ -241,7 +285,11 @@ pub fn atoi(s: &[u8]) -> i32 {
         v = (v * 10 + (s[i] - b'0') as i128).min(i64::MAX as i128 + 1);
         i += 1;
     }
-    let v = if neg { (-v).max(i64::MIN as i128) } else { v.min(i64::MAX as i128) };
+    let v = if neg {
+        (-v).max(i64::MIN as i128)
+    } else {
+        v.min(i64::MAX as i128)
+    };
     v as i64 as i32
 }
 
@@ -258,7 +306,11 @@ fn keys_from_specs(cmd: &Command, argv: &[&[u8]]) -> Option<Vec<KeyRef>> {
             BeginSearch::Index(pos) => *pos as i64,
             BeginSearch::Keyword { keyword, startfrom } => {
                 let startfrom = *startfrom as i64;
-                let start = if startfrom > 0 { startfrom } else { argc + startfrom };
+                let start = if startfrom > 0 {
+                    startfrom
+                } else {
+                    argc + startfrom
+                };
                 let end = if startfrom > 0 { argc - 1 } else { 1 };
                 let mut found = 0;
                 let mut i = start;
@@ -280,7 +332,11 @@ fn keys_from_specs(cmd: &Command, argv: &[&[u8]]) -> Option<Vec<KeyRef>> {
             BeginSearch::Unknown => return None,
         };
         let (last, step) = match spec.find_keys {
-            FindKeys::Range { lastkey, keystep, limit } => {
+            FindKeys::Range {
+                lastkey,
+                keystep,
+                limit,
+            } => {
                 let (lastkey, limit) = (lastkey as i64, limit as i64);
                 let last = if lastkey >= 0 {
                     first + lastkey
@@ -291,7 +347,11 @@ fn keys_from_specs(cmd: &Command, argv: &[&[u8]]) -> Option<Vec<KeyRef>> {
                 };
                 (last, keystep as i64)
             }
-            FindKeys::Keynum { keynumidx, firstkey, keystep } => {
+            FindKeys::Keynum {
+                keynumidx,
+                firstkey,
+                keystep,
+            } => {
                 let keynumidx = keynumidx as i64;
                 if keynumidx >= argc {
                     return None;
@@ -317,7 +377,10 @@ fn keys_from_specs(cmd: &Command, argv: &[&[u8]]) -> Option<Vec<KeyRef>> {
                 i += step;
                 continue;
             }
-            keys.push(KeyRef { pos: i as usize, flags: spec.flags });
+            keys.push(KeyRef {
+                pos: i as usize,
+                flags: spec.flags,
+            });
             i += step;
         }
         if spec.flags & key_flags::INCOMPLETE != 0 {
@@ -333,19 +396,36 @@ fn keys_from_proc(proc: GetKeysProc, argv: &[&[u8]]) -> Vec<KeyRef> {
     let argc = argv.len();
     let eq = |i: usize, w: &str| strcasecmp_eq(argv[i], w.as_bytes());
     match proc {
-        GetKeysProc::Generic { store, count, first } => {
+        GetKeysProc::Generic {
+            store,
+            count,
+            first,
+        } => {
             let (store, count, first) = (store as usize, count as usize, first as usize);
-            let Some(n) = argv.get(count).map(|a| atoi(a)) else { return Vec::new() };
+            let Some(n) = argv.get(count).map(|a| atoi(a)) else {
+                return Vec::new();
+            };
             if n < 1 || n as i64 > (argc as i64 - first as i64) {
                 return Vec::new();
             }
-            let mut keys: Vec<KeyRef> = (0..n as usize).map(|i| KeyRef { pos: first + i, flags: 0 }).collect();
+            let mut keys: Vec<KeyRef> = (0..n as usize)
+                .map(|i| KeyRef {
+                    pos: first + i,
+                    flags: 0,
+                })
+                .collect();
             if store != 0 {
-                keys.push(KeyRef { pos: store, flags: 0 });
+                keys.push(KeyRef {
+                    pos: store,
+                    flags: 0,
+                });
             }
             keys
         }
-        GetKeysProc::SortRo => vec![KeyRef { pos: 1, flags: RO | ACCESS }],
+        GetKeysProc::SortRo => vec![KeyRef {
+            pos: 1,
+            flags: RO | ACCESS,
+        }],
         GetKeysProc::Sort => {
             let mut store = None;
             let mut i = 2;
@@ -363,9 +443,15 @@ fn keys_from_proc(proc: GetKeysProc, argv: &[&[u8]]) -> Vec<KeyRef> {
                 }
                 i += 1;
             }
-            let mut keys = vec![KeyRef { pos: 1, flags: RO | ACCESS }];
+            let mut keys = vec![KeyRef {
+                pos: 1,
+                flags: RO | ACCESS,
+            }];
             if let Some(s) = store {
-                keys.push(KeyRef { pos: s, flags: OW | UPDATE });
+                keys.push(KeyRef {
+                    pos: s,
+                    flags: OW | UPDATE,
+                });
             }
             keys
         }
@@ -392,7 +478,12 @@ fn keys_from_proc(proc: GetKeysProc, argv: &[&[u8]]) -> Vec<KeyRef> {
                     i += 1;
                 }
             }
-            (0..num).map(|i| KeyRef { pos: first + i, flags: RW | ACCESS | DELETE }).collect()
+            (0..num)
+                .map(|i| KeyRef {
+                    pos: first + i,
+                    flags: RW | ACCESS | DELETE,
+                })
+                .collect()
         }
         GetKeysProc::Georadius => {
             let mut stored = None;
@@ -433,11 +524,17 @@ fn keys_from_proc(proc: GetKeysProc, argv: &[&[u8]]) -> Vec<KeyRef> {
                 return Vec::new();
             }
             let num = num / 2;
-            (sp + 1..argc - num).map(|pos| KeyRef { pos, flags: 0 }).collect()
+            (sp + 1..argc - num)
+                .map(|pos| KeyRef { pos, flags: 0 })
+                .collect()
         }
         GetKeysProc::Set => {
             let get = (3..argc).any(|i| cstr(argv[i]).eq_ignore_ascii_case(b"get"));
-            let flags = if get { RW | ACCESS | UPDATE } else { OW | UPDATE };
+            let flags = if get {
+                RW | ACCESS | UPDATE
+            } else {
+                OW | UPDATE
+            };
             vec![KeyRef { pos: 1, flags }]
         }
         GetKeysProc::Bitfield => {
@@ -458,7 +555,11 @@ fn keys_from_proc(proc: GetKeysProc, argv: &[&[u8]]) -> Vec<KeyRef> {
                 }
                 i += 1;
             }
-            let flags = if readonly { RO | ACCESS } else { RW | ACCESS | UPDATE };
+            let flags = if readonly {
+                RO | ACCESS
+            } else {
+                RW | ACCESS | UPDATE
+            };
             vec![KeyRef { pos: 1, flags }]
         }
     }
@@ -483,7 +584,11 @@ mod tests {
         assert_eq!(keys("EVAL s 3 a b"), Vec::<usize>::new());
         assert_eq!(keys("EVAL s 0"), Vec::<usize>::new());
         assert_eq!(keys("ZUNIONSTORE d 2 a b WEIGHTS 1 2"), [1, 3, 4]);
-        assert_eq!(keys("ZUNIONSTORE d 0 a"), Vec::<usize>::new(), "numkeys 0: the fallback finds no key at all");
+        assert_eq!(
+            keys("ZUNIONSTORE d 0 a"),
+            Vec::<usize>::new(),
+            "numkeys 0: the fallback finds no key at all"
+        );
         assert_eq!(keys("SORT k BY w GET x STORE d"), [1, 7]);
         assert_eq!(keys("SORT k LIMIT 0 1 STORE d"), [1, 6]);
         assert_eq!(keys("XREAD COUNT 1 STREAMS a b 0 0"), [4, 5]);
@@ -508,6 +613,10 @@ mod tests {
         assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
         assert_eq!(atoi(b" +12abc"), 12);
         assert_eq!(atoi(b"x"), 0);
-        assert_eq!(atoi(b"99999999999999999999"), -1, "LONG_MAX truncated to int");
+        assert_eq!(
+            atoi(b"99999999999999999999"),
+            -1,
+            "LONG_MAX truncated to int"
+        );
     }
 }

@@ -30,7 +30,14 @@ fn signed(b: u8) -> i32 {
     b as i8 as i32
 }
 
-fn matches_from(pat: &[u8], mut p: usize, s: &[u8], mut i: usize, skip_longer: &mut bool, nesting: u32) -> bool {
+fn matches_from(
+    pat: &[u8],
+    mut p: usize,
+    s: &[u8],
+    mut i: usize,
+    skip_longer: &mut bool,
+    nesting: u32,
+) -> bool {
     if nesting > 1000 {
         return false;
     }
@@ -148,7 +155,10 @@ mod tests {
         assert!(m(b"a\\*", b"a*"));
         assert!(!m(b"a\\*", b"ab"));
         assert!(m(b"a\\", b"a\\"));
-        assert!(m(b"[abc", b"c"), "unterminated class ends at the end of the pattern");
+        assert!(
+            m(b"[abc", b"c"),
+            "unterminated class ends at the end of the pattern"
+        );
         // `a-]` is a range, so `[a-]x` is an unterminated class of `]`..`a` and `x`.
         assert!(m(b"[a-]x", b"]") && m(b"[a-]x", b"x") && !m(b"[a-]x", b"]x"));
         assert!(m(b"[a-]]", b"^") && !m(b"[a-]]", b"^]"));

@@ -47,7 +47,8 @@ impl UserSet {
         match self.by_name.get(&user.user.name) {
             Some(&i) => self.users[i] = user,
             None => {
-                self.by_name.insert(user.user.name.clone(), self.users.len());
+                self.by_name
+                    .insert(user.user.name.clone(), self.users.len());
                 self.users.push(user);
             }
         }
@@ -108,15 +109,32 @@ impl AclLoad {
 
 /// Apply a declaration's rules to `user`; return each rule Redis refuses (by index) with its
 /// problem. A failing rule changes nothing, as in Redis.
-fn apply_rules(user: &mut AclUser, decl: &UserDecl, env: &Env<'_>, file: FileId, line: u32) -> Vec<(usize, Problem)> {
+fn apply_rules(
+    user: &mut AclUser,
+    decl: &UserDecl,
+    env: &Env<'_>,
+    file: FileId,
+    line: u32,
+) -> Vec<(usize, Problem)> {
     let mut out = Vec::new();
     for (i, rule) in decl.rules.iter().enumerate() {
         if let Err(e) = user.apply(env, rule) {
             let span = match &rule.kind {
-                RuleKind::Selector(ops) => failing_selector_op(env, ops).map_or(rule.span, |(op, _)| op.span),
+                RuleKind::Selector(ops) => {
+                    failing_selector_op(env, ops).map_or(rule.span, |(op, _)| op.span)
+                }
                 _ => rule.span,
             };
-            out.push((i, Problem { file, line, span, kind: ProblemKind::Rule(e), text: rule.text.clone() }));
+            out.push((
+                i,
+                Problem {
+                    file,
+                    line,
+                    span,
+                    kind: ProblemKind::Rule(e),
+                    text: rule.text.clone(),
+                },
+            ));
         }
     }
     out
@@ -152,7 +170,9 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                         file,
                         line: line_no,
                         span: decl.name_span,
-                        kind: ProblemKind::DuplicateUser { first: (file, *first) },
+                        kind: ProblemKind::DuplicateUser {
+                            first: (file, *first),
+                        },
                         text: decl.name.clone(),
                     });
                     continue;
@@ -164,18 +184,34 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                         file,
                         line: line_no,
                         span: u.span,
-                        kind: ProblemKind::UnmatchedSelector { crash: u.after_rules },
+                        kind: ProblemKind::UnmatchedSelector {
+                            crash: u.after_rules,
+                        },
                         text: Vec::new(),
                     });
                 } else {
-                    load.problems.extend(apply_rules(&mut user, &decl, env, file, line_no).into_iter().map(|(_, p)| p));
+                    load.problems.extend(
+                        apply_rules(&mut user, &decl, env, file, line_no)
+                            .into_iter()
+                            .map(|(_, p)| p),
+                    );
                 }
-                load.users.insert(LoadedUser { user, decl: Some(DeclRef { file, line: line_no, decl }) });
+                load.users.insert(LoadedUser {
+                    user,
+                    decl: Some(DeclRef {
+                        file,
+                        line: line_no,
+                        decl,
+                    }),
+                });
             }
         }
     }
     if load.users.get(b"default").is_none() {
-        load.users.insert(LoadedUser { user: AclUser::builtin_default(env), decl: None });
+        load.users.insert(LoadedUser {
+            user: AclUser::builtin_default(env),
+            decl: None,
+        });
     }
     load
 }
@@ -193,14 +229,21 @@ pub struct ConfUserLine<'a> {
 
 /// Load redis.conf `user` lines. `env` holds the final `acl-pubsub-default`; `requirepass` is
 /// the password the built-in default user gets before the lines apply.
-pub fn load_conf_users(lines: &[ConfUserLine<'_>], env: &Env<'_>, requirepass: Option<&[u8]>) -> AclLoad {
+pub fn load_conf_users(
+    lines: &[ConfUserLine<'_>],
+    env: &Env<'_>,
+    requirepass: Option<&[u8]>,
+) -> AclLoad {
     let mut load = AclLoad::default();
     let mut default = AclUser::builtin_default(env);
     if let Some(pw) = requirepass.filter(|p| !p.is_empty()) {
         let _ = default.apply_kind(env, &RuleKind::ResetPass);
         let _ = default.apply_kind(env, &RuleKind::AddPassword(super::sha256::hex_digest(pw)));
     }
-    load.users.insert(LoadedUser { user: default, decl: None });
+    load.users.insert(LoadedUser {
+        user: default,
+        decl: None,
+    });
 
     // While the config is read: arity, duplicates, selectors, every rule error but unknown names.
     let mut appended: Vec<(ConfUserLine<'_>, UserDecl, Vec<bool>)> = Vec::new();
@@ -209,7 +252,13 @@ pub fn load_conf_users(lines: &[ConfUserLine<'_>], env: &Env<'_>, requirepass: O
         let line = &l.doc.lines[l.line as usize];
         let Some(decl) = conf_user_line(l.doc, line, l.source, env.table) else {
             let span = l.doc.tokens(line).first().map_or(line.content, |t| t.span);
-            load.problems.push(Problem { file: l.file, line: l.line, span, kind: ProblemKind::BareUser, text: Vec::new() });
+            load.problems.push(Problem {
+                file: l.file,
+                line: l.line,
+                span,
+                kind: ProblemKind::BareUser,
+                text: Vec::new(),
+            });
             continue;
         };
         if let Some(first) = first_seen.get(&decl.name) {
@@ -233,7 +282,10 @@ pub fn load_conf_users(lines: &[ConfUserLine<'_>], env: &Env<'_>, requirepass: O
             });
             continue;
         }
-        let here = Env { table: env.table, pubsub_allchannels: l.pubsub_allchannels };
+        let here = Env {
+            table: env.table,
+            pubsub_allchannels: l.pubsub_allchannels,
+        };
         let mut fake = AclUser::new(b"", &here);
         let mut failed = vec![false; decl.rules.len()];
         for (i, p) in apply_rules(&mut fake, &decl, &here, l.file, l.line) {
@@ -267,8 +319,20 @@ pub fn load_conf_users(lines: &[ConfUserLine<'_>], env: &Env<'_>, requirepass: O
             None => AclUser::new(&decl.name, env),
         };
         let at_startup = apply_rules(&mut user, &decl, env, l.file, l.line);
-        load.problems.extend(at_startup.into_iter().filter(|(i, _)| !failed[*i]).map(|(_, p)| p));
-        load.users.insert(LoadedUser { user, decl: Some(DeclRef { file: l.file, line: l.line, decl }) });
+        load.problems.extend(
+            at_startup
+                .into_iter()
+                .filter(|(i, _)| !failed[*i])
+                .map(|(_, p)| p),
+        );
+        load.users.insert(LoadedUser {
+            user,
+            decl: Some(DeclRef {
+                file: l.file,
+                line: l.line,
+                decl,
+            }),
+        });
     }
     load
 }

@@ -47,16 +47,29 @@ pub fn dryrun_file(bytes: &[u8], kind: Kind, user: &str, argv: &[&[u8]]) -> Resu
         }
         Kind::Redis => {
             let doc = conf::parse(bytes);
-            let settings = ConfSettings::of(&doc, bytes, (0..doc.lines.len() as u32).map(|l| (FileId(0), l)));
+            let settings = ConfSettings::of(
+                &doc,
+                bytes,
+                (0..doc.lines.len() as u32).map(|l| (FileId(0), l)),
+            );
             if settings.aclfile.as_ref().is_some_and(|f| !f.is_empty()) {
                 return Err("this configuration loads its users from an ACL file (`aclfile`): pass that file instead".to_string());
             }
             let lines: Vec<load::ConfUserLine<'_>> = settings
                 .user_lines
                 .iter()
-                .map(|(line, pubsub)| load::ConfUserLine { file: FileId(0), line: *line, source: bytes, doc: &doc, pubsub_allchannels: *pubsub })
+                .map(|(line, pubsub)| load::ConfUserLine {
+                    file: FileId(0),
+                    line: *line,
+                    source: bytes,
+                    doc: &doc,
+                    pubsub_allchannels: *pubsub,
+                })
                 .collect();
-            let env = Env { table, pubsub_allchannels: settings.pubsub_allchannels };
+            let env = Env {
+                table,
+                pubsub_allchannels: settings.pubsub_allchannels,
+            };
             load::load_conf_users(&lines, &env, settings.requirepass.as_deref())
         }
     };
@@ -65,7 +78,10 @@ pub fn dryrun_file(bytes: &[u8], kind: Kind, user: &str, argv: &[&[u8]]) -> Resu
             ProblemKind::Rule(e) => e.message().to_string(),
             other => format!("{other:?}"),
         };
-        return Err(format!("Redis refuses to load these users (line {}: {what})", p.line + 1));
+        return Err(format!(
+            "Redis refuses to load these users (line {}: {what})",
+            p.line + 1
+        ));
     }
     Ok(dryrun(&load.users, table, user.as_bytes(), argv))
 }
@@ -81,7 +97,11 @@ struct ConfSettings {
 }
 
 impl ConfSettings {
-    fn of(doc: &ConfDocument, source: &[u8], lines: impl Iterator<Item = (FileId, u32)>) -> ConfSettings {
+    fn of(
+        doc: &ConfDocument,
+        source: &[u8],
+        lines: impl Iterator<Item = (FileId, u32)>,
+    ) -> ConfSettings {
         let mut s = ConfSettings::default();
         for (_, line) in lines {
             let l = &doc.lines[line as usize];
@@ -99,11 +119,13 @@ impl ConfSettings {
     fn note(&mut self, name: &[u8], arg: Option<Vec<u8>>, argc: usize, line: u32) {
         match name {
             b"user" => self.user_lines.push((line, self.pubsub_allchannels)),
-            b"acl-pubsub-default" if argc == 2 => match arg.map(|a| a.to_ascii_lowercase()).as_deref() {
-                Some(b"allchannels") => self.pubsub_allchannels = true,
-                Some(b"resetchannels") => self.pubsub_allchannels = false,
-                _ => {}
-            },
+            b"acl-pubsub-default" if argc == 2 => {
+                match arg.map(|a| a.to_ascii_lowercase()).as_deref() {
+                    Some(b"allchannels") => self.pubsub_allchannels = true,
+                    Some(b"resetchannels") => self.pubsub_allchannels = false,
+                    _ => {}
+                }
+            }
             b"requirepass" if argc == 2 => self.requirepass = arg,
             b"aclfile" if argc == 2 => self.aclfile = arg,
             _ => {}
@@ -159,7 +181,9 @@ pub fn server_acl(ws: &Workspace, server: &Server) -> ServerAcl {
         let Some(doc) = f.conf() else { continue };
         let l = &doc.lines[d.line as usize];
         let tokens = doc.tokens(l);
-        let arg = tokens.get(1).map(|t| doc.value(&f.source.bytes, t).to_vec());
+        let arg = tokens
+            .get(1)
+            .map(|t| doc.value(&f.source.bytes, t).to_vec());
         if d.name == "user" {
             user_lines.push((d.file, d.line, settings.pubsub_allchannels));
         }
@@ -168,18 +192,29 @@ pub fn server_acl(ws: &Workspace, server: &Server) -> ServerAcl {
         }
         settings.note(d.name.as_bytes(), arg, tokens.len(), d.line);
     }
-    let env = Env { table, pubsub_allchannels: settings.pubsub_allchannels };
+    let env = Env {
+        table,
+        pubsub_allchannels: settings.pubsub_allchannels,
+    };
     let lines: Vec<load::ConfUserLine<'_>> = user_lines
         .iter()
         .filter_map(|(file, line, pubsub)| {
             let f = ws.file(*file);
-            Some(load::ConfUserLine { file: *file, line: *line, source: &f.source.bytes, doc: f.conf()?, pubsub_allchannels: *pubsub })
+            Some(load::ConfUserLine {
+                file: *file,
+                line: *line,
+                source: &f.source.bytes,
+                doc: f.conf()?,
+                pubsub_allchannels: *pubsub,
+            })
         })
         .collect();
     let conf_load = load::load_conf_users(&lines, &env, settings.requirepass.as_deref());
     let aclfile_set = settings.aclfile.as_ref().is_some_and(|a| !a.is_empty());
     let conflict = match aclfile_at {
-        Some(at) if aclfile_set && !user_lines.is_empty() => Some((at, user_lines.iter().map(|(f, l, _)| (*f, *l)).collect())),
+        Some(at) if aclfile_set && !user_lines.is_empty() => {
+            Some((at, user_lines.iter().map(|(f, l, _)| (*f, *l)).collect()))
+        }
         _ => None,
     };
     let mut out = ServerAcl {
@@ -192,7 +227,10 @@ pub fn server_acl(ws: &Workspace, server: &Server) -> ServerAcl {
         sentinel: server.sentinel,
     };
     if aclfile_set {
-        match server.aclfile.and_then(|id| ws.file(id).acl().map(|doc| (id, doc))) {
+        match server
+            .aclfile
+            .and_then(|id| ws.file(id).acl().map(|doc| (id, doc)))
+        {
             Some((id, doc)) => {
                 let file_load = load::load_acl_file(id, &ws.file(id).source.bytes, doc, &env);
                 out.from = UsersFrom::AclFile(id);
@@ -202,7 +240,11 @@ pub fn server_acl(ws: &Workspace, server: &Server) -> ServerAcl {
             None => out.from = UsersFrom::Unknown,
         }
     } else {
-        out.from = if user_lines.is_empty() { UsersFrom::Builtin } else { UsersFrom::ConfLines };
+        out.from = if user_lines.is_empty() {
+            UsersFrom::Builtin
+        } else {
+            UsersFrom::ConfLines
+        };
         out.users = conf_load.users;
     }
     out
@@ -212,7 +254,12 @@ pub fn server_acl(ws: &Workspace, server: &Server) -> ServerAcl {
 pub fn standalone_acl_file(ws: &Workspace, file: FileId) -> Option<AclLoad> {
     let f = ws.file(file);
     let doc = f.acl()?;
-    Some(load::load_acl_file(file, &f.source.bytes, doc, &Env::new(commands::redis())))
+    Some(load::load_acl_file(
+        file,
+        &f.source.bytes,
+        doc,
+        &Env::new(commands::redis()),
+    ))
 }
 
 #[cfg(test)]
@@ -231,13 +278,29 @@ mod tests {
     fn dryrun_from_acl_file_and_conf() {
         let acl = "user app on nopass ~app:* -@all +@read\n";
         assert_eq!(run(acl, Kind::Acl, "app", "GET app:1"), "OK");
-        assert_eq!(run(acl, Kind::Acl, "app", "GET x"), "This user has no permissions to access the 'x' key");
-        assert_eq!(run(acl, Kind::Acl, "app", "SET app:1 v"), "This user has no permissions to run the 'set' command");
-        assert_eq!(run(acl, Kind::Acl, "default", "FLUSHALL"), "OK", "a file without default gets the built-in one");
-        assert_eq!(run(acl, Kind::Acl, "nobody", "GET k"), "ERR User 'nobody' not found");
+        assert_eq!(
+            run(acl, Kind::Acl, "app", "GET x"),
+            "This user has no permissions to access the 'x' key"
+        );
+        assert_eq!(
+            run(acl, Kind::Acl, "app", "SET app:1 v"),
+            "This user has no permissions to run the 'set' command"
+        );
+        assert_eq!(
+            run(acl, Kind::Acl, "default", "FLUSHALL"),
+            "OK",
+            "a file without default gets the built-in one"
+        );
+        assert_eq!(
+            run(acl, Kind::Acl, "nobody", "GET k"),
+            "ERR User 'nobody' not found"
+        );
         assert!(run("# c\n", Kind::Acl, "default", "GET k").starts_with("E: "));
         let conf = "port 6379\nuser app on nopass \"~app:*\" +get\n";
         assert_eq!(run(conf, Kind::Redis, "app", "GET app:1"), "OK");
-        assert_eq!(run(conf, Kind::Redis, "app", "CONFIG NOSUCH"), "ERR Command 'CONFIG' not found");
+        assert_eq!(
+            run(conf, Kind::Redis, "app", "CONFIG NOSUCH"),
+            "ERR Command 'CONFIG' not found"
+        );
     }
 }

@@ -67,7 +67,11 @@ pub enum SelectorRule {
     /// `nocommands` / `-@all`
     NoCommands,
     /// `~p`, `%R~p`, `%W~p`, `%RW~p`
-    KeyPattern { pattern: Vec<u8>, read: bool, write: bool },
+    KeyPattern {
+        pattern: Vec<u8>,
+        read: bool,
+        write: bool,
+    },
     /// A `~`/`%` rule with bad syntax: refused, but only after the `allkeys` check.
     BadKeyPattern,
     /// `&p`
@@ -163,12 +167,15 @@ fn eq_ci(a: &[u8], b: &str) -> bool {
 
 /// C `isspace` or NUL (`ACLStringHasSpaces`).
 pub fn has_spaces(s: &[u8]) -> bool {
-    s.iter().any(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | 0))
+    s.iter()
+        .any(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | 0))
 }
 
 /// `ACLCheckPasswordHash`: exactly 64 of `0-9a-f`.
 pub fn is_valid_hash(h: &[u8]) -> bool {
-    h.len() == 64 && h.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    h.len() == 64
+        && h.iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
 }
 
 /// Parse a rule that changes a selector (`ACLSetSelector`).
@@ -243,7 +250,11 @@ fn key_pattern(op: &[u8], offset: usize, read: bool, write: bool) -> SelectorRul
     if has_spaces(p) {
         return SelectorRule::BadKeyPattern;
     }
-    SelectorRule::KeyPattern { pattern: p.to_vec(), read, write }
+    SelectorRule::KeyPattern {
+        pattern: p.to_vec(),
+        read,
+        write,
+    }
 }
 
 /// `+name`: a command, a subcommand, or a command with an allowed first argument.
@@ -276,12 +287,25 @@ fn allow_rule(name: &[u8], table: &CommandTable) -> SelectorRule {
 
 /// Parse one (merged) rule of a user (`ACLSetUser`). `span` is where `op` is written; `map`
 /// turns a byte range of `op` into a span of the file (for the rules inside a selector).
-pub fn parse_rule(op: &[u8], span: Span, map: &dyn Fn(usize, usize) -> Span, table: &CommandTable) -> AclRule {
+pub fn parse_rule(
+    op: &[u8],
+    span: Span,
+    map: &dyn Fn(usize, usize) -> Span,
+    table: &CommandTable,
+) -> AclRule {
     let kind = parse_rule_kind(op, map, table);
-    AclRule { span, text: op.to_vec(), kind }
+    AclRule {
+        span,
+        text: op.to_vec(),
+        kind,
+    }
 }
 
-fn parse_rule_kind(op: &[u8], map: &dyn Fn(usize, usize) -> Span, table: &CommandTable) -> RuleKind {
+fn parse_rule_kind(
+    op: &[u8],
+    map: &dyn Fn(usize, usize) -> Span,
+    table: &CommandTable,
+) -> RuleKind {
     if op.is_empty() {
         return RuleKind::Noop;
     }
@@ -306,7 +330,9 @@ fn parse_rule_kind(op: &[u8], map: &dyn Fn(usize, usize) -> Span, table: &Comman
         b'#' | b'!' if !is_valid_hash(rest) => return RuleKind::Invalid(AclError::BadHash),
         b'#' => return RuleKind::AddHash(String::from_utf8_lossy(rest).into_owned()),
         b'!' => return RuleKind::RemoveHash(String::from_utf8_lossy(rest).into_owned()),
-        b'(' if op[op.len() - 1] == b')' => return RuleKind::Selector(selector_ops(op, map, table)),
+        b'(' if op[op.len() - 1] == b')' => {
+            return RuleKind::Selector(selector_ops(op, map, table))
+        }
         _ => {}
     }
     if eq_ci(c, "clearselectors") {
@@ -321,8 +347,16 @@ fn parse_rule_kind(op: &[u8], map: &dyn Fn(usize, usize) -> Span, table: &Comman
 /// The rules inside `(...)`: the text between the parentheses split with `sdssplitargs`
 /// (a C string: it ends at a NUL). Unbalanced quotes give no rules at all — an empty
 /// selector, which Redis accepts.
-fn selector_ops(op: &[u8], map: &dyn Fn(usize, usize) -> Span, table: &CommandTable) -> Vec<SelectorOp> {
-    let inner = if op.len() >= 2 { &op[1..op.len() - 1] } else { &[][..] };
+fn selector_ops(
+    op: &[u8],
+    map: &dyn Fn(usize, usize) -> Span,
+    table: &CommandTable,
+) -> Vec<SelectorOp> {
+    let inner = if op.len() >= 2 {
+        &op[1..op.len() - 1]
+    } else {
+        &[][..]
+    };
     let inner = cstr(inner);
     let Some(args) = conf::split_value_spans(inner) else {
         return Vec::new();
@@ -341,7 +375,13 @@ mod tests {
     use crate::knowledge::commands::redis;
 
     fn rule(s: &str) -> RuleKind {
-        parse_rule(s.as_bytes(), Span::default(), &|_, _| Span::default(), redis()).kind
+        parse_rule(
+            s.as_bytes(),
+            Span::default(),
+            &|_, _| Span::default(),
+            redis(),
+        )
+        .kind
     }
     fn root(s: &str) -> SelectorRule {
         match rule(s) {
@@ -363,11 +403,46 @@ mod tests {
 
     #[test]
     fn key_patterns() {
-        assert_eq!(root("~app:*"), SelectorRule::KeyPattern { pattern: b"app:*".to_vec(), read: true, write: true });
-        assert_eq!(root("%R~x"), SelectorRule::KeyPattern { pattern: b"x".to_vec(), read: true, write: false });
-        assert_eq!(root("%wr~x"), SelectorRule::KeyPattern { pattern: b"x".to_vec(), read: true, write: true });
-        assert_eq!(root("%RW"), SelectorRule::KeyPattern { pattern: Vec::new(), read: true, write: true });
-        assert_eq!(root("~"), SelectorRule::KeyPattern { pattern: Vec::new(), read: true, write: true });
+        assert_eq!(
+            root("~app:*"),
+            SelectorRule::KeyPattern {
+                pattern: b"app:*".to_vec(),
+                read: true,
+                write: true
+            }
+        );
+        assert_eq!(
+            root("%R~x"),
+            SelectorRule::KeyPattern {
+                pattern: b"x".to_vec(),
+                read: true,
+                write: false
+            }
+        );
+        assert_eq!(
+            root("%wr~x"),
+            SelectorRule::KeyPattern {
+                pattern: b"x".to_vec(),
+                read: true,
+                write: true
+            }
+        );
+        assert_eq!(
+            root("%RW"),
+            SelectorRule::KeyPattern {
+                pattern: Vec::new(),
+                read: true,
+                write: true
+            }
+        );
+        assert_eq!(
+            root("~"),
+            SelectorRule::KeyPattern {
+                pattern: Vec::new(),
+                read: true,
+                write: true
+            }
+        );
         for bad in ["%", "%~", "%~x", "%X~x", "%RR~x", "%Rx~a", "~a\tb"] {
             assert_eq!(root(bad), SelectorRule::BadKeyPattern, "{bad}");
         }
@@ -382,14 +457,40 @@ mod tests {
         assert_eq!(root("+get\0xyz"), SelectorRule::Allow(id("get")));
         assert_eq!(root("-config|set"), SelectorRule::Deny(id("config|set")));
         assert_eq!(root("+config|GET"), SelectorRule::Allow(id("config|get")));
-        assert_eq!(root("+select|0"), SelectorRule::AllowFirstArg(id("select"), b"0".to_vec()));
-        assert_eq!(root("+config|get|x"), SelectorRule::Invalid(AclError::FirstArgOfSubcommand));
+        assert_eq!(
+            root("+select|0"),
+            SelectorRule::AllowFirstArg(id("select"), b"0".to_vec())
+        );
+        assert_eq!(
+            root("+config|get|x"),
+            SelectorRule::Invalid(AclError::FirstArgOfSubcommand)
+        );
         assert_eq!(root("+config|"), SelectorRule::Invalid(AclError::Syntax));
         assert_eq!(root("+get|"), SelectorRule::Invalid(AclError::Syntax));
-        for unknown in ["+", "-", "+@", "-@", "+flushal", "-config|", "-get|x", "+get|x|y", "+CONFIG|nosuch", "-select|0", "+@sorted_set", "+@all|x"] {
-            assert_eq!(root(unknown), SelectorRule::Invalid(AclError::UnknownName), "{unknown}");
+        for unknown in [
+            "+",
+            "-",
+            "+@",
+            "-@",
+            "+flushal",
+            "-config|",
+            "-get|x",
+            "+get|x|y",
+            "+CONFIG|nosuch",
+            "-select|0",
+            "+@sorted_set",
+            "+@all|x",
+        ] {
+            assert_eq!(
+                root(unknown),
+                SelectorRule::Invalid(AclError::UnknownName),
+                "{unknown}"
+            );
         }
-        assert_eq!(root("+@SortedSet"), SelectorRule::AllowCategory(commands::category(b"sortedset").unwrap()));
+        assert_eq!(
+            root("+@SortedSet"),
+            SelectorRule::AllowCategory(commands::category(b"sortedset").unwrap())
+        );
         assert_eq!(root("foo"), SelectorRule::Invalid(AclError::Syntax));
         assert_eq!(root(")"), SelectorRule::Invalid(AclError::Syntax));
     }
@@ -411,9 +512,15 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(rule("()"), RuleKind::Selector(Vec::new()));
-        assert_eq!(rule("(~x \"a)"), RuleKind::Selector(Vec::new()), "unbalanced quotes: empty selector");
+        assert_eq!(
+            rule("(~x \"a)"),
+            RuleKind::Selector(Vec::new()),
+            "unbalanced quotes: empty selector"
+        );
         match rule("(on)") {
-            RuleKind::Selector(ops) => assert_eq!(ops[0].rule, SelectorRule::Invalid(AclError::Syntax)),
+            RuleKind::Selector(ops) => {
+                assert_eq!(ops[0].rule, SelectorRule::Invalid(AclError::Syntax))
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(root("("), SelectorRule::Invalid(AclError::Syntax));

@@ -17,7 +17,10 @@ pub struct Env<'a> {
 
 impl<'a> Env<'a> {
     pub fn new(table: &'a CommandTable) -> Env<'a> {
-        Env { table, pubsub_allchannels: false }
+        Env {
+            table,
+            pubsub_allchannels: false,
+        }
     }
 }
 
@@ -68,7 +71,9 @@ impl Selector {
 
     /// The command bit (the subcommand's own bit for a subcommand).
     pub fn allows(&self, id: CommandId) -> bool {
-        self.allowed.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+        self.allowed
+            .get(id as usize / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     fn set(&mut self, id: CommandId, value: bool) {
@@ -130,20 +135,31 @@ impl Selector {
                 return Err(AclError::PatternAfterAllKeys)
             }
             SelectorRule::BadKeyPattern => return Err(AclError::Syntax),
-            SelectorRule::KeyPattern { pattern, read, write } => {
+            SelectorRule::KeyPattern {
+                pattern,
+                read,
+                write,
+            } => {
                 match self.key_index.get(pattern) {
                     Some(&i) => {
                         self.key_patterns[i].read |= read;
                         self.key_patterns[i].write |= write;
                     }
                     None => {
-                        self.key_index.insert(pattern.clone(), self.key_patterns.len());
-                        self.key_patterns.push(KeyPattern { pattern: pattern.clone(), read: *read, write: *write });
+                        self.key_index
+                            .insert(pattern.clone(), self.key_patterns.len());
+                        self.key_patterns.push(KeyPattern {
+                            pattern: pattern.clone(),
+                            read: *read,
+                            write: *write,
+                        });
                     }
                 }
                 self.all_keys = false;
             }
-            SelectorRule::ChannelPattern(_) | SelectorRule::BadChannelPattern if self.all_channels => {
+            SelectorRule::ChannelPattern(_) | SelectorRule::BadChannelPattern
+                if self.all_channels =>
+            {
                 return Err(AclError::PatternAfterAllChannels)
             }
             SelectorRule::BadChannelPattern => return Err(AclError::Syntax),
@@ -172,7 +188,11 @@ impl Selector {
 
     /// True if this selector may mention any key with the given access (`%R~*` etc.).
     pub fn has_unrestricted_keys(&self, read: bool, write: bool) -> bool {
-        self.all_keys || self.key_patterns.iter().any(|p| p.pattern == b"*" && (p.read || !read) && (p.write || !write))
+        self.all_keys
+            || self
+                .key_patterns
+                .iter()
+                .any(|p| p.pattern == b"*" && (p.read || !read) && (p.write || !write))
     }
 }
 
@@ -212,7 +232,11 @@ impl AclUser {
     /// The built-in default user: `on nopass ~* &* +@all`.
     pub fn builtin_default(env: &Env<'_>) -> AclUser {
         let mut u = AclUser::new(b"default", env);
-        for r in [SelectorRule::AllCommands, SelectorRule::AllKeys, SelectorRule::AllChannels] {
+        for r in [
+            SelectorRule::AllCommands,
+            SelectorRule::AllKeys,
+            SelectorRule::AllChannels,
+        ] {
             let _ = u.root.apply(env, &r);
         }
         u.enabled = true;
@@ -251,12 +275,14 @@ impl AclUser {
                 }
                 self.nopass = false;
             }
-            RuleKind::RemovePassword(h) | RuleKind::RemoveHash(h) => match self.passwords.iter().position(|p| p == h) {
-                Some(i) => {
-                    self.passwords.remove(i);
+            RuleKind::RemovePassword(h) | RuleKind::RemoveHash(h) => {
+                match self.passwords.iter().position(|p| p == h) {
+                    Some(i) => {
+                        self.passwords.remove(i);
+                    }
+                    None => return Err(AclError::NoSuchPassword),
                 }
-                None => return Err(AclError::NoSuchPassword),
-            },
+            }
             RuleKind::Selector(ops) => {
                 let s = build_selector(env, ops)?;
                 self.selectors.push(s);
@@ -293,7 +319,10 @@ pub fn build_selector(env: &Env<'_>, ops: &[SelectorOp]) -> Result<Selector, Acl
 }
 
 /// The first rule of a selector that fails, with its error.
-pub fn failing_selector_op<'r>(env: &Env<'_>, ops: &'r [SelectorOp]) -> Option<(&'r SelectorOp, AclError)> {
+pub fn failing_selector_op<'r>(
+    env: &Env<'_>,
+    ops: &'r [SelectorOp],
+) -> Option<(&'r SelectorOp, AclError)> {
     let mut s = Selector::new(env);
     for op in ops {
         if let Err(e) = s.apply(env, &op.rule) {
@@ -314,13 +343,19 @@ mod tests {
         let env = Env::new(redis());
         let mut u = AclUser::new(b"u", &env);
         for r in rules.split(' ') {
-            let rule = parse_rule(r.as_bytes(), Span::default(), &|_, _| Span::default(), redis());
+            let rule = parse_rule(
+                r.as_bytes(),
+                Span::default(),
+                &|_, _| Span::default(),
+                redis(),
+            );
             u.apply(&env, &rule).map_err(|e| (r.to_string(), e))?;
         }
         Ok(u)
     }
     fn allows(u: &AclUser, name: &str) -> bool {
-        u.root.allows(redis().by_full_name(name.as_bytes()).unwrap().id)
+        u.root
+            .allows(redis().by_full_name(name.as_bytes()).unwrap().id)
     }
 
     #[test]
@@ -339,21 +374,44 @@ mod tests {
 
     #[test]
     fn state_errors() {
-        assert_eq!(user("~* ~foo").unwrap_err().1, AclError::PatternAfterAllKeys);
-        assert_eq!(user("~* %X~foo").unwrap_err().1, AclError::PatternAfterAllKeys, "allkeys is checked first");
-        assert_eq!(user("&* &foo").unwrap_err().1, AclError::PatternAfterAllChannels);
+        assert_eq!(
+            user("~* ~foo").unwrap_err().1,
+            AclError::PatternAfterAllKeys
+        );
+        assert_eq!(
+            user("~* %X~foo").unwrap_err().1,
+            AclError::PatternAfterAllKeys,
+            "allkeys is checked first"
+        );
+        assert_eq!(
+            user("&* &foo").unwrap_err().1,
+            AclError::PatternAfterAllChannels
+        );
         assert_eq!(user("<nopw").unwrap_err().1, AclError::NoSuchPassword);
         assert!(user(">pw <pw").is_ok());
         assert!(user("~* resetkeys ~foo").is_ok());
         assert!(user("%R~* ~foo").is_ok(), "%R~* is a pattern, not allkeys");
         let u = user("%R~a %W~a").unwrap();
-        assert_eq!(u.root.key_patterns, [KeyPattern { pattern: b"a".to_vec(), read: true, write: true }]);
+        assert_eq!(
+            u.root.key_patterns,
+            [KeyPattern {
+                pattern: b"a".to_vec(),
+                read: true,
+                write: true
+            }]
+        );
     }
 
     #[test]
     fn reset_and_selectors() {
         let u = user("on nopass ~* +@all (~x\t+get) reset").unwrap();
-        assert!(!u.enabled && !u.nopass && u.selectors.is_empty() && !u.root.all_keys && !allows(&u, "get"));
+        assert!(
+            !u.enabled
+                && !u.nopass
+                && u.selectors.is_empty()
+                && !u.root.all_keys
+                && !allows(&u, "get")
+        );
         let u = user("(~x\t+get) (%R~y\t+@read)").unwrap();
         assert_eq!(u.selectors.len(), 2);
         assert!(user("(~x\t+nosuch)").is_err());

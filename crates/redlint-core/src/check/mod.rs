@@ -36,7 +36,12 @@ pub struct FixSpec {
 }
 
 impl Diagnostic {
-    pub fn new(rule: &'static Rule, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        rule: &'static Rule,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             rule,
             file,
@@ -63,11 +68,24 @@ impl Diagnostic {
         self
     }
     pub fn related(mut self, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.related.push(RelatedSpan { file, span, message: message.into() });
+        self.related.push(RelatedSpan {
+            file,
+            span,
+            message: message.into(),
+        });
         self
     }
-    pub fn fix(mut self, applicability: Applicability, description: impl Into<String>, edits: Vec<(FileId, Span, String)>) -> Diagnostic {
-        self.fix = Some(FixSpec { applicability, description: description.into(), edits });
+    pub fn fix(
+        mut self,
+        applicability: Applicability,
+        description: impl Into<String>,
+        edits: Vec<(FileId, Span, String)>,
+    ) -> Diagnostic {
+        self.fix = Some(FixSpec {
+            applicability,
+            description: description.into(),
+            edits,
+        });
         self
     }
 }
@@ -111,7 +129,11 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
             let f = ws.file(d.file);
             let start = f.source.position(d.span.start);
             let end = f.source.position(d.span.end);
-            let severity = d.severity.unwrap_or(if d.fatal { Severity::Error } else { d.rule.severity });
+            let severity = d.severity.unwrap_or(if d.fatal {
+                Severity::Error
+            } else {
+                d.rule.severity
+            });
             Finding {
                 code: d.rule.code,
                 name: d.rule.name,
@@ -130,7 +152,13 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                     .map(|r| {
                         let rf = ws.file(r.file);
                         let p = rf.source.position(r.span.start);
-                        Related { file: rf.source.path.clone(), line: p.line, column: p.column, message: r.message, span: r.span }
+                        Related {
+                            file: rf.source.path.clone(),
+                            line: p.line,
+                            column: p.column,
+                            message: r.message,
+                            span: r.span,
+                        }
                     })
                     .collect(),
                 fix: d.fix.map(|fx| Fix {
@@ -146,7 +174,12 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                             } else {
                                 "***".to_string()
                             };
-                            Edit { file: ef.source.path.clone(), start: span.start, end: span.end, replacement }
+                            Edit {
+                                file: ef.source.path.clone(),
+                                start: span.start,
+                                end: span.end,
+                                replacement,
+                            }
                         })
                         .collect(),
                 }),
@@ -154,7 +187,11 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
             }
         })
         .collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
     findings.dedup();
     findings
 }

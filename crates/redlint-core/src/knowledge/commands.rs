@@ -40,7 +40,10 @@ pub const CATEGORIES: [&str; 21] = [
 
 /// A category by name, case-insensitively (`ACLGetCommandCategoryFlagByName` uses strcasecmp).
 pub fn category(name: &[u8]) -> Option<Category> {
-    CATEGORIES.iter().position(|c| c.as_bytes().eq_ignore_ascii_case(name)).map(|i| Category(i as u8))
+    CATEGORIES
+        .iter()
+        .position(|c| c.as_bytes().eq_ignore_ascii_case(name))
+        .map(|i| Category(i as u8))
 }
 
 /// One ACL category: an index into [`CATEGORIES`].
@@ -62,7 +65,9 @@ impl Categories {
         self.0 & (1 << c.0) != 0
     }
     pub fn iter(self) -> impl Iterator<Item = Category> {
-        (0..CATEGORIES.len() as u8).map(Category).filter(move |c| self.contains(*c))
+        (0..CATEGORIES.len() as u8)
+            .map(Category)
+            .filter(move |c| self.contains(*c))
     }
 }
 
@@ -111,8 +116,16 @@ pub enum BeginSearch {
 /// How a key spec finds its keys once it has started (`find_keys`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FindKeys {
-    Range { lastkey: i32, keystep: i32, limit: i32 },
-    Keynum { keynumidx: i32, firstkey: i32, keystep: i32 },
+    Range {
+        lastkey: i32,
+        keystep: i32,
+        limit: i32,
+    },
+    Keynum {
+        keynumidx: i32,
+        firstkey: i32,
+        keystep: i32,
+    },
     Unknown,
 }
 
@@ -133,7 +146,11 @@ pub enum GetKeysProc {
     SortRo,
     Georadius,
     /// `genericGetKeys(store, keycount, firstkey, step=1)`, e.g. EVAL is (0, 2, 3).
-    Generic { store: u8, count: u8, first: u8 },
+    Generic {
+        store: u8,
+        count: u8,
+        first: u8,
+    },
     Xread,
     Set,
 }
@@ -146,13 +163,24 @@ fn getkeys_proc(name: &str) -> Option<GetKeysProc> {
         "sort" => Sort,
         "sort_ro" => SortRo,
         "georadius" | "georadiusbymember" => Georadius,
-        "blmpop" | "bzmpop" | "eval" | "evalsha" | "evalsha_ro" | "eval_ro" | "fcall" | "fcall_ro" => {
-            Generic { store: 0, count: 2, first: 3 }
-        }
+        "blmpop" | "bzmpop" | "eval" | "evalsha" | "evalsha_ro" | "eval_ro" | "fcall"
+        | "fcall_ro" => Generic {
+            store: 0,
+            count: 2,
+            first: 3,
+        },
         "lmpop" | "zmpop" | "sintercard" | "zdiff" | "zinter" | "zintercard" | "zunion" => {
-            Generic { store: 0, count: 1, first: 2 }
+            Generic {
+                store: 0,
+                count: 1,
+                first: 2,
+            }
         }
-        "zdiffstore" | "zinterstore" | "zunionstore" => Generic { store: 1, count: 2, first: 3 },
+        "zdiffstore" | "zinterstore" | "zunionstore" => Generic {
+            store: 1,
+            count: 2,
+            first: 3,
+        },
         "xread" | "xreadgroup" => Xread,
         "set" => Set,
         _ => return None,
@@ -181,7 +209,12 @@ fn channel_args(name: &str) -> Option<ChannelArgs> {
         "publish" | "spublish" => (true, false, Some(1)),
         _ => return None,
     };
-    Some(ChannelArgs { checked, pattern, start: 1, count })
+    Some(ChannelArgs {
+        checked,
+        pattern,
+        start: 1,
+        count,
+    })
 }
 
 /// One command or subcommand.
@@ -328,14 +361,25 @@ impl JsonTyped {
 }
 
 fn categories_of(names: &[String]) -> Categories {
-    Categories(names.iter().filter_map(|n| category(n.as_bytes())).fold(0, |m, c| m | 1 << c.0))
+    Categories(
+        names
+            .iter()
+            .filter_map(|n| category(n.as_bytes()))
+            .fold(0, |m, c| m | 1 << c.0),
+    )
 }
 
 fn convert_spec(s: &JsonKeySpec) -> KeySpec {
     let begin_search = match s.begin_search.kind.as_str() {
         "index" => BeginSearch::Index(s.begin_search.int("index")),
         "keyword" => BeginSearch::Keyword {
-            keyword: s.begin_search.spec.get("keyword").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+            keyword: s
+                .begin_search
+                .spec
+                .get("keyword")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
             startfrom: s.begin_search.int("startfrom"),
         },
         _ => BeginSearch::Unknown,
@@ -353,7 +397,15 @@ fn convert_spec(s: &JsonKeySpec) -> KeySpec {
         },
         _ => FindKeys::Unknown,
     };
-    KeySpec { flags: s.flags.iter().map(|f| key_flags::parse(f)).fold(0, |a, b| a | b), begin_search, find_keys }
+    KeySpec {
+        flags: s
+            .flags
+            .iter()
+            .map(|f| key_flags::parse(f))
+            .fold(0, |a, b| a | b),
+        begin_search,
+        find_keys,
+    }
 }
 
 struct Builder {
@@ -362,7 +414,15 @@ struct Builder {
 }
 
 impl Builder {
-    fn add(&mut self, name: &str, arity: i32, flags: Vec<String>, categories: Categories, key_specs: Vec<KeySpec>, parent: Option<CommandId>) -> CommandId {
+    fn add(
+        &mut self,
+        name: &str,
+        arity: i32,
+        flags: Vec<String>,
+        categories: Categories,
+        key_specs: Vec<KeySpec>,
+        parent: Option<CommandId>,
+    ) -> CommandId {
         let id = self.commands.len() as CommandId;
         let top_name = name.split('|').next().unwrap_or(name);
         let is_top = parent.is_none();
@@ -395,7 +455,14 @@ impl Builder {
 
     fn add_json(&mut self, c: &JsonCommand, parent: Option<CommandId>) {
         let specs = c.key_specs.iter().map(convert_spec).collect();
-        let id = self.add(&c.name, c.arity, c.flags.clone(), categories_of(&c.categories), specs, parent);
+        let id = self.add(
+            &c.name,
+            c.arity,
+            c.flags.clone(),
+            categories_of(&c.categories),
+            specs,
+            parent,
+        );
         for s in &c.subcommands {
             self.add_json(s, Some(id));
         }
@@ -409,12 +476,20 @@ pub fn redis() -> &'static CommandTable {
     static TABLE: OnceLock<CommandTable> = OnceLock::new();
     TABLE.get_or_init(|| {
         // The file is part of the build: a parse failure is a build defect, caught by tests.
-        let json: JsonTable = serde_json::from_str(COMMANDS_JSON).unwrap_or(JsonTable { commands: Vec::new() });
-        let mut b = Builder { commands: Vec::new(), top: HashMap::new() };
+        let json: JsonTable = serde_json::from_str(COMMANDS_JSON).unwrap_or(JsonTable {
+            commands: Vec::new(),
+        });
+        let mut b = Builder {
+            commands: Vec::new(),
+            top: HashMap::new(),
+        };
         for c in &json.commands {
             b.add_json(c, None);
         }
-        CommandTable { commands: b.commands, top: b.top }
+        CommandTable {
+            commands: b.commands,
+            top: b.top,
+        }
     })
 }
 
@@ -445,14 +520,29 @@ const SENTINEL: &[(&str, i32, bool, &str)] = &[
     ("client|info", 2, false, "slow connection"),
     ("client|kill", -3, false, "admin slow dangerous connection"),
     ("client|list", -2, false, "admin slow dangerous connection"),
-    ("client|no-evict", 3, false, "admin slow dangerous connection"),
+    (
+        "client|no-evict",
+        3,
+        false,
+        "admin slow dangerous connection",
+    ),
     ("client|pause", -3, false, "admin slow dangerous connection"),
     ("client|reply", 3, false, "slow connection"),
     ("client|setname", 3, false, "slow connection"),
     ("client|tracking", -3, false, "slow connection"),
     ("client|trackinginfo", 2, false, "slow connection"),
-    ("client|unblock", -3, false, "admin slow dangerous connection"),
-    ("client|unpause", 2, false, "admin slow dangerous connection"),
+    (
+        "client|unblock",
+        -3,
+        false,
+        "admin slow dangerous connection",
+    ),
+    (
+        "client|unpause",
+        2,
+        false,
+        "admin slow dangerous connection",
+    ),
     ("command", -1, false, "slow connection"),
     ("command|count", 2, false, "slow connection"),
     ("command|docs", -2, false, "slow connection"),
@@ -474,10 +564,20 @@ const SENTINEL: &[(&str, i32, bool, &str)] = &[
     ("sentinel|debug", -2, false, "admin slow dangerous"),
     ("sentinel|failover", 3, false, "admin slow dangerous"),
     ("sentinel|flushconfig", 2, false, "admin slow dangerous"),
-    ("sentinel|get-master-addr-by-name", 3, false, "admin slow dangerous"),
+    (
+        "sentinel|get-master-addr-by-name",
+        3,
+        false,
+        "admin slow dangerous",
+    ),
     ("sentinel|help", 2, false, "slow"),
     ("sentinel|info-cache", -3, false, "admin slow dangerous"),
-    ("sentinel|is-master-down-by-addr", 6, false, "admin slow dangerous"),
+    (
+        "sentinel|is-master-down-by-addr",
+        6,
+        false,
+        "admin slow dangerous",
+    ),
     ("sentinel|master", 3, false, "admin slow dangerous"),
     ("sentinel|masters", 2, false, "admin slow dangerous"),
     ("sentinel|monitor", 6, false, "admin slow dangerous"),
@@ -488,7 +588,12 @@ const SENTINEL: &[(&str, i32, bool, &str)] = &[
     ("sentinel|reset", 3, false, "admin slow dangerous"),
     ("sentinel|sentinels", 3, false, "admin slow dangerous"),
     ("sentinel|set", -5, false, "admin slow dangerous"),
-    ("sentinel|simulate-failure", -3, false, "admin slow dangerous"),
+    (
+        "sentinel|simulate-failure",
+        -3,
+        false,
+        "admin slow dangerous",
+    ),
     ("sentinel|slaves", 3, false, "admin slow dangerous"),
     ("shutdown", -1, false, "admin slow dangerous"),
     ("subscribe", -2, false, "pubsub slow"),
@@ -499,14 +604,33 @@ const SENTINEL: &[(&str, i32, bool, &str)] = &[
 pub fn sentinel() -> &'static CommandTable {
     static TABLE: OnceLock<CommandTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut b = Builder { commands: Vec::new(), top: HashMap::new() };
+        let mut b = Builder {
+            commands: Vec::new(),
+            top: HashMap::new(),
+        };
         for (name, arity, no_auth, cats) in SENTINEL {
-            let parent = name.split_once('|').and_then(|(p, _)| b.top.get(p).copied());
+            let parent = name
+                .split_once('|')
+                .and_then(|(p, _)| b.top.get(p).copied());
             let cats: Vec<String> = cats.split(' ').map(str::to_string).collect();
-            let flags = if *no_auth { vec!["no_auth".to_string()] } else { Vec::new() };
-            b.add(name, *arity, flags, categories_of(&cats), Vec::new(), parent);
+            let flags = if *no_auth {
+                vec!["no_auth".to_string()]
+            } else {
+                Vec::new()
+            };
+            b.add(
+                name,
+                *arity,
+                flags,
+                categories_of(&cats),
+                Vec::new(),
+                parent,
+            );
         }
-        CommandTable { commands: b.commands, top: b.top }
+        CommandTable {
+            commands: b.commands,
+            top: b.top,
+        }
     })
 }
 
@@ -535,16 +659,32 @@ mod tests {
         assert!(t.by_full_name(b"config|get|x").is_none());
         assert!(t.by_full_name(b"").is_none());
         assert!(t.by_full_name(b"config|").is_none());
-        assert_eq!(t.by_argv(&[b"config", b"get", b"x"]).map(|c| c.name.as_str()), Some("config|get"));
-        assert_eq!(t.by_argv(&[b"config"]).map(|c| c.name.as_str()), Some("config"));
+        assert_eq!(
+            t.by_argv(&[b"config", b"get", b"x"])
+                .map(|c| c.name.as_str()),
+            Some("config|get")
+        );
+        assert_eq!(
+            t.by_argv(&[b"config"]).map(|c| c.name.as_str()),
+            Some("config")
+        );
         assert!(t.by_argv(&[b"config", b"nosuch"]).is_none());
-        assert_eq!(t.by_argv(&[b"get", b"k"]).map(|c| c.name.as_str()), Some("get"));
+        assert_eq!(
+            t.by_argv(&[b"get", b"k"]).map(|c| c.name.as_str()),
+            Some("get")
+        );
         let set = t.top(b"set").unwrap();
         assert_eq!(set.getkeys, Some(GetKeysProc::Set));
         assert!(set.key_specs[0].flags & key_flags::VARIABLE_FLAGS != 0);
         assert!(t.top(b"auth").unwrap().no_auth());
-        assert!(t.top(b"flushall").unwrap().in_category(category(b"dangerous").unwrap()));
-        assert_eq!(category(b"SortedSet").map(Category::name), Some("sortedset"));
+        assert!(t
+            .top(b"flushall")
+            .unwrap()
+            .in_category(category(b"dangerous").unwrap()));
+        assert_eq!(
+            category(b"SortedSet").map(Category::name),
+            Some("sortedset")
+        );
         assert!(category(b"all").is_none());
     }
 

@@ -6,8 +6,15 @@
 use std::borrow::Cow;
 
 /// Directives whose repeated lines accumulate instead of the last one winning.
-const MULTI_VALUED: &[&str] =
-    &["save", "include", "rename-command", "loadmodule", "user", "client-output-buffer-limit", "sentinel"];
+const MULTI_VALUED: &[&str] = &[
+    "save",
+    "include",
+    "rename-command",
+    "loadmodule",
+    "user",
+    "client-output-buffer-limit",
+    "sentinel",
+];
 
 /// The primary, lower-case name of a directive as Redis dispatches it (aliases resolved).
 pub fn canonical_name(name: &[u8]) -> Cow<'static, str> {

@@ -26,9 +26,26 @@ pub(super) struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    pub(super) fn new(ws: &'a mut Workspace, fs: &'a dyn FileSystem, main: FileId, diags: &'a mut Vec<Diagnostic>) -> Loader<'a> {
-        let cwd = ws.file(main).host_path.as_deref().map(|p| fs::parent(p).to_string());
-        Loader { ws, fs, diags, directives: Vec::new(), included: Vec::new(), stack: Vec::new(), cwd }
+    pub(super) fn new(
+        ws: &'a mut Workspace,
+        fs: &'a dyn FileSystem,
+        main: FileId,
+        diags: &'a mut Vec<Diagnostic>,
+    ) -> Loader<'a> {
+        let cwd = ws
+            .file(main)
+            .host_path
+            .as_deref()
+            .map(|p| fs::parent(p).to_string());
+        Loader {
+            ws,
+            fs,
+            diags,
+            directives: Vec::new(),
+            included: Vec::new(),
+            stack: Vec::new(),
+            cwd,
+        }
     }
 
     pub(super) fn finish(self) -> (Vec<Directive>, Vec<FileId>, Option<String>) {
@@ -96,14 +113,29 @@ impl<'a> Loader<'a> {
                 Some(id) => id,
                 None => match self.fs.read(&target) {
                     Ok(bytes) => {
-                        let kind = if self.ws.file(file).kind == Kind::Sentinel { Kind::Sentinel } else { Kind::Redis };
-                        self.ws.add(target.clone(), Some(target.clone()), bytes, kind, Origin::Referenced)
+                        let kind = if self.ws.file(file).kind == Kind::Sentinel {
+                            Kind::Sentinel
+                        } else {
+                            Kind::Redis
+                        };
+                        self.ws.add(
+                            target.clone(),
+                            Some(target.clone()),
+                            bytes,
+                            kind,
+                            Origin::Referenced,
+                        )
                     }
                     Err(FsError::IsADirectory) => continue,
                     Err(e) => {
                         self.diags.push(
-                            Diagnostic::new(&rules::INCLUDE_MISSING, file, arg_span, format!("cannot read included file `{target}`: {e}"))
-                                .fatal(),
+                            Diagnostic::new(
+                                &rules::INCLUDE_MISSING,
+                                file,
+                                arg_span,
+                                format!("cannot read included file `{target}`: {e}"),
+                            )
+                            .fatal(),
                         );
                         continue;
                     }
@@ -146,9 +178,13 @@ pub(crate) fn expand_glob(fs: &dyn FileSystem, pattern: &str) -> Vec<String> {
                 next.push(format!("{base}/{comp}"));
                 continue;
             }
-            let Ok(pat) = glob::Pattern::new(comp) else { continue };
+            let Ok(pat) = glob::Pattern::new(comp) else {
+                continue;
+            };
             let dir = if base.is_empty() { "/" } else { base.as_str() };
-            let Ok(mut entries) = fs.read_dir(dir) else { continue };
+            let Ok(mut entries) = fs.read_dir(dir) else {
+                continue;
+            };
             entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
             for e in entries {
                 if e.name.starts_with('.') && !comp.starts_with('.') {
@@ -186,7 +222,13 @@ pub(super) fn load_aclfile(
         return Some(id);
     }
     match fs.read(&path) {
-        Ok(bytes) => Some(ws.add(path.clone(), Some(path), bytes, Kind::Acl, Origin::Referenced)),
+        Ok(bytes) => Some(ws.add(
+            path.clone(),
+            Some(path),
+            bytes,
+            Kind::Acl,
+            Origin::Referenced,
+        )),
         Err(e) => {
             diags.push(
                 Diagnostic::new(&rules::ACLFILE_MISSING, d.file, span, format!("cannot open the ACL file `{path}`: {e}"))

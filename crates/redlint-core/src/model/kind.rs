@@ -42,12 +42,19 @@ impl Kind {
 /// The kind a path names, judged by the path alone (`None`: not a file redlint reads).
 pub fn from_path(path: &str) -> Option<Kind> {
     let path = path.replace('\\', "/");
-    let name = path.rsplit('/').next().unwrap_or(&path).to_ascii_lowercase();
+    let name = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&path)
+        .to_ascii_lowercase();
     let dir = path.rsplit('/').nth(1).unwrap_or("").to_ascii_lowercase();
     if path.contains("/security/limits.d/") || name == "limits.conf" {
         return Some(Kind::Limits);
     }
-    if path.contains("sysctl.d/") || name == "sysctl.conf" || name.contains("sysctl") && name.ends_with(".conf") {
+    if path.contains("sysctl.d/")
+        || name == "sysctl.conf"
+        || name.contains("sysctl") && name.ends_with(".conf")
+    {
         return Some(Kind::Sysctl);
     }
     if name.ends_with(".service") || name.ends_with(".socket") || dir.ends_with(".service.d") {
@@ -59,7 +66,9 @@ pub fn from_path(path: &str) -> Option<Kind> {
     if name.contains("sentinel") && (name.ends_with(".conf") || name.ends_with(".conf.template")) {
         return Some(Kind::Sentinel);
     }
-    if name.ends_with(".conf") && (name.contains("redis") || dir.contains("redis") || path.contains("/redis")) {
+    if name.ends_with(".conf")
+        && (name.contains("redis") || dir.contains("redis") || path.contains("/redis"))
+    {
         return Some(Kind::Redis);
     }
     None
@@ -71,7 +80,11 @@ pub fn from_content(bytes: &[u8]) -> Option<Kind> {
     let text = String::from_utf8_lossy(head);
     let mut user_lines = 0;
     let mut other = 0;
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let lower = line.to_ascii_lowercase();
         if lower.starts_with("sentinel monitor") {
             return Some(Kind::Sentinel);
@@ -85,13 +98,29 @@ pub fn from_content(bytes: &[u8]) -> Option<Kind> {
         }
         if let Some((k, _)) = line.split_once('=') {
             let k = k.trim().trim_start_matches('-');
-            if k.contains('.') && !k.contains(' ') && (k.starts_with("net") || k.starts_with("vm") || k.starts_with("kernel") || k.starts_with("fs")) {
+            if k.contains('.')
+                && !k.contains(' ')
+                && (k.starts_with("net")
+                    || k.starts_with("vm")
+                    || k.starts_with("kernel")
+                    || k.starts_with("fs"))
+            {
                 return Some(Kind::Sysctl);
             }
         }
-        if ["port", "bind", "maxmemory", "save", "appendonly", "requirepass", "daemonize", "dir", "include"]
-            .iter()
-            .any(|d| lower.split_whitespace().next() == Some(d))
+        if [
+            "port",
+            "bind",
+            "maxmemory",
+            "save",
+            "appendonly",
+            "requirepass",
+            "daemonize",
+            "dir",
+            "include",
+        ]
+        .iter()
+        .any(|d| lower.split_whitespace().next() == Some(d))
         {
             return Some(Kind::Redis);
         }
@@ -109,13 +138,25 @@ mod tests {
     #[test]
     fn kinds_from_seed_paths() {
         assert_eq!(from_path("etc/redis/redis.conf"), Some(Kind::Redis));
-        assert_eq!(from_path("etc/redis/redis.conf.d/tuning.conf"), Some(Kind::Redis));
+        assert_eq!(
+            from_path("etc/redis/redis.conf.d/tuning.conf"),
+            Some(Kind::Redis)
+        );
         assert_eq!(from_path("etc/redis/users.acl"), Some(Kind::Acl));
         assert_eq!(from_path("etc/sysctl.conf"), Some(Kind::Sysctl));
         assert_eq!(from_path("etc/sysctl.d/99-redis.conf"), Some(Kind::Sysctl));
-        assert_eq!(from_path("opt/redis/sentinel/conf/sentinel-1.conf"), Some(Kind::Sentinel));
-        assert_eq!(from_path("etc/security/limits.d/redis.conf"), Some(Kind::Limits));
-        assert_eq!(from_path("etc/systemd/system/redis-server.service.d/override.conf"), Some(Kind::Systemd));
+        assert_eq!(
+            from_path("opt/redis/sentinel/conf/sentinel-1.conf"),
+            Some(Kind::Sentinel)
+        );
+        assert_eq!(
+            from_path("etc/security/limits.d/redis.conf"),
+            Some(Kind::Limits)
+        );
+        assert_eq!(
+            from_path("etc/systemd/system/redis-server.service.d/override.conf"),
+            Some(Kind::Systemd)
+        );
         assert_eq!(from_path("opt/redis/scripts/start-sentinel.sh"), None);
         assert_eq!(from_path("docker-compose.yml"), None);
     }

@@ -89,7 +89,14 @@ impl Workspace {
 
     /// Add a file, parse it by kind, and return its id. A host path already present returns
     /// the existing file.
-    pub fn add(&mut self, path: String, host_path: Option<String>, bytes: Vec<u8>, kind: Kind, origin: Origin) -> FileId {
+    pub fn add(
+        &mut self,
+        path: String,
+        host_path: Option<String>,
+        bytes: Vec<u8>,
+        kind: Kind,
+        origin: Origin,
+    ) -> FileId {
         if let Some(h) = &host_path {
             if let Some(id) = self.by_host.get(h) {
                 return *id;
@@ -106,7 +113,14 @@ impl Workspace {
         if let Some(h) = &host_path {
             self.by_host.insert(h.clone(), id);
         }
-        self.files.push(File { source: SourceFile::new(path, bytes), host_path, kind, syntax, secrets, origin });
+        self.files.push(File {
+            source: SourceFile::new(path, bytes),
+            host_path,
+            kind,
+            syntax,
+            secrets,
+            origin,
+        });
         id
     }
 
@@ -158,11 +172,18 @@ pub struct Server {
 impl Server {
     /// Every line of a directive, in load order.
     pub fn all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Directive> + 'a {
-        self.index.get(name).into_iter().flatten().map(move |i| &self.directives[*i as usize])
+        self.index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |i| &self.directives[*i as usize])
     }
     /// The line that wins for a single-valued directive.
     pub fn last(&self, name: &str) -> Option<&Directive> {
-        self.index.get(name).and_then(|v| v.last()).map(|i| &self.directives[*i as usize])
+        self.index
+            .get(name)
+            .and_then(|v| v.last())
+            .map(|i| &self.directives[*i as usize])
     }
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.index.keys().map(String::as_str)
@@ -189,12 +210,19 @@ pub struct Deployment {
 impl Deployment {
     /// Build the model; problems found while resolving references (missing or cyclic
     /// includes, unreadable ACL files) are returned as diagnostics.
-    pub fn build(ws: &mut Workspace, fs: &dyn FileSystem, host: HostFacts) -> (Deployment, Vec<Diagnostic>) {
+    pub fn build(
+        ws: &mut Workspace,
+        fs: &dyn FileSystem,
+        host: HostFacts,
+    ) -> (Deployment, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let mut servers = Vec::new();
         let given: Vec<FileId> = ws
             .ids()
-            .filter(|id| matches!(ws.file(*id).kind, Kind::Redis | Kind::Sentinel) && ws.file(*id).origin == Origin::Given)
+            .filter(|id| {
+                matches!(ws.file(*id).kind, Kind::Redis | Kind::Sentinel)
+                    && ws.file(*id).origin == Origin::Given
+            })
             .collect();
         let mut included_by_other = std::collections::HashSet::new();
         for main in given {
@@ -211,7 +239,14 @@ impl Deployment {
             for (i, d) in directives.iter().enumerate() {
                 index.entry(d.name.clone()).or_default().push(i as u32);
             }
-            let mut server = Server { main, sentinel, directives, index, included, aclfile: None };
+            let mut server = Server {
+                main,
+                sentinel,
+                directives,
+                index,
+                included,
+                aclfile: None,
+            };
             server.aclfile = include::load_aclfile(ws, fs, &server, dir.as_deref(), &mut diags);
             servers.push(server);
         }

@@ -7,7 +7,9 @@ use crate::source::Span;
 fn secret_args(name: &[u8]) -> Option<usize> {
     let lower = name.to_ascii_lowercase();
     match lower.as_slice() {
-        b"requirepass" | b"masterauth" | b"tls-key-file-pass" | b"tls-client-key-file-pass" => Some(1),
+        b"requirepass" | b"masterauth" | b"tls-key-file-pass" | b"tls-client-key-file-pass" => {
+            Some(1)
+        }
         _ => None,
     }
 }
@@ -23,7 +25,9 @@ pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
         Syntax::Conf(doc) => {
             for line in &doc.lines {
                 let tokens = doc.tokens(line);
-                let Some(first) = tokens.first() else { continue };
+                let Some(first) = tokens.first() else {
+                    continue;
+                };
                 let name = doc.value(bytes, first);
                 if let Some(from) = secret_args(name) {
                     out.extend(tokens.iter().skip(from).map(|t| t.span));

@@ -71,7 +71,10 @@ pub fn parse(source: &[u8]) -> AclDocument {
     let mut doc = AclDocument::default();
     let mut start = 0;
     while start < source.len() {
-        let end = source[start..].iter().position(|&b| b == b'\n').map_or(source.len(), |i| start + i + 1);
+        let end = source[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(source.len(), |i| start + i + 1);
         let (mut cs, mut ce) = (start, end);
         while cs < ce && is_trim(source[cs]) {
             cs += 1;
@@ -85,7 +88,10 @@ pub fn parse(source: &[u8]) -> AclDocument {
         } else {
             let mut p = cs;
             loop {
-                let q = source[p..ce].iter().position(|&b| b == b' ').map_or(ce, |i| p + i);
+                let q = source[p..ce]
+                    .iter()
+                    .position(|&b| b == b' ')
+                    .map_or(ce, |i| p + i);
                 let raw = Span::new(p, q);
                 doc.raw_tokens.push(raw);
                 doc.tokens.push(strip_rule(source, raw));
@@ -115,12 +121,19 @@ mod tests {
 
     fn words(src: &[u8]) -> Vec<(String, String)> {
         let doc = parse(src);
-        let l = doc.lines.iter().find(|l| l.kind == AclLineKind::Rules).unwrap();
+        let l = doc
+            .lines
+            .iter()
+            .find(|l| l.kind == AclLineKind::Rules)
+            .unwrap();
         doc.raw_tokens(l)
             .iter()
             .zip(doc.tokens(l))
             .map(|(r, t)| {
-                (String::from_utf8_lossy(&src[r.range()]).into_owned(), String::from_utf8_lossy(&src[t.range()]).into_owned())
+                (
+                    String::from_utf8_lossy(&src[r.range()]).into_owned(),
+                    String::from_utf8_lossy(&src[t.range()]).into_owned(),
+                )
             })
             .collect()
     }
@@ -141,7 +154,10 @@ mod tests {
         let src = b"\n  \t\r\nuser a\n";
         let doc = parse(src);
         let kinds: Vec<_> = doc.lines.iter().map(|l| l.kind).collect();
-        assert_eq!(kinds, [AclLineKind::Blank, AclLineKind::Blank, AclLineKind::Rules]);
+        assert_eq!(
+            kinds,
+            [AclLineKind::Blank, AclLineKind::Blank, AclLineKind::Rules]
+        );
     }
 
     proptest! {

@@ -171,7 +171,12 @@ fn parse_line(source: &[u8], start: usize, end: usize, doc: &mut ConfDocument) {
 }
 
 /// `sdssplitargs` over `source[start..end]`, pushing tokens; `Err(offset)` on unbalanced quotes.
-fn split_args(source: &[u8], start: usize, end: usize, doc: &mut ConfDocument) -> Result<(), usize> {
+fn split_args(
+    source: &[u8],
+    start: usize,
+    end: usize,
+    doc: &mut ConfDocument,
+) -> Result<(), usize> {
     let mut p = start;
     loop {
         while p < end && is_space(source[p]) {
@@ -202,7 +207,9 @@ fn split_args(source: &[u8], start: usize, end: usize, doc: &mut ConfDocument) -
                 while p < end {
                     let q = source[p];
                     if c == b'"' && q == b'\\' && p + 3 < end && source[p + 1] == b'x' {
-                        if let (Some(h), Some(l)) = (hex_value(source[p + 2]), hex_value(source[p + 3])) {
+                        if let (Some(h), Some(l)) =
+                            (hex_value(source[p + 2]), hex_value(source[p + 3]))
+                        {
                             doc.decoded.push(h * 16 + l);
                             p += 4;
                             continue;
@@ -251,11 +258,18 @@ fn split_args(source: &[u8], start: usize, end: usize, doc: &mut ConfDocument) -
             p += 1;
         }
         let token = if quoted {
-            doc.decoded.extend_from_slice(&source[plain_from..p.min(end)]);
+            doc.decoded
+                .extend_from_slice(&source[plain_from..p.min(end)]);
             // plain_from == p after a closing quote, so nothing extra is copied there.
-            Token { span: Span::new(tok_start, p), decoded: Some(Span::new(decoded_start, doc.decoded.len())) }
+            Token {
+                span: Span::new(tok_start, p),
+                decoded: Some(Span::new(decoded_start, doc.decoded.len())),
+            }
         } else {
-            Token { span: Span::new(tok_start, p), decoded: None }
+            Token {
+                span: Span::new(tok_start, p),
+                decoded: None,
+            }
         };
         doc.tokens.push(token);
     }
@@ -266,7 +280,12 @@ fn split_args(source: &[u8], start: usize, end: usize, doc: &mut ConfDocument) -
 pub fn split_value_spans(value: &[u8]) -> Option<Vec<(Span, Vec<u8>)>> {
     let mut doc = ConfDocument::default();
     split_args(value, 0, value.len(), &mut doc).ok()?;
-    Some(doc.tokens.iter().map(|t| (t.span, doc.value(value, t).to_vec())).collect())
+    Some(
+        doc.tokens
+            .iter()
+            .map(|t| (t.span, doc.value(value, t).to_vec()))
+            .collect(),
+    )
 }
 
 /// Split a single string the way `sdssplitargs` does, returning owned values. Used where
@@ -274,7 +293,12 @@ pub fn split_value_spans(value: &[u8]) -> Option<Vec<(Span, Vec<u8>)>> {
 pub fn split_value(value: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut doc = ConfDocument::default();
     split_args(value, 0, value.len(), &mut doc).ok()?;
-    Some(doc.tokens.iter().map(|t| doc.value(value, t).to_vec()).collect())
+    Some(
+        doc.tokens
+            .iter()
+            .map(|t| doc.value(value, t).to_vec())
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -297,7 +321,10 @@ mod tests {
     #[test]
     fn splits_like_sdssplitargs() {
         assert_eq!(args("save 900 1").unwrap(), ["save", "900", "1"]);
-        assert_eq!(args("  requirepass \"a b\"\r\n").unwrap(), ["requirepass", "a b"]);
+        assert_eq!(
+            args("  requirepass \"a b\"\r\n").unwrap(),
+            ["requirepass", "a b"]
+        );
         assert_eq!(args("x \"\\x41\\t\"").unwrap(), ["x", "A\t"]);
         assert_eq!(args("x \"a\\x4g\"").unwrap(), ["x", "ax4g"]);
         assert_eq!(args("x 'it\\'s'").unwrap(), ["x", "it's"]);
@@ -316,7 +343,16 @@ mod tests {
         let src = b"# c\n   # indented\n\n\t\r\nport 1\n";
         let doc = parse(src);
         let kinds: Vec<_> = doc.lines.iter().map(|l| l.kind).collect();
-        assert_eq!(kinds, [LineKind::Comment, LineKind::Comment, LineKind::Blank, LineKind::Blank, LineKind::Directive]);
+        assert_eq!(
+            kinds,
+            [
+                LineKind::Comment,
+                LineKind::Comment,
+                LineKind::Blank,
+                LineKind::Blank,
+                LineKind::Directive
+            ]
+        );
         assert_eq!(doc.print(src), src);
     }
 

@@ -60,7 +60,10 @@ pub fn parse(source: &[u8]) -> SysctlDocument {
     let mut doc = SysctlDocument::default();
     let mut start = 0;
     while start < source.len() {
-        let end = source[start..].iter().position(|&b| b == b'\n').map_or(source.len(), |i| start + i + 1);
+        let end = source[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(source.len(), |i| start + i + 1);
         let (cs, ce) = trim(source, start, end);
         let mut line = SysctlLine {
             span: Span::new(start, end),

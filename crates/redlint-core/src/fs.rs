@@ -39,6 +39,10 @@ pub trait FileSystem: Sync {
     fn metadata(&self, path: &str) -> Result<Metadata, FsError>;
     /// Entries of a directory, in any order.
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError>;
+    /// How a referenced file (found by host path) is named in reports.
+    fn display_path(&self, host_path: &str) -> String {
+        host_path.to_string()
+    }
 }
 
 /// An in-memory host: the browser build, rule examples and tests use it.

@@ -6,6 +6,7 @@
 
 pub mod acl;
 pub mod check;
+pub mod config;
 pub mod finding;
 pub mod fs;
 pub mod knowledge;
@@ -33,6 +34,8 @@ pub struct Options {
     pub show_secrets: bool,
     pub host: HostFacts,
     pub redis_build: RedisBuild,
+    /// Rule selection, severities and suppressions.
+    pub config: config::Config,
 }
 
 /// One file to check, as the caller found it.
@@ -81,6 +84,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     };
     diags.extend(check::run(&ctx));
     let findings = check::resolve(&ws, diags, options);
+    let findings = options.config.apply(&ws, findings);
     let files = ws.files.len();
     Report {
         findings,

@@ -119,7 +119,7 @@ impl<'a> Loader<'a> {
                             Kind::Redis
                         };
                         self.ws.add(
-                            target.clone(),
+                            self.fs.display_path(&target),
                             Some(target.clone()),
                             bytes,
                             kind,
@@ -223,7 +223,7 @@ pub(super) fn load_aclfile(
     }
     match fs.read(&path) {
         Ok(bytes) => Some(ws.add(
-            path.clone(),
+            fs.display_path(&path),
             Some(path),
             bytes,
             Kind::Acl,

@@ -1,0 +1,267 @@
+//! The command line as users and scripts see it: snapshots of the seed bundles, exit codes,
+//! and hostile input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn redlint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redlint"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(workspace())
+        .output()
+        .expect("run redlint")
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn seed(bundle: &str) -> String {
+    format!("tests/fixtures/seed/{bundle}")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const BUNDLES: &[&str] = &[
+    "bare-metal",
+    "docker-dev",
+    "docker-opt",
+    "compose-sentinel",
+    "kubernetes",
+];
+
+#[test]
+fn seed_bundles_json_snapshots() {
+    for bundle in BUNDLES {
+        let dir = seed(bundle);
+        let out = redlint(&["check", "--root", &dir, &dir, "--format", "json"]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{bundle}: {}",
+            stderr(&out)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+        assert_eq!(json["version"], 1);
+        insta::assert_snapshot!(format!("seed_{bundle}_json"), stdout(&out));
+    }
+}
+
+#[test]
+fn seed_bundles_full_snapshots() {
+    for bundle in BUNDLES {
+        let dir = seed(bundle);
+        let out = redlint(&["check", "--root", &dir, &dir, "--format", "full"]);
+        insta::assert_snapshot!(format!("seed_{bundle}_full"), stdout(&out));
+    }
+}
+
+#[test]
+fn no_secret_in_any_format_without_show_secrets() {
+    // Passwords that appear in the seed bundles.
+    let secrets = [
+        "AI_Platform_Redis_2024_Secure",
+        "AI_Platform_Sentinel_2024",
+        "changeThisToSecurePassword",
+    ];
+    for bundle in BUNDLES {
+        let dir = seed(bundle);
+        for format in ["json", "full", "concise"] {
+            let out = redlint(&["check", "--root", &dir, &dir, "--format", format]);
+            let text = stdout(&out) + &stderr(&out);
+            for s in secrets {
+                assert!(!text.contains(s), "{bundle} {format} shows a secret: {s}");
+            }
+        }
+    }
+}
+
+#[test]
+fn output_is_stable_across_runs() {
+    let dir = seed("bare-metal");
+    let a = redlint(&["check", "--root", &dir, &dir, "--format", "json"]);
+    let b = redlint(&["check", "--root", &dir, &dir, "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let p = std::env::temp_dir().join(format!("redlint-cli-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+    fn write(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.0.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Exit code of a run that must finish cleanly: 0 or 1, never a panic.
+fn clean_exit(out: &Output) -> i32 {
+    let code = out.status.code().expect("exited, not killed by a signal");
+    assert!(!stderr(out).contains("panicked"), "panic: {}", stderr(out));
+    code
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    let s = Scratch::new("hostile");
+    let mut random = Vec::with_capacity(1 << 20);
+    let mut x: u64 = 0x9E3779B97F4A7C15;
+    for _ in 0..(1 << 20) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        random.push(x as u8);
+    }
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("random.conf", random.clone()),
+        (
+            "invalid-utf8.conf",
+            b"requirepass \xff\xfe\nport \xc3\x28\n\"\xff\n".to_vec(),
+        ),
+        ("long-line.conf", {
+            let mut v = b"requirepass ".to_vec();
+            v.extend(std::iter::repeat_n(b'a', 5 << 20));
+            v.push(b'\n');
+            v
+        }),
+        (
+            "cr-only.conf",
+            b"port 6379\rmaxmemory 1gb\rsave 900 1\r".to_vec(),
+        ),
+        ("nul.conf", b"maxmemory 2mb\0junk\ntimeout 5\n".to_vec()),
+        ("quotes.conf", b"\"\n'\n\"\\\nx \"\\x\"\n".to_vec()),
+        ("bom.conf", b"\xef\xbb\xbfport 6379\n".to_vec()),
+        ("empty.conf", Vec::new()),
+    ];
+    for (name, bytes) in &cases {
+        let path = s.write(name, bytes);
+        for kind in ["redis", "sentinel", "acl", "sysctl"] {
+            for format in ["json", "full", "concise"] {
+                let out = redlint(&["check", "--kind", kind, "--format", format, &path]);
+                let code = clean_exit(&out);
+                assert!(
+                    code == 0 || code == 1,
+                    "{name} as {kind}: exit {code}: {}",
+                    stderr(&out)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn include_cycles_are_reported_not_followed() {
+    let s = Scratch::new("cycle");
+    let a = s.write("a.conf", b"include b.conf\n");
+    s.write("b.conf", b"port 6380\ninclude a.conf\n");
+    s.write("self.conf", b"include self.conf\n");
+    let out = redlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--root",
+        s.0.to_str().unwrap(),
+        &a,
+    ]);
+    assert_eq!(clean_exit(&out), 1);
+    assert!(stdout(&out).contains("RL009"), "{}", stdout(&out));
+}
+
+#[test]
+fn directories_as_files_and_missing_paths() {
+    let s = Scratch::new("dirs");
+    std::fs::create_dir_all(s.0.join("etc/redis/users.acl")).unwrap();
+    std::fs::create_dir_all(s.0.join("etc/redis/inc")).unwrap();
+    s.write(
+        "etc/redis/redis.conf",
+        b"aclfile /etc/redis/users.acl\ninclude /etc/redis/inc\n",
+    );
+    let root = s.0.to_str().unwrap();
+    let out = redlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--root",
+        root,
+        &format!("{root}/etc/redis/redis.conf"),
+    ]);
+    assert_eq!(clean_exit(&out), 1, "{}", stdout(&out));
+    assert!(stdout(&out).contains("RL024"), "{}", stdout(&out));
+
+    let out = redlint(&["check", "/nonexistent/redis.conf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/nonexistent/redis.conf"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = redlint(&["check", "--root", "/nonexistent", "."]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn special_files_are_refused_not_read() {
+    let s = Scratch::new("fifo");
+    let fifo = s.0.join("pipe.conf");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|st| st.success())
+        .unwrap_or(false);
+    if !made {
+        eprintln!("SKIPPED: mkfifo unavailable");
+        return;
+    }
+    let out = redlint(&["check", fifo.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(
+        redlint(&["check", "--kind", "nginx", "."]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        redlint(&["check", "--host-memory", "lots", "."])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(redlint(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(redlint(&["rule", "RL999"]).status.code(), Some(2));
+}
+
+#[test]
+fn rule_lists_and_prints() {
+    let out = redlint(&["rule"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("RL009"));
+    let out = redlint(&["rule", "RL009"]);
+    assert!(stdout(&out).contains("## What it does"), "{}", stdout(&out));
+}

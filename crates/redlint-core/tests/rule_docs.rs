@@ -1,0 +1,188 @@
+//! Documentation that is executed cannot drift: every rule page's *Example* must trigger its
+//! rule and its *Use instead* must not. Fenced blocks are tagged with the file kind and may
+//! name a host path and host facts: ```` ```redis path=/etc/redis/redis.conf host-memory=4GiB ````.
+
+use redlint_core::fs::MemoryFs;
+use redlint_core::rules::{self, Rule};
+use redlint_core::{check, HostFacts, Input, Kind, Options, RedisBuild};
+
+struct Block {
+    kind: Kind,
+    path: String,
+    executable: bool,
+    text: String,
+}
+
+/// The fenced blocks of one `## Section` of a page, plus the options their tags ask for.
+fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
+    let body = rule.doc_body();
+    let start = body
+        .find(&format!("\n## {heading}\n"))
+        .unwrap_or_else(|| panic!("{}: no `## {heading}` section", rule.code));
+    let rest = &body[start + heading.len() + 5..];
+    let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    let mut blocks = Vec::new();
+    let mut options = Options::default();
+    let mut lines = section.lines();
+    while let Some(line) = lines.next() {
+        let Some(info) = line.strip_prefix("```") else {
+            continue;
+        };
+        let mut words = info.split_whitespace();
+        let Some(kind_word) = words.next() else {
+            continue;
+        };
+        let kind = Kind::parse(kind_word)
+            .unwrap_or_else(|| panic!("{}: unknown block kind `{kind_word}`", rule.code));
+        let mut path = match kind {
+            Kind::Redis => "/etc/redis/redis.conf",
+            Kind::Sentinel => "/etc/redis/sentinel.conf",
+            Kind::Acl => "/etc/redis/users.acl",
+            Kind::Sysctl => "/etc/sysctl.d/99-redis.conf",
+            Kind::Systemd => "/etc/systemd/system/redis-server.service.d/override.conf",
+            Kind::Limits => "/etc/security/limits.d/redis.conf",
+        }
+        .to_string();
+        let mut executable = false;
+        for w in words {
+            let (k, v) = w.split_once('=').unwrap_or((w, ""));
+            match k {
+                "path" => path = v.to_string(),
+                "executable" => executable = true,
+                "host-memory" => options.host.memory = Some(parse_size(v)),
+                "host-cpus" => options.host.cpus = Some(v.parse().expect("host-cpus")),
+                "host-nofile" => options.host.nofile = Some(v.parse().expect("host-nofile")),
+                "build" => {
+                    options.redis_build = if v == "official" {
+                        RedisBuild::Official
+                    } else {
+                        RedisBuild::Distro
+                    }
+                }
+                other => panic!("{}: unknown block tag `{other}`", rule.code),
+            }
+        }
+        let mut text = String::new();
+        for l in lines.by_ref() {
+            if l.starts_with("```") {
+                break;
+            }
+            text.push_str(l);
+            text.push('\n');
+        }
+        blocks.push(Block {
+            kind,
+            path,
+            executable,
+            text,
+        });
+    }
+    assert!(
+        !blocks.is_empty(),
+        "{}: `## {heading}` has no fenced example",
+        rule.code
+    );
+    let _ = HostFacts::default();
+    (blocks, options)
+}
+
+fn parse_size(v: &str) -> u64 {
+    let (n, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
+    let n: u64 = n.parse().expect("size");
+    n * match unit {
+        "GiB" => 1 << 30,
+        "MiB" => 1 << 20,
+        "KiB" => 1 << 10,
+        "" => 1,
+        other => panic!("unit {other}"),
+    }
+}
+
+fn codes_for(blocks: &[Block], options: &Options) -> Vec<String> {
+    let mut fs = MemoryFs::new();
+    let mut inputs = Vec::new();
+    for b in blocks {
+        if b.executable {
+            fs.insert_executable(b.path.clone(), b.text.clone());
+        } else {
+            fs.insert(b.path.clone(), b.text.clone());
+        }
+        // Scripts are only there to exist; everything else is checked.
+        if !b.executable {
+            inputs.push(Input {
+                path: b.path.trim_start_matches('/').to_string(),
+                host_path: Some(b.path.clone()),
+                bytes: b.text.clone().into_bytes(),
+                kind: b.kind,
+            });
+        }
+    }
+    check(inputs, &fs, options)
+        .findings
+        .into_iter()
+        .map(|f| f.code.to_string())
+        .collect()
+}
+
+#[test]
+fn every_rule_has_the_documented_sections() {
+    assert!(!rules::ALL.is_empty());
+    for rule in rules::ALL {
+        let body = rule.doc_body();
+        for heading in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+        ] {
+            assert!(body.contains(heading), "{} lacks `{heading}`", rule.code);
+        }
+        if rule.fix.is_some() {
+            assert!(
+                body.contains("## Fix safety"),
+                "{} has a fix but no `## Fix safety`",
+                rule.code
+            );
+        }
+        assert!(!body.contains("TODO"), "{} page still has TODO", rule.code);
+    }
+}
+
+#[test]
+fn bad_examples_trigger_and_good_examples_do_not() {
+    let mut failures = Vec::new();
+    for rule in rules::ALL {
+        let (bad, bad_opts) = section_blocks(rule, "Example");
+        let codes = codes_for(&bad, &bad_opts);
+        if !codes.iter().any(|c| c == rule.code) {
+            failures.push(format!(
+                "{} {}: the Example does not trigger it (got {codes:?})",
+                rule.code, rule.name
+            ));
+        }
+        let (good, good_opts) = section_blocks(rule, "Use instead");
+        let codes = codes_for(&good, &good_opts);
+        if codes.iter().any(|c| c == rule.code) {
+            failures.push(format!(
+                "{} {}: the Use instead example triggers it",
+                rule.code, rule.name
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn codes_and_names_are_unique() {
+    let mut codes = std::collections::HashSet::new();
+    let mut names = std::collections::HashSet::new();
+    for r in rules::ALL {
+        assert!(codes.insert(r.code), "duplicate code {}", r.code);
+        assert!(names.insert(r.name), "duplicate name {}", r.name);
+        assert!(
+            r.code.len() == 5 && r.code.starts_with("RL"),
+            "bad code {}",
+            r.code
+        );
+    }
+}

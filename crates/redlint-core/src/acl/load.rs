@@ -90,8 +90,11 @@ pub struct Problem {
     /// The token (or line) at fault.
     pub span: Span,
     pub kind: ProblemKind,
-    /// For `Rule`: the rule's text as Redis read it (may be a secret).
+    /// For `Rule`: the failing rule's text as Redis read it (may be a secret); for names, the
+    /// name.
     pub text: Vec<u8>,
+    /// The failing rule is inside a `(...)` selector.
+    pub in_selector: bool,
 }
 
 /// The result of loading users: the users, and every problem (any problem is fatal).
@@ -119,12 +122,15 @@ fn apply_rules(
     let mut out = Vec::new();
     for (i, rule) in decl.rules.iter().enumerate() {
         if let Err(e) = user.apply(env, rule) {
-            let span = match &rule.kind {
-                RuleKind::Selector(ops) => {
-                    failing_selector_op(env, ops).map_or(rule.span, |(op, _)| op.span)
-                }
-                _ => rule.span,
+            // Inside a selector, point at the rule that fails.
+            let (span, text) = match &rule.kind {
+                RuleKind::Selector(ops) => failing_selector_op(env, ops)
+                    .map_or((rule.span, rule.text.clone()), |(op, _)| {
+                        (op.span, op.text.clone())
+                    }),
+                _ => (rule.span, rule.text.clone()),
             };
+            let in_selector = matches!(rule.kind, RuleKind::Selector(_));
             out.push((
                 i,
                 Problem {
@@ -132,7 +138,8 @@ fn apply_rules(
                     line,
                     span,
                     kind: ProblemKind::Rule(e),
-                    text: rule.text.clone(),
+                    text,
+                    in_selector,
                 },
             ));
         }
@@ -156,6 +163,7 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                 span: first_word,
                 kind: ProblemKind::NotUserLine,
                 text: Vec::new(),
+                in_selector: false,
             }),
             AclFileLine::BadName { name } => load.problems.push(Problem {
                 file,
@@ -163,6 +171,7 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                 span: name,
                 kind: ProblemKind::BadUserName,
                 text: source[name.range()].to_vec(),
+                in_selector: false,
             }),
             AclFileLine::User(decl) => {
                 if let Some(first) = first_seen.get(&decl.name) {
@@ -174,6 +183,7 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                             first: (file, *first),
                         },
                         text: decl.name.clone(),
+                        in_selector: false,
                     });
                     continue;
                 }
@@ -188,6 +198,7 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                             crash: u.after_rules,
                         },
                         text: Vec::new(),
+                        in_selector: false,
                     });
                 } else {
                     load.problems.extend(
@@ -258,6 +269,7 @@ pub fn load_conf_users(
                 span,
                 kind: ProblemKind::BareUser,
                 text: Vec::new(),
+                in_selector: false,
             });
             continue;
         };
@@ -268,6 +280,7 @@ pub fn load_conf_users(
                 span: decl.name_span,
                 kind: ProblemKind::DuplicateUser { first: *first },
                 text: decl.name.clone(),
+                in_selector: false,
             });
             continue;
         }
@@ -279,6 +292,7 @@ pub fn load_conf_users(
                 span: u.span,
                 kind: ProblemKind::UnmatchedSelector { crash: false },
                 text: Vec::new(),
+                in_selector: false,
             });
             continue;
         }
@@ -307,6 +321,7 @@ pub fn load_conf_users(
                 span: decl.name_span,
                 kind: ProblemKind::BadUserName,
                 text: decl.name.clone(),
+                in_selector: false,
             });
         }
         let mut user = match load.users.get_mut(&decl.name) {

@@ -92,6 +92,10 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("lone closing paren", Acl(b"user a on )\n", "")),
         ("plus alone", Acl(b"user a on +\n", "")),
         ("first-arg of first-arg", Acl(b"user a on +get|x|y\n", "")),
+        ("NUL byte joining two lines", Acl(b"user a on\0junk\nuser b on\n", "")),
+        ("NUL byte at the end", Acl(b"user a on nopass\n\0", "")),
+        ("NUL byte joining harmlessly", Acl(b"user a on\0\n nopass\n", "")),
+        ("NUL byte joining into a bad rule", Acl(b"user a on ~x\0\n user b\n", "")),
         // redis.conf user lines.
         ("conf: basic", Conf("user alice on nopass ~* +@all\n")),
         ("conf: USER keyword", Conf("USER alice on nopass ~* +@all\n")),

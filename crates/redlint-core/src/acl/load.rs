@@ -79,6 +79,34 @@ pub enum ProblemKind {
     Rule(AclError),
     /// redis.conf: a bare `user` line ("Bad directive or wrong number of arguments").
     BareUser,
+    /// ACL file: a NUL byte. Redis reads the file with `fgets` and appends each chunk as a C
+    /// string, so the rest of that line is lost and the next line is glued on; what results
+    /// does not load.
+    NulByte,
+}
+
+impl ProblemKind {
+    /// What Redis says (or does) about it.
+    pub fn message(&self) -> String {
+        match self {
+            ProblemKind::NotUserLine => {
+                "should start with user keyword followed by the username".to_string()
+            }
+            ProblemKind::BadUserName => "the user name contains whitespace".to_string(),
+            ProblemKind::DuplicateUser { .. } => "Duplicate user".to_string(),
+            ProblemKind::UnmatchedSelector { crash: true } => {
+                "unmatched parenthesis (redis-server 7.0.15 crashes)".to_string()
+            }
+            ProblemKind::UnmatchedSelector { crash: false } => {
+                "Unmatched parenthesis in selector definition".to_string()
+            }
+            ProblemKind::Rule(e) => e.message().to_string(),
+            ProblemKind::BareUser => "Bad directive or wrong number of arguments".to_string(),
+            ProblemKind::NulByte => {
+                "a NUL byte cuts the line and joins it with the next one".to_string()
+            }
+        }
+    }
 }
 
 /// One reason the server refuses to start, located.
@@ -149,6 +177,50 @@ fn apply_rules(
 
 /// Load an ACL file as `ACLLoadFromFile` (at startup, or `ACL LOAD`) does.
 pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'_>) -> AclLoad {
+    if let Some(nul) = source.iter().position(|&b| b == 0) {
+        // What Redis actually reads; its lines no longer match the file's.
+        let text = as_read_by_fgets(source);
+        let mut load = load_acl_lines(file, &text, &crate::syntax::acl::parse(&text), env);
+        if !load.problems.is_empty() {
+            let line = doc
+                .lines
+                .iter()
+                .position(|l| l.span.end as usize > nul)
+                .unwrap_or(0) as u32;
+            load.problems = vec![Problem {
+                file,
+                line,
+                span: Span::new(nul, nul + 1),
+                kind: ProblemKind::NulByte,
+                text: Vec::new(),
+                in_selector: false,
+            }];
+        }
+        return load;
+    }
+    load_acl_lines(file, source, doc, env)
+}
+
+/// The text `ACLLoadFromFile` builds: `fgets` chunks (up to a newline, at most 1023 bytes),
+/// each appended as a C string, so a NUL drops the rest of its chunk.
+pub fn as_read_by_fgets(source: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(source.len());
+    let mut rest = source;
+    while !rest.is_empty() {
+        let mut n = rest
+            .iter()
+            .take(1023)
+            .position(|&b| b == b'\n')
+            .map_or(rest.len().min(1023), |i| i + 1);
+        n = n.max(1);
+        let chunk = &rest[..n];
+        out.extend_from_slice(chunk.split(|&b| b == 0).next().unwrap_or_default());
+        rest = &rest[n..];
+    }
+    out
+}
+
+fn load_acl_lines(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'_>) -> AclLoad {
     let mut load = AclLoad::default();
     let mut first_seen: HashMap<Vec<u8>, Span> = HashMap::new();
     for (i, line) in doc.lines.iter().enumerate() {

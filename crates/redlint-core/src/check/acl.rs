@@ -22,8 +22,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for server in &ctx.deployment.servers {
         let state = acl::server_acl(ctx.ws, server);
         let table = state.table();
-        if let Some(((file, line), users)) = &state.conflict {
-            out.push(conflict(ctx, *file, *line, users));
+        if let Some(c) = &state.conflict {
+            out.push(conflict(ctx, c.aclfile.0, c.aclfile.1, &c.user_lines));
         }
         report(ctx, &state.conf_problems, table, server.sentinel, out);
         report(ctx, &state.file_problems, table, server.sentinel, out);
@@ -171,6 +171,14 @@ fn diagnose(ctx: &Context<'_>, p: &Problem, table: &CommandTable, sentinel: bool
         )
         .fatal()
         .help("write `user <name> [rules…]`"),
+        ProblemKind::NulByte => Diagnostic::new(
+            &rules::ACL_SYNTAX,
+            p.file,
+            p.span,
+            format!("a NUL byte: Redis drops the rest of this line and joins the next line onto it, and the result does not load: {refuse}"),
+        )
+        .fatal()
+        .help("remove the NUL byte (ACL files are plain text)"),
         ProblemKind::Rule(AclError::UnknownName) => unknown_name(ctx, p, table, sentinel, refuse),
         ProblemKind::Rule(e) => rule_error(ctx, p, *e, refuse, in_acl),
     }
@@ -464,11 +472,18 @@ fn unknown_name(
             printable(cat)
         ));
         diag = match suggest_category(cat) {
-            Some(s) => diag.help(format!("did you mean `@{s}`?")).fix(
-                Applicability::Unsafe,
-                format!("use `@{s}`"),
-                vec![(p.file, p.span, format!("{}@{s}", sign as char))],
-            ),
+            Some(s) => {
+                diag = diag.help(format!("did you mean `@{s}`?"));
+                if written_as_is(ctx, p) {
+                    let fixed = format!("{}@{s}", sign as char);
+                    diag = diag.fix(
+                        Applicability::Unsafe,
+                        format!("use `@{s}`"),
+                        vec![(p.file, p.span, fixed)],
+                    );
+                }
+                diag
+            }
             None => diag.help(format!(
                 "the categories of 7.0 are: {}",
                 CATEGORIES.join(", ")
@@ -520,7 +535,7 @@ fn unknown_name(
             fixed.extend_from_slice(&name[base.len()..]);
             let replacement = String::from_utf8_lossy(&fixed).into_owned();
             diag = diag.help(format!("did you mean `{s}`?"));
-            if !ctx.ws.file(p.file).is_secret(p.span) && p.span.len() == p.text.len() {
+            if written_as_is(ctx, p) {
                 diag = diag.fix(
                     Applicability::Unsafe,
                     format!("use `{s}`"),
@@ -583,6 +598,13 @@ fn unknown_name(
     diag
 }
 
+/// The rule is written in the file exactly as Redis read it (not quoted, not merged), so an
+/// edit of its span replaces just this rule.
+fn written_as_is(ctx: &Context<'_>, p: &Problem) -> bool {
+    let f = ctx.ws.file(p.file);
+    f.source.bytes.get(p.span.range()) == Some(p.text.as_slice()) && !f.is_secret(p.span)
+}
+
 /// Levenshtein distance, bounded use only (names are short).
 fn distance(a: &[u8], b: &[u8]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -634,6 +656,188 @@ fn suggest_category(name: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::MemoryFs;
+    use crate::{check as run_check, Finding, Input, Options};
+
+    /// Check files given as (host path, kind, text); all are inputs and on the fake host.
+    fn findings_with(files: &[(&str, Kind, &str)], options: &Options) -> Vec<Finding> {
+        let mut fs = MemoryFs::new();
+        let mut inputs = Vec::new();
+        for (path, kind, text) in files {
+            fs.insert(*path, text.as_bytes().to_vec());
+            inputs.push(Input {
+                path: path.trim_start_matches('/').to_string(),
+                host_path: Some(path.to_string()),
+                bytes: text.as_bytes().to_vec(),
+                kind: *kind,
+            });
+        }
+        run_check(inputs, &fs, options).findings
+    }
+    fn findings(files: &[(&str, Kind, &str)]) -> Vec<Finding> {
+        findings_with(files, &Options::default())
+    }
+    fn codes(f: &[Finding]) -> Vec<(&'static str, u32, u32)> {
+        f.iter().map(|f| (f.code, f.line, f.column)).collect()
+    }
+
+    #[test]
+    fn acl_file_problems_are_on_their_token() {
+        let f = findings(&[(
+            "/etc/redis/users.acl",
+            Kind::Acl,
+            "# c\nuser a on +@sorted_set\nuser a on\nuser b on >pw ~* # note +nosuch\n",
+        )]);
+        assert_eq!(
+            codes(&f),
+            [
+                ("RL020", 1, 1),
+                ("RL022", 2, 11),
+                ("RL023", 3, 6),
+                ("RL020", 4, 18)
+            ]
+        );
+        assert!(f.iter().all(|f| f.fatal));
+        assert!(f[1]
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("@sortedset"));
+        assert_eq!(
+            f[0].fix.as_ref().map(|x| x.edits[0].replacement.as_str()),
+            Some("")
+        );
+    }
+
+    #[test]
+    fn secrets_stay_hidden() {
+        let f = findings(&[(
+            "/etc/redis/users.acl",
+            Kind::Acl,
+            "user a on >hunter2 <hunter3 #HUNTER\n",
+        )]);
+        assert_eq!(f.len(), 2);
+        for x in &f {
+            assert!(
+                !x.message.contains("hunter") && !x.message.contains("HUNTER"),
+                "{}",
+                x.message
+            );
+        }
+    }
+
+    #[test]
+    fn server_loads_its_acl_file_and_conflicts_with_user_lines() {
+        let conf = "aclfile /etc/redis/users.acl\nuser bob on nopass\n";
+        let f = findings(&[
+            ("/etc/redis/redis.conf", Kind::Redis, conf),
+            ("/etc/redis/users.acl", Kind::Acl, "user a on\nuser a on\n"),
+        ]);
+        let c: Vec<_> = f
+            .iter()
+            .map(|f| (f.code, f.file.as_str(), f.line))
+            .collect();
+        assert_eq!(
+            c,
+            [
+                ("RL010", "etc/redis/redis.conf", 1),
+                ("RL023", "etc/redis/users.acl", 2)
+            ]
+        );
+        assert_eq!(f[0].related.len(), 1);
+    }
+
+    #[test]
+    fn duplicates_count_per_server_and_across_includes() {
+        let f = findings(&[
+            ("/etc/redis/a.conf", Kind::Redis, "user app on nopass\n"),
+            ("/etc/redis/b.conf", Kind::Redis, "user app on nopass\n"),
+        ]);
+        assert!(f.is_empty(), "two servers may each define `app`: {f:?}");
+        let fs_files = [
+            (
+                "/etc/redis/a.conf",
+                Kind::Redis,
+                "user app on nopass\ninclude /etc/redis/more.conf\n",
+            ),
+            ("/etc/redis/more.conf", Kind::Redis, "user app off\n"),
+        ];
+        let f = findings(&fs_files);
+        assert_eq!(codes(&f), [("RL023", 1, 6)]);
+        assert_eq!(f[0].file, "etc/redis/more.conf");
+    }
+
+    #[test]
+    fn sentinel_has_only_its_commands() {
+        let f = findings(&[(
+            "/etc/redis/sentinel.conf",
+            Kind::Sentinel,
+            "user bob on nopass +get +ping\n",
+        )]);
+        assert_eq!(codes(&f), [("RL022", 1, 20)]);
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Sentinel"));
+        let f = findings(&[(
+            "/etc/redis/redis.conf",
+            Kind::Redis,
+            "user bob on nopass +get +ping\n",
+        )]);
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn conf_user_lines() {
+        let f = findings(&[(
+            "/etc/redis/redis.conf",
+            Kind::Redis,
+            "USER ok on nopass \">pass word\" ~*\nuser a on nopass # app\nuser\nuser \"a b\" on\nuser c on (~x +get\n",
+        )]);
+        assert_eq!(
+            codes(&f),
+            [
+                ("RL020", 2, 18),
+                ("RL021", 3, 1),
+                ("RL021", 4, 6),
+                ("RL021", 5, 11)
+            ]
+        );
+    }
+
+    #[test]
+    fn acl_file_line_shapes() {
+        let f = findings(&[(
+            "/etc/redis/users.acl",
+            Kind::Acl,
+            "USER a on\nuser\ta on\nuser  a on\nuser a\t on\nfoo bar\n",
+        )]);
+        assert_eq!(
+            codes(&f),
+            [
+                ("RL021", 1, 1),
+                ("RL021", 2, 1),
+                ("RL021", 3, 7),
+                ("RL021", 4, 6),
+                ("RL021", 5, 1)
+            ]
+        );
+        let fixes: Vec<_> = f
+            .iter()
+            .map(|f| f.fix.as_ref().map(|x| x.edits[0].replacement.clone()))
+            .collect();
+        assert_eq!(
+            fixes,
+            [
+                Some("user".into()),
+                Some(" ".into()),
+                Some(String::new()),
+                None,
+                None
+            ]
+        );
+    }
 
     #[test]
     fn suggestions() {
@@ -651,5 +855,29 @@ mod tests {
         };
         assert_eq!(suggest(b"flushal", top()), Some("flushall"));
         assert_eq!(suggest(b"zzzzzzzz", top()), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn never_panics_on_hostile_users(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            words in proptest::collection::vec("(user|USER|[(]|[)]|~[*a]?|%[RWX]*~?|&[*]?|[+-]@?[a-z|]{0,8}|[<>#!][a-f0-9]{0,4}|on|reset|\"|'| |\t|\\x00)", 0..30),
+            argv in proptest::collection::vec("[a-zA-Z0-9*?:\\[\\]^-]{0,6}", 0..6),
+        ) {
+            let text = words.concat();
+            let acl = [b"user a ".as_slice(), text.as_bytes(), b"\n", &body].concat();
+            let conf = format!("user b {text}\n");
+            let files: [(&str, Kind, &str); 1] = [("/etc/redis/redis.conf", Kind::Redis, &conf)];
+            let _ = findings(&files);
+            let mut fs = MemoryFs::new();
+            fs.insert("/etc/redis/users.acl", acl.clone());
+            let input = Input { path: "users.acl".into(), host_path: None, bytes: acl.clone(), kind: Kind::Acl };
+            let _ = run_check(vec![input], &fs, &Options::default());
+            let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+            let _ = acl::dryrun_file(&acl, acl::Kind::Acl, "a", &args);
+            let _ = acl::dryrun_file(conf.as_bytes(), acl::Kind::Redis, "b", &args);
+        }
     }
 }

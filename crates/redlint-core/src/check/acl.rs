@@ -86,7 +86,7 @@ fn acl_line<'a>(
 /// What Redis does about it, by where the problem is.
 fn refuses(in_acl_file: bool) -> &'static str {
     if in_acl_file {
-        "Redis refuses to load the ACL file and does not start"
+        "Redis refuses to load the ACL file"
     } else {
         "Redis refuses to start"
     }

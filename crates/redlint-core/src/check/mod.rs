@@ -1,5 +1,6 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
+pub mod acl;
 pub mod directives;
 pub mod sentinel;
 pub mod sysctl;
@@ -117,7 +118,12 @@ impl Context<'_> {
 /// Every check, in one list; each is a function over the whole context.
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-const CHECKS: &[Check] = &[sentinel::check, sysctl::check, directives::check];
+const CHECKS: &[Check] = &[
+    sentinel::check,
+    sysctl::check,
+    directives::check,
+    acl::check,
+];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -31,10 +31,22 @@ const ALLOWED: &[(&str, &str)] = &[
     // that failed on its machine), the file itself listens nowhere, and redlint says so
     // (`Configured to not listen anywhere, exiting.`). The unmodified files agree (their
     // socket/TLS failure is an environment rejection).
-    ("redis/001.conf", "neutralized copy: `port 0` + commented-out `unixsocket`; the oracle's --port masks it"),
-    ("redis/034.conf", "neutralized copy: `port 0` + commented-out `unixsocket`; the oracle's --port masks it"),
-    ("redis/079.conf", "neutralized copy: `port 0` + commented-out `tls-port`; the oracle's --port masks it"),
-    ("redis/116.conf", "neutralized copy: `port 0` + commented-out `tls-port`; the oracle's --port masks it"),
+    (
+        "redis/001.conf",
+        "neutralized copy: `port 0` + commented-out `unixsocket`; the oracle's --port masks it",
+    ),
+    (
+        "redis/034.conf",
+        "neutralized copy: `port 0` + commented-out `unixsocket`; the oracle's --port masks it",
+    ),
+    (
+        "redis/079.conf",
+        "neutralized copy: `port 0` + commented-out `tls-port`; the oracle's --port masks it",
+    ),
+    (
+        "redis/116.conf",
+        "neutralized copy: `port 0` + commented-out `tls-port`; the oracle's --port masks it",
+    ),
 ];
 
 struct Label {
@@ -56,13 +68,22 @@ fn read_labels(path: &PathBuf) -> BTreeMap<String, Label> {
             .get(5)
             .map(|n| {
                 n.split(" ; ")
-                    .filter_map(|part| part.strip_prefix("line ").and_then(|r| r.split(':').next()).and_then(|n| n.trim().parse().ok()))
+                    .filter_map(|part| {
+                        part.strip_prefix("line ")
+                            .and_then(|r| r.split(':').next())
+                            .and_then(|n| n.trim().parse().ok())
+                    })
                     .collect()
             })
             .unwrap_or_default();
         out.insert(
             cols[0].to_string(),
-            Label { verdict: cols[2].to_string(), class: cols[3].to_string(), message: cols[4].to_string(), neutralized },
+            Label {
+                verdict: cols[2].to_string(),
+                class: cols[3].to_string(),
+                message: cols[4].to_string(),
+                neutralized,
+            },
         );
     }
     out
@@ -87,7 +108,10 @@ fn neutralize(bytes: &[u8], lines: &[usize]) -> Vec<u8> {
 }
 
 fn describe(f: &[&Finding]) -> String {
-    f.iter().map(|f| format!("{}:{} {} {}", f.line, f.column, f.code, f.message)).collect::<Vec<_>>().join(" || ")
+    f.iter()
+        .map(|f| format!("{}:{} {} {}", f.line, f.column, f.code, f.message))
+        .collect::<Vec<_>>()
+        .join(" || ")
 }
 
 /// Compare one verdict with redlint's fatal findings; `None` when they agree.
@@ -95,8 +119,14 @@ fn compare(label: &Label, findings: &[Finding]) -> Option<String> {
     let fatal: Vec<&Finding> = findings.iter().filter(|f| f.fatal).collect();
     match label.verdict.as_str() {
         "ACCEPT" if fatal.is_empty() => None,
-        "ACCEPT" => Some(format!("server accepts, redlint says fatal: {}", describe(&fatal))),
-        "REJECT" if fatal.is_empty() => Some(format!("server refuses ({}), redlint has no fatal finding", label.message)),
+        "ACCEPT" => Some(format!(
+            "server accepts, redlint says fatal: {}",
+            describe(&fatal)
+        )),
+        "REJECT" if fatal.is_empty() => Some(format!(
+            "server refuses ({}), redlint has no fatal finding",
+            label.message
+        )),
         "REJECT" => match named_line(&label.message) {
             Some(line) if !fatal.iter().any(|f| f.line == line) => Some(format!(
                 "server refuses line {line} ({}), redlint's fatal findings are elsewhere: {}",
@@ -112,7 +142,11 @@ fn compare(label: &Label, findings: &[Finding]) -> Option<String> {
 #[test]
 fn fatal_findings_match_the_recorded_verdicts() {
     // `../shared` beside the checkout, or REDLINT_SHARED (e.g. from a git worktree).
-    let shared = redlint_tests::shared().or_else(|| std::env::var_os("REDLINT_SHARED").map(PathBuf::from).filter(|p| p.is_dir()));
+    let shared = redlint_tests::shared().or_else(|| {
+        std::env::var_os("REDLINT_SHARED")
+            .map(PathBuf::from)
+            .filter(|p| p.is_dir())
+    });
     let Some(shared) = shared else {
         eprintln!("SKIPPED: ../shared (the corpus) is not present; set REDLINT_SHARED");
         return;
@@ -120,13 +154,20 @@ fn fatal_findings_match_the_recorded_verdicts() {
     let base = shared.join("corpus/real-world");
     let labels = read_labels(&base.join("LABELS.tsv"));
     let deep = read_labels(&base.join("LABELS-deep.tsv"));
-    assert!(labels.keys().filter(|f| f.starts_with("redis/")).count() >= 124, "too few redis labels");
+    assert!(
+        labels.keys().filter(|f| f.starts_with("redis/")).count() >= 124,
+        "too few redis labels"
+    );
     let mut disagreements: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut excluded = Vec::new();
     let (mut compared, mut rejects) = (0, 0);
     for (file, label) in &labels {
         let bytes = std::fs::read(base.join(file)).expect("corpus file");
-        let kind = if file.starts_with("sentinel/") { Kind::Sentinel } else { Kind::Redis };
+        let kind = if file.starts_with("sentinel/") {
+            Kind::Sentinel
+        } else {
+            Kind::Redis
+        };
         let findings = redlint(&bytes, kind, &UnknownFs);
         if label.class == "environment" {
             excluded.push(format!("{file}: {}", label.message));
@@ -137,7 +178,10 @@ fn fatal_findings_match_the_recorded_verdicts() {
             compared += 1;
             rejects += usize::from(label.verdict == "REJECT");
             if let Some(d) = compare(label, &findings) {
-                disagreements.entry(file.clone()).or_default().push(format!("as is: {d}"));
+                disagreements
+                    .entry(file.clone())
+                    .or_default()
+                    .push(format!("as is: {d}"));
             }
         }
         // The deep verdict: environment-only lines commented out as the labeller did.
@@ -149,7 +193,10 @@ fn fatal_findings_match_the_recorded_verdicts() {
                     compared += 1;
                     rejects += usize::from(dl.verdict == "REJECT");
                     if let Some(d) = compare(dl, &findings) {
-                        disagreements.entry(file.clone()).or_default().push(format!("neutralized: {d}"));
+                        disagreements
+                            .entry(file.clone())
+                            .or_default()
+                            .push(format!("neutralized: {d}"));
                     }
                 }
             }
@@ -167,7 +214,19 @@ fn fatal_findings_match_the_recorded_verdicts() {
             None => unexpected.push(format!("{file}:\n    {}", ds.join("\n    "))),
         }
     }
-    let stale: Vec<&str> = ALLOWED.iter().filter(|(f, _)| !disagreements.contains_key(*f)).map(|(f, _)| *f).collect();
-    assert!(stale.is_empty(), "allow-listed files that now agree (remove them): {stale:?}");
-    assert!(unexpected.is_empty(), "{} files disagree with redis-server:\n{}", unexpected.len(), unexpected.join("\n"));
+    let stale: Vec<&str> = ALLOWED
+        .iter()
+        .filter(|(f, _)| !disagreements.contains_key(*f))
+        .map(|(f, _)| *f)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "allow-listed files that now agree (remove them): {stale:?}"
+    );
+    assert!(
+        unexpected.is_empty(),
+        "{} files disagree with redis-server:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
 }

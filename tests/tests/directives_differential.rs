@@ -15,7 +15,9 @@ mod directives_common;
 
 use std::collections::BTreeSet;
 
-use directives_common::{fatal_findings, parse_verdict, show, startup_verdict, DiskFs, Parse, GUARD};
+use directives_common::{
+    fatal_findings, parse_verdict, show, startup_verdict, DiskFs, Parse, GUARD,
+};
 use redlint_core::knowledge::directives::{table, ValueType};
 use redlint_core::Kind;
 use redlint_tests::redis::{require_redis, verdict, Start, TempDir};
@@ -33,44 +35,145 @@ fn case(text: impl AsRef<[u8]>) -> Case {
     if !t.ends_with(b"\n") {
         t.push(b'\n');
     }
-    Case { text: t, sentinel: false, startup: false }
+    Case {
+        text: t,
+        sentinel: false,
+        startup: false,
+    }
 }
 
 fn startup(text: impl AsRef<[u8]>) -> Case {
-    Case { startup: true, ..case(text) }
+    Case {
+        startup: true,
+        ..case(text)
+    }
 }
 
 fn sentinel(text: impl AsRef<[u8]>) -> Case {
-    Case { sentinel: true, startup: true, ..case(text) }
+    Case {
+        sentinel: true,
+        startup: true,
+        ..case(text)
+    }
 }
 
 fn int_values(min: i128, max: i128, octal: bool) -> Vec<String> {
-    let mut v: Vec<String> = vec![min.to_string(), max.to_string(), (min - 1).to_string(), (max + 1).to_string()];
+    let mut v: Vec<String> = vec![
+        min.to_string(),
+        max.to_string(),
+        (min - 1).to_string(),
+        (max + 1).to_string(),
+    ];
     if octal {
-        v = vec![format!("{min:o}"), format!("{max:o}"), "-1".into(), format!("{:o}", max + 1)];
-        v.extend(["0770", "700", "800", "+1", "\" 700\"", "\"\"", "0x1", "7 ", "'777'"].map(String::from));
+        v = vec![
+            format!("{min:o}"),
+            format!("{max:o}"),
+            "-1".into(),
+            format!("{:o}", max + 1),
+        ];
+        v.extend(
+            [
+                "0770", "700", "800", "+1", "\" 700\"", "\"\"", "0x1", "7 ", "'777'",
+            ]
+            .map(String::from),
+        );
     } else {
-        v.extend(["0", "1", "05", "+5", "1k", "1.5", "16.", "abc", "\"\"", "-0", "0x10", "\" 5\"", "1e3", "'42'", "\"12\"", "99999999999999999999"].map(String::from));
+        v.extend(
+            [
+                "0",
+                "1",
+                "05",
+                "+5",
+                "1k",
+                "1.5",
+                "16.",
+                "abc",
+                "\"\"",
+                "-0",
+                "0x10",
+                "\" 5\"",
+                "1e3",
+                "'42'",
+                "\"12\"",
+                "99999999999999999999",
+            ]
+            .map(String::from),
+        );
     }
     v
 }
 
 const MEMORY_VALUES: &[&str] = &[
-    "0", "1", "1024", "1k", "1kb", "1K", "1KB", "1kB", "1m", "1mb", "1M", "1MB", "1g", "1gb", "1G", "1GB", "1Gb", "\"\"", "k", "mb", "1gib",
-    "1GiB", "1.5gb", "+1", "-1", "\"1 gb\"", "1t", "1tb", "10%", "0100mb", "100 ", "1b", "1B", "20000000000gb", "18446744073709551615",
-    "18446744073709551616", "9223372036854775807", "9223372036854775808", "1048575", "1048576", "0%", "100%", "101%", "5%", "-5%", "05%",
-    "%", "\"1mb \"", "1048576b", "1mb1",
+    "0",
+    "1",
+    "1024",
+    "1k",
+    "1kb",
+    "1K",
+    "1KB",
+    "1kB",
+    "1m",
+    "1mb",
+    "1M",
+    "1MB",
+    "1g",
+    "1gb",
+    "1G",
+    "1GB",
+    "1Gb",
+    "\"\"",
+    "k",
+    "mb",
+    "1gib",
+    "1GiB",
+    "1.5gb",
+    "+1",
+    "-1",
+    "\"1 gb\"",
+    "1t",
+    "1tb",
+    "10%",
+    "0100mb",
+    "100 ",
+    "1b",
+    "1B",
+    "20000000000gb",
+    "18446744073709551615",
+    "18446744073709551616",
+    "9223372036854775807",
+    "9223372036854775808",
+    "1048575",
+    "1048576",
+    "0%",
+    "100%",
+    "101%",
+    "5%",
+    "-5%",
+    "05%",
+    "%",
+    "\"1mb \"",
+    "1048576b",
+    "1mb1",
 ];
 
-const BOOL_VALUES: &[&str] = &["yes", "no", "YES", "No", "nO", "true", "false", "1", "0", "on", "\"\"", "\"yes\"", "'no'", "y", "\"yes \""];
+const BOOL_VALUES: &[&str] = &[
+    "yes", "no", "YES", "No", "nO", "true", "false", "1", "0", "on", "\"\"", "\"yes\"", "'no'",
+    "y", "\"yes \"",
+];
 
 fn table_cases(out: &mut Vec<Case>) {
     for spec in &table().directives {
-        let names: Vec<&str> = std::iter::once(spec.name.as_str()).chain(spec.aliases.iter().map(String::as_str)).collect();
+        let names: Vec<&str> = std::iter::once(spec.name.as_str())
+            .chain(spec.aliases.iter().map(String::as_str))
+            .collect();
         let name = spec.name.as_str();
         // Arity: no value, two values (MULTI_ARG directives have their own rules).
         out.push(case(name));
-        out.push(case(format!("{name} {} {}", spec.default.split(' ').next().unwrap_or("x"), "extra")));
+        out.push(case(format!(
+            "{name} {} {}",
+            spec.default.split(' ').next().unwrap_or("x"),
+            "extra"
+        )));
         // Every alias and an upper-case spelling, with the default value when it is one word.
         let default = if spec.default.is_empty() {
             "\"\"".to_string()
@@ -87,25 +190,63 @@ fn table_cases(out: &mut Vec<Case>) {
         }
         let values: Vec<String> = match spec.value_type {
             ValueType::Bool => BOOL_VALUES.iter().map(|s| s.to_string()).collect(),
-            ValueType::Int => int_values(i128::from(spec.min.unwrap_or(0)), i128::from(spec.max.unwrap_or(0)), spec.octal),
+            ValueType::Int => int_values(
+                i128::from(spec.min.unwrap_or(0)),
+                i128::from(spec.max.unwrap_or(0)),
+                spec.octal,
+            ),
             ValueType::Memory => {
                 let mut v: Vec<String> = MEMORY_VALUES.iter().map(|s| s.to_string()).collect();
-                let (min, max) = (i128::from(spec.min.unwrap_or(0)), i128::from(spec.max.unwrap_or(0)));
-                v.extend([min.to_string(), max.to_string(), (min - 1).to_string(), (max + 1).to_string()]);
+                let (min, max) = (
+                    i128::from(spec.min.unwrap_or(0)),
+                    i128::from(spec.max.unwrap_or(0)),
+                );
+                v.extend([
+                    min.to_string(),
+                    max.to_string(),
+                    (min - 1).to_string(),
+                    (max + 1).to_string(),
+                ]);
                 v
             }
             ValueType::Enum => {
                 let mut v: Vec<String> = spec.values.clone();
                 v.push(spec.values[0].to_ascii_uppercase());
                 v.extend(["nonsense", "\"\"", "'x'"].map(String::from));
-                v.extend(spec.values.iter().filter(|x| x.contains('-')).map(|x| x.replace('-', "_")));
+                v.extend(
+                    spec.values
+                        .iter()
+                        .filter(|x| x.contains('-'))
+                        .map(|x| x.replace('-', "_")),
+                );
                 if spec.multi_value {
-                    v.extend(["save now", "\"save force\"", "save nosave", "default save", "now force nosave", "SAVE NOW"].map(String::from));
+                    v.extend(
+                        [
+                            "save now",
+                            "\"save force\"",
+                            "save nosave",
+                            "default save",
+                            "now force nosave",
+                            "SAVE NOW",
+                        ]
+                        .map(String::from),
+                    );
                 }
                 v
             }
             ValueType::String => {
-                let mut v: Vec<String> = ["x", "\"\"", "\"a b\"", "'q'", "dump.rdb", "sub/dir", "a\\\\b", "\"\\x41\\x00\""].map(String::from).to_vec();
+                let mut v: Vec<String> = [
+                    "x",
+                    "\"\"",
+                    "\"a b\"",
+                    "'q'",
+                    "dump.rdb",
+                    "sub/dir",
+                    "a\\\\b",
+                    "\"\\x41\\x00\"",
+                ]
+                .map(String::from)
+                .to_vec();
                 if name == "proc-title-template" {
                     v.extend(
                         [
@@ -131,7 +272,16 @@ fn table_cases(out: &mut Vec<Case>) {
                     );
                 }
                 if name == "cluster-announce-hostname" {
-                    v.extend(["redis-1.example.com", "redis_1", "\"a b\"", "host:1", "\"é\""].map(String::from));
+                    v.extend(
+                        [
+                            "redis-1.example.com",
+                            "redis_1",
+                            "\"a b\"",
+                            "host:1",
+                            "\"é\"",
+                        ]
+                        .map(String::from),
+                    );
                     v.push("a".repeat(255));
                     v.push("a".repeat(256));
                 }
@@ -141,7 +291,10 @@ fn table_cases(out: &mut Vec<Case>) {
         };
         for val in values {
             // Never write outside the scratch directory, even though only the parser runs.
-            if spec.validator().is_none() && (name.contains("file") || name == "unixsocket" || name == "aclfile") && val.contains('/') {
+            if spec.validator().is_none()
+                && (name.contains("file") || name == "unixsocket" || name == "aclfile")
+                && val.contains('/')
+            {
                 continue;
             }
             out.push(case(format!("{name} {val}")));
@@ -383,7 +536,14 @@ fn quoting_cases(out: &mut Vec<Case>) {
         out.push(case(format!("appendonly {f}")));
         out.push(case(format!("save {f}")));
     }
-    for raw in ["\"port\" 6379", "\"po\"rt 6379", "po\"rt\" 6379", "'port 6379'", "\"port 6379\"", "\"appendonly\" \"no\""] {
+    for raw in [
+        "\"port\" 6379",
+        "\"po\"rt 6379",
+        "po\"rt\" 6379",
+        "'port 6379'",
+        "\"port 6379\"",
+        "\"appendonly\" \"no\"",
+    ] {
         out.push(case(raw));
     }
 }
@@ -427,7 +587,11 @@ fn comment_cases(out: &mut Vec<Case>) {
     ];
     out.extend(lines.iter().map(case));
     // Comments after the bind addresses are addresses at startup.
-    for l in ["bind 127.0.0.1 # local", "bind 127.0.0.1 #local", "bind 127.0.0.1 -::1 # both"] {
+    for l in [
+        "bind 127.0.0.1 # local",
+        "bind 127.0.0.1 #local",
+        "bind 127.0.0.1 -::1 # both",
+    ] {
         out.push(startup(l));
     }
     out.push(startup("loadmodule /nonexistent-redlint.so # x"));
@@ -623,7 +787,11 @@ fn all_cases() -> Vec<Case> {
 fn safe_to_start(text: &[u8]) -> bool {
     let doc = redlint_core::syntax::conf::parse(text);
     for l in &doc.lines {
-        let toks: Vec<Vec<u8>> = doc.tokens(l).iter().map(|t| doc.value(text, t).to_vec()).collect();
+        let toks: Vec<Vec<u8>> = doc
+            .tokens(l)
+            .iter()
+            .map(|t| doc.value(text, t).to_vec())
+            .collect();
         let Some(first) = toks.first() else { continue };
         if !first.eq_ignore_ascii_case(b"bind") {
             continue;
@@ -637,9 +805,17 @@ fn safe_to_start(text: &[u8]) -> bool {
         for w in &words {
             let a = w.strip_prefix(b"-").unwrap_or(w);
             let s = String::from_utf8_lossy(a);
-            let loopback = s == "127.0.0.1" || s == "::1" || s == "localhost" || s.starts_with("::1%");
+            let loopback =
+                s == "127.0.0.1" || s == "::1" || s == "localhost" || s.starts_with("::1%");
             let wildcard = s == "*" || s == "0.0.0.0";
-            let unbindable = s.is_empty() || s.contains('/') || s.starts_with("192.0.2.") || (s.contains(':') && s.parse::<std::net::Ipv6Addr>().is_err() && !s.starts_with("::1%")) || s.contains('#') || s.contains('{');
+            let unbindable = s.is_empty()
+                || s.contains('/')
+                || s.starts_with("192.0.2.")
+                || (s.contains(':')
+                    && s.parse::<std::net::Ipv6Addr>().is_err()
+                    && !s.starts_with("::1%"))
+                || s.contains('#')
+                || s.contains('{');
             if wildcard && loopback_before {
                 continue;
             }
@@ -658,7 +834,10 @@ fn sets_port_or_log(text: &[u8]) -> bool {
     doc.lines.iter().any(|l| {
         doc.tokens(l).first().is_some_and(|t| {
             let n = doc.value(text, t).to_ascii_lowercase();
-            matches!(n.as_slice(), b"port" | b"logfile" | b"tls-port" | b"unixsocket" | b"bind")
+            matches!(
+                n.as_slice(),
+                b"port" | b"logfile" | b"tls-port" | b"unixsocket" | b"bind"
+            )
         })
     })
 }
@@ -671,31 +850,75 @@ struct Outcome {
 }
 
 fn judge(c: &Case, scratch: &std::path::Path) -> Outcome {
-    let kind = if c.sentinel { Kind::Sentinel } else { Kind::Redis };
+    let kind = if c.sentinel {
+        Kind::Sentinel
+    } else {
+        Kind::Redis
+    };
     let mut text = c.text.clone();
     text.extend_from_slice(GUARD);
-    let fatal: Vec<String> =
-        fatal_findings(&text, kind, &DiskFs).iter().map(|f| format!("{}:{} {} {}", f.line, f.column, f.code, f.message)).collect();
+    let fatal: Vec<String> = fatal_findings(&text, kind, &DiskFs)
+        .iter()
+        .map(|f| format!("{}:{} {} {}", f.line, f.column, f.code, f.message))
+        .collect();
     if c.sentinel {
         let mut config = b"bind 127.0.0.1\nsave \"\"\n".to_vec();
         config.extend_from_slice(&c.text);
-        let v = verdict(&config, &Start { sentinel: true, force_loopback: true, files: Vec::new() });
-        let redis = if v.accepted() { Ok(()) } else { Err(format!("{v:?}")) };
-        return Outcome { case: c.clone(), redlint: fatal, redis, how: "sentinel start" };
+        let v = verdict(
+            &config,
+            &Start {
+                sentinel: true,
+                force_loopback: true,
+                files: Vec::new(),
+            },
+        );
+        let redis = if v.accepted() {
+            Ok(())
+        } else {
+            Err(format!("{v:?}"))
+        };
+        return Outcome {
+            case: c.clone(),
+            redlint: fatal,
+            redis,
+            how: "sentinel start",
+        };
     }
     let (redis, how) = match parse_verdict(&text, scratch) {
         Parse::Refused(why) => (Err(why), "parse"),
-        Parse::Accepted if !(c.startup || !fatal.is_empty()) => (Ok(()), "parse"),
-        Parse::Accepted if !safe_to_start(&c.text) => (Err("NOT STARTED: the case would listen beyond loopback".into()), "unsafe"),
+        Parse::Accepted if !c.startup && fatal.is_empty() => (Ok(()), "parse"),
+        Parse::Accepted if !safe_to_start(&c.text) => (
+            Err("NOT STARTED: the case would listen beyond loopback".into()),
+            "unsafe",
+        ),
         Parse::Accepted if sets_port_or_log(&c.text) => (startup_verdict(&c.text), "stdin start"),
         Parse::Accepted => {
             let mut config = b"bind 127.0.0.1\nsave \"\"\nappendonly no\n".to_vec();
             config.extend_from_slice(&c.text);
-            let v = verdict(&config, &Start { sentinel: false, force_loopback: false, files: Vec::new() });
-            (if v.accepted() { Ok(()) } else { Err(directives_common::summary(&format!("{v:?}"))) }, "harness start")
+            let v = verdict(
+                &config,
+                &Start {
+                    sentinel: false,
+                    force_loopback: false,
+                    files: Vec::new(),
+                },
+            );
+            (
+                if v.accepted() {
+                    Ok(())
+                } else {
+                    Err(directives_common::summary(&format!("{v:?}")))
+                },
+                "harness start",
+            )
         }
     };
-    Outcome { case: c.clone(), redlint: fatal, redis, how }
+    Outcome {
+        case: c.clone(),
+        redlint: fatal,
+        redis,
+        how,
+    }
 }
 
 #[test]
@@ -707,18 +930,26 @@ fn fatal_findings_match_the_real_server() {
     assert!(cases.len() > 1000, "only {} cases", cases.len());
     let started = std::time::Instant::now();
     let workers = 2;
-    let chunks: Vec<Vec<Case>> = (0..workers).map(|w| cases.iter().skip(w).step_by(workers).cloned().collect()).collect();
+    let chunks: Vec<Vec<Case>> = (0..workers)
+        .map(|w| cases.iter().skip(w).step_by(workers).cloned().collect())
+        .collect();
     let outcomes: Vec<Outcome> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|chunk| {
                 s.spawn(move || {
                     let scratch = TempDir::new("directives-parse");
-                    chunk.iter().map(|c| judge(c, scratch.path())).collect::<Vec<_>>()
+                    chunk
+                        .iter()
+                        .map(|c| judge(c, scratch.path()))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
     });
     let mut disagreements = Vec::new();
     let (mut refused, mut started_servers) = (0, 0);
@@ -736,7 +967,11 @@ fn fatal_findings_match_the_real_server() {
                     Ok(()) => "accepted".to_string(),
                     Err(e) => format!("refused: {e}"),
                 },
-                if o.redlint.is_empty() { "no fatal finding".to_string() } else { o.redlint.join(" || ") },
+                if o.redlint.is_empty() {
+                    "no fatal finding".to_string()
+                } else {
+                    o.redlint.join(" || ")
+                },
             ));
         }
     }
@@ -747,5 +982,10 @@ fn fatal_findings_match_the_real_server() {
         started_servers,
         started.elapsed().as_secs_f64()
     );
-    assert!(disagreements.is_empty(), "{} disagreements with redis-server:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements with redis-server:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }

@@ -9,8 +9,10 @@
 use redlint_core::fs::MemoryFs;
 use redlint_core::{rules, Input, Kind, Options};
 
-const CODES: &[&str] =
-    &["RL001", "RL002", "RL003", "RL004", "RL005", "RL006", "RL007", "RL011", "RL013", "RL014", "RL015", "RL016", "RL017"];
+const CODES: &[&str] = &[
+    "RL001", "RL002", "RL003", "RL004", "RL005", "RL006", "RL007", "RL011", "RL013", "RL014",
+    "RL015", "RL016", "RL017",
+];
 
 struct Block {
     kind: Option<Kind>,
@@ -51,7 +53,10 @@ fn section_blocks(doc: &str, heading: &str) -> Vec<Block> {
         if let Some(info) = line.trim_end().strip_prefix("```") {
             let mut words = info.split_whitespace();
             let tag = words.next().unwrap_or("redis");
-            let path = words.find_map(|w| w.strip_prefix("path=")).map(String::from).unwrap_or_else(|| default_path(tag).to_string());
+            let path = words
+                .find_map(|w| w.strip_prefix("path="))
+                .map(String::from)
+                .unwrap_or_else(|| default_path(tag).to_string());
             let kind = match tag {
                 "redis" => Some(Kind::Redis),
                 "sentinel" => Some(Kind::Sentinel),
@@ -59,7 +64,11 @@ fn section_blocks(doc: &str, heading: &str) -> Vec<Block> {
                 "sysctl" => Some(Kind::Sysctl),
                 _ => None,
             };
-            current = Some(Block { kind, path, text: String::new() });
+            current = Some(Block {
+                kind,
+                path,
+                text: String::new(),
+            });
         }
     }
     blocks
@@ -71,17 +80,29 @@ fn codes_found(blocks: &[Block]) -> Vec<&'static str> {
     for b in blocks {
         fs.insert(b.path.clone(), b.text.as_bytes().to_vec());
         if let Some(kind) = b.kind {
-            inputs.push(Input { path: b.path.clone(), host_path: Some(b.path.clone()), bytes: b.text.as_bytes().to_vec(), kind });
+            inputs.push(Input {
+                path: b.path.clone(),
+                host_path: Some(b.path.clone()),
+                bytes: b.text.as_bytes().to_vec(),
+                kind,
+            });
         }
     }
-    redlint_core::check(inputs, &fs, &Options::default()).findings.iter().map(|f| f.code).collect()
+    redlint_core::check(inputs, &fs, &Options::default())
+        .findings
+        .iter()
+        .map(|f| f.code)
+        .collect()
 }
 
 #[test]
 fn examples_trigger_and_good_examples_do_not() {
     let mut problems = Vec::new();
     for code in CODES {
-        let rule = rules::ALL.iter().find(|r| r.code == *code).unwrap_or_else(|| panic!("rule {code} has no page"));
+        let rule = rules::ALL
+            .iter()
+            .find(|r| r.code == *code)
+            .unwrap_or_else(|| panic!("rule {code} has no page"));
         let doc = rule.doc;
         for heading in ["What it does", "Why is this bad?", "Example", "Use instead"] {
             if !doc.contains(&format!("## {heading}")) {
@@ -101,7 +122,10 @@ fn examples_trigger_and_good_examples_do_not() {
             continue;
         }
         if !codes_found(&bad).contains(code) {
-            problems.push(format!("{code}: the Example does not trigger the rule (found {:?})", codes_found(&bad)));
+            problems.push(format!(
+                "{code}: the Example does not trigger the rule (found {:?})",
+                codes_found(&bad)
+            ));
         }
         let found_good = codes_found(&good);
         if found_good.contains(code) {
@@ -114,7 +138,12 @@ fn examples_trigger_and_good_examples_do_not() {
             for b in &good {
                 fs.insert(b.path.clone(), b.text.as_bytes().to_vec());
                 if let Some(kind) = b.kind {
-                    inputs.push(Input { path: b.path.clone(), host_path: Some(b.path.clone()), bytes: b.text.as_bytes().to_vec(), kind });
+                    inputs.push(Input {
+                        path: b.path.clone(),
+                        host_path: Some(b.path.clone()),
+                        bytes: b.text.as_bytes().to_vec(),
+                        kind,
+                    });
                 }
             }
             redlint_core::check(inputs, &fs, &Options::default())
@@ -125,7 +154,9 @@ fn examples_trigger_and_good_examples_do_not() {
                 .collect()
         };
         if !fatal_good.is_empty() {
-            problems.push(format!("{code}: the Use-instead example is fatal: {fatal_good:?}"));
+            problems.push(format!(
+                "{code}: the Use-instead example is fatal: {fatal_good:?}"
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

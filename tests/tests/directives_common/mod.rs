@@ -41,13 +41,19 @@ impl FileSystem for DiskFs {
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
         use std::os::unix::fs::PermissionsExt;
         let m = std::fs::metadata(path).map_err(fs_error)?;
-        Ok(Metadata { is_dir: m.is_dir(), executable: m.permissions().mode() & 0o111 != 0 })
+        Ok(Metadata {
+            is_dir: m.is_dir(),
+            executable: m.permissions().mode() & 0o111 != 0,
+        })
     }
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let mut out = Vec::new();
         for e in std::fs::read_dir(path).map_err(fs_error)? {
             let e = e.map_err(fs_error)?;
-            out.push(DirEntry { name: e.file_name().to_string_lossy().into_owned(), is_dir: e.path().is_dir() });
+            out.push(DirEntry {
+                name: e.file_name().to_string_lossy().into_owned(),
+                is_dir: e.path().is_dir(),
+            });
         }
         Ok(out)
     }
@@ -71,12 +77,20 @@ impl FileSystem for UnknownFs {
 
 /// redlint's findings for one config file.
 pub fn redlint(config: &[u8], kind: Kind, fs: &dyn FileSystem) -> Vec<Finding> {
-    let input = Input { path: "redis.conf".into(), host_path: None, bytes: config.to_vec(), kind };
+    let input = Input {
+        path: "redis.conf".into(),
+        host_path: None,
+        bytes: config.to_vec(),
+        kind,
+    };
     redlint_core::check(vec![input], fs, &Options::default()).findings
 }
 
 pub fn fatal_findings(config: &[u8], kind: Kind, fs: &dyn FileSystem) -> Vec<Finding> {
-    redlint(config, kind, fs).into_iter().filter(|f| f.fatal).collect()
+    redlint(config, kind, fs)
+        .into_iter()
+        .filter(|f| f.fatal)
+        .collect()
 }
 
 pub const PROBE_END: &str = "__redlint_probe_end__ x";
@@ -118,7 +132,10 @@ pub fn parse_verdict(config: &[u8], cwd: &std::path::Path) -> Parse {
             break;
         }
         if Instant::now() > deadline {
-            let _ = Command::new("kill").arg("-KILL").arg(child.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(child.id().to_string())
+                .status();
             let _ = child.wait();
             return Parse::Refused("timeout".into());
         }
@@ -234,7 +251,10 @@ pub fn startup_verdict(config: &[u8]) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(2));
     };
     if let Ok(None) = child.try_wait() {
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         let stop = Instant::now() + Duration::from_secs(3);
         while Instant::now() < stop {
             if let Ok(Some(_)) = child.try_wait() {

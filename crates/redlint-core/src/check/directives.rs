@@ -95,13 +95,18 @@ fn check_file(ctx: &Context<'_>, id: FileId, skip: &[u32], out: &mut Vec<Diagnos
 /// Facts later lines depend on (`proc-title-template` expands `{server-mode}` and
 /// `{unixsocket}` with what was read so far).
 fn remember(vals: &[&[u8]], cx: &mut LineContext) {
-    if vals.len() != 2 || line::verdict(vals, cx).is_err() {
+    if vals.len() != 2 {
         return;
     }
-    match table::canonical_name(vals[0]).as_ref() {
-        "cluster-enabled" => cx.title.cluster_enabled = cstr(vals[1]).eq_ignore_ascii_case(b"yes"),
-        "unixsocket" => cx.title.unixsocket = !cstr(vals[1]).is_empty(),
-        _ => {}
+    let name = cstr(vals[0]);
+    let cluster = name.eq_ignore_ascii_case(b"cluster-enabled");
+    if !(cluster || name.eq_ignore_ascii_case(b"unixsocket")) || line::verdict(vals, cx).is_err() {
+        return;
+    }
+    if cluster {
+        cx.title.cluster_enabled = cstr(vals[1]).eq_ignore_ascii_case(b"yes");
+    } else {
+        cx.title.unixsocket = !cstr(vals[1]).is_empty();
     }
 }
 

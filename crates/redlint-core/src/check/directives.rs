@@ -95,13 +95,18 @@ fn check_file(ctx: &Context<'_>, id: FileId, skip: &[u32], out: &mut Vec<Diagnos
 /// Facts later lines depend on (`proc-title-template` expands `{server-mode}` and
 /// `{unixsocket}` with what was read so far).
 fn remember(vals: &[&[u8]], cx: &mut LineContext) {
-    if vals.len() != 2 || line::verdict(vals, cx).is_err() {
+    if vals.len() != 2 {
         return;
     }
-    match table::canonical_name(vals[0]).as_ref() {
-        "cluster-enabled" => cx.title.cluster_enabled = cstr(vals[1]).eq_ignore_ascii_case(b"yes"),
-        "unixsocket" => cx.title.unixsocket = !cstr(vals[1]).is_empty(),
-        _ => {}
+    let name = cstr(vals[0]);
+    let cluster = name.eq_ignore_ascii_case(b"cluster-enabled");
+    if !(cluster || name.eq_ignore_ascii_case(b"unixsocket")) || line::verdict(vals, cx).is_err() {
+        return;
+    }
+    if cluster {
+        cx.title.cluster_enabled = cstr(vals[1]).eq_ignore_ascii_case(b"yes");
+    } else {
+        cx.title.unixsocket = !cstr(vals[1]).is_empty();
     }
 }
 
@@ -430,7 +435,7 @@ fn inline_comment_finding(
         Ok(()) if matches!(kind, table::NameKind::ModuleConfig) => {
             (format!("{head}: they become part of the module option's value"), false)
         }
-        Ok(()) => (format!("{head}"), false),
+        Ok(()) => (head.to_string(), false),
     };
     let mut d = Diagnostic::new(&rules::INLINE_COMMENT, id, comment_span, message)
         .help("comments must be on their own line, starting with `#`");
@@ -528,4 +533,249 @@ fn unbalanced_quotes(id: FileId, bytes: &[u8], l: &Line, out: &mut Vec<Diagnosti
         .fatal()
         .help(help),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fs::MemoryFs;
+    use crate::{check, Finding, Input, Kind, Options, RedisBuild};
+
+    fn run_with(text: &[u8], kind: Kind, options: &Options) -> (Vec<Finding>, Vec<u8>) {
+        let mut fs = MemoryFs::new();
+        fs.insert("/var/lib/redis/dump.rdb", "x");
+        let path = if kind == Kind::Sentinel {
+            "/etc/redis/sentinel.conf"
+        } else {
+            "/etc/redis/redis.conf"
+        };
+        fs.insert(path, text.to_vec());
+        let input = Input {
+            path: path.into(),
+            host_path: Some(path.into()),
+            bytes: text.to_vec(),
+            kind,
+        };
+        (check(vec![input], &fs, options).findings, text.to_vec())
+    }
+
+    fn run(text: &str) -> Vec<Finding> {
+        run_with(text.as_bytes(), Kind::Redis, &Options::default()).0
+    }
+
+    /// (code, the text the finding points at, fatal) for every finding.
+    fn pointed(text: &str, kind: Kind) -> Vec<(&'static str, String, bool)> {
+        let (findings, bytes) = run_with(text.as_bytes(), kind, &Options::default());
+        findings
+            .iter()
+            .map(|f| {
+                (
+                    f.code,
+                    String::from_utf8_lossy(&bytes[f.span.range()]).into_owned(),
+                    f.fatal,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn findings_point_at_the_exact_token() {
+        let p = pointed(
+            "maxmemory 1gib\nport 1 2 3\nmaxmemroy 1\nsave 900 x\nbind 127.0.0.1 10.0.0.0/8\n",
+            Kind::Redis,
+        );
+        assert!(p.contains(&("RL004", "1gib".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL003", "2 3".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL001", "maxmemroy".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL004", "x".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL007", "10.0.0.0/8".into(), true)), "{p:?}");
+    }
+
+    #[test]
+    fn help_says_what_to_write() {
+        let f = run("maxmemory 1gib\n");
+        assert!(
+            f[0].message.contains("argument must be a memory value"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].help.as_deref().unwrap_or_default().contains("`1gb`"));
+        let f = run("port 65536\n");
+        assert!(
+            f[0].message
+                .contains("argument must be between 0 and 65535 inclusive"),
+            "{}",
+            f[0].message
+        );
+        let f = run("maxmemroy 1gb\n");
+        assert_eq!(f[0].help.as_deref(), Some("did you mean `maxmemory`?"));
+        let f = run("hash-max-zipmap-entries 512\n");
+        assert_eq!(f[0].code, "RL002");
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("hash-max-listpack-entries"));
+    }
+
+    #[test]
+    fn inline_comment_fix_moves_the_comment_above() {
+        let text = "  save 900 1   # every 15 min\r\nport 6379\n";
+        let f = run(text);
+        let c = f.iter().find(|f| f.code == "RL006").expect("RL006");
+        assert!(c.fatal);
+        let fix = c.fix.as_ref().expect("fix");
+        let mut out = text.as_bytes().to_vec();
+        let mut edits = fix.edits.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.start));
+        for e in edits {
+            out.splice(e.start as usize..e.end as usize, e.replacement.bytes());
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "  # every 15 min\r\n  save 900 1\r\nport 6379\n"
+        );
+    }
+
+    #[test]
+    fn inline_comment_severity_follows_redis() {
+        let f = run("bind 127.0.0.1 # local\n");
+        assert!(f.iter().any(|f| f.code == "RL006" && f.fatal));
+        let f = run("loadmodule /m.so # x\n");
+        let c = f.iter().find(|f| f.code == "RL006").expect("RL006");
+        assert!(!c.fatal && c.severity == crate::Severity::Warning);
+        assert!(run("requirepass foo#bar\n").is_empty());
+        assert!(run("requirepass #foo\n").is_empty());
+    }
+
+    #[test]
+    fn secrets_never_appear() {
+        let f = run("requirepass hunter2 # my password\nmasterauth \"s3cr3t\" x\n");
+        for f in &f {
+            assert!(
+                !f.message.contains("hunter2")
+                    && !f.message.contains("s3cr3t")
+                    && !f.message.contains("my password"),
+                "{}",
+                f.message
+            );
+            assert!(f.fix.is_none());
+        }
+        assert!(f.iter().any(|f| f.code == "RL006"));
+    }
+
+    #[test]
+    fn activedefrag_depends_on_the_build() {
+        assert!(run("activedefrag yes\n")
+            .iter()
+            .any(|f| f.code == "RL015" && f.fatal));
+        let official = Options {
+            redis_build: RedisBuild::Official,
+            ..Options::default()
+        };
+        assert!(run_with(b"activedefrag yes\n", Kind::Redis, &official)
+            .0
+            .is_empty());
+    }
+
+    #[test]
+    fn rename_command_replays_the_table() {
+        let p = pointed("rename-command flushall \"\"\nrename-command flushall x\nrename-command get set\nrename-command config|get x\n", Kind::Redis);
+        assert!(p.contains(&("RL013", "flushall".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL013", "set".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL013", "config|get".into(), true)), "{p:?}");
+        assert!(run("rename-command get foo\nrename-command set get\n").is_empty());
+        let s = pointed(
+            "rename-command flushall \"\"\nrename-command ping pong\n",
+            Kind::Sentinel,
+        );
+        assert_eq!(s, vec![("RL013", "flushall".to_string(), true)]);
+    }
+
+    #[test]
+    fn module_options_need_a_module() {
+        assert!(run("bf.error-rate 0.01\n")
+            .iter()
+            .any(|f| f.code == "RL014" && f.fatal));
+        assert!(run("loadmodule /var/lib/redis/dump.rdb\nbf.error-rate 0.01\n").is_empty());
+        assert!(
+            run_with(b"bf.error-rate 0.01\n", Kind::Sentinel, &Options::default())
+                .0
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn host_paths() {
+        assert!(run("dir /var/lib/redis\n").is_empty());
+        let p = pointed(
+            "dir /srv/redis\nlogfile /var/log/redis/r.log\n",
+            Kind::Redis,
+        );
+        assert_eq!(
+            p.iter()
+                .filter(|(c, _, fatal)| *c == "RL017" && *fatal)
+                .count(),
+            2,
+            "{p:?}"
+        );
+        assert!(run("dir \"\"\n")
+            .iter()
+            .any(|f| f.code == "RL017" && f.fatal));
+    }
+
+    #[test]
+    fn lexing_surprises() {
+        let f = run_with(b"\xef\xbb\xbfport 6379\n", Kind::Redis, &Options::default()).0;
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("byte-order mark") && f[0].fix.is_some());
+        let f = run_with(
+            b"maxmemory 2mb\0junk\ntimeout 5\n",
+            Kind::Redis,
+            &Options::default(),
+        )
+        .0;
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].code == "RL011" && f[0].fatal && f[0].message.contains("maxmemory 2mbtimeout 5")
+        );
+        let f = run_with(
+            b"port 6379\0\n\nsave 1 1\n",
+            Kind::Redis,
+            &Options::default(),
+        )
+        .0;
+        assert!(f.len() == 1 && !f[0].fatal, "{f:?}");
+        let f = run("requirepass it's\n");
+        assert!(
+            f[0].code == "RL005"
+                && f[0]
+                    .help
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("apostrophe")
+        );
+        assert!(run("port 6379\r\nmaxmemory 1mb\r\n").is_empty());
+    }
+
+    #[test]
+    fn startup_conditions() {
+        assert!(run("port 0\n")
+            .iter()
+            .any(|f| f.code == "RL004" && f.message.contains("not listen anywhere")));
+        assert!(run("port 0\nunixsocket /run/redis.sock\n").is_empty());
+        assert!(
+            run("tls-port 6380\n")
+                .iter()
+                .filter(|f| f.code == "RL004")
+                .count()
+                == 3
+        );
+        assert!(run("cluster-enabled yes\nreplicaof 10.0.0.1 6379\n")
+            .iter()
+            .any(|f| f.code == "RL016"));
+        assert!(run("cluster-enabled yes\nport 60000\n")
+            .iter()
+            .any(|f| f.message.contains("above 65535")));
+        assert!(run("bind 127.0.0.1 -::1\nbind localhost\n").is_empty());
+    }
 }

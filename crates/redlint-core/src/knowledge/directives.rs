@@ -252,7 +252,7 @@ pub fn classify(name: &[u8]) -> NameKind {
             NameKind::Unknown
         };
     };
-    if t.ignored_deprecated.iter().any(|n| *n == key) {
+    if t.ignored_deprecated.contains(&key) {
         return NameKind::IgnoredDeprecated;
     }
     match key.as_str() {

@@ -426,7 +426,33 @@ enum HostPath {
     Unknown,
 }
 
+/// Directories every Linux host has (FHS), even when a `--root` tree or pasted files leave
+/// them out: never reported missing.
+const ALWAYS_THERE: &[&str] = &[
+    "/",
+    "/tmp",
+    "/var",
+    "/var/tmp",
+    "/var/lib",
+    "/var/log",
+    "/var/run",
+    "/run",
+    "/etc",
+    "/usr",
+    "/usr/local",
+    "/opt",
+    "/srv",
+    "/home",
+    "/root",
+    "/mnt",
+    "/dev",
+    "/dev/shm",
+];
+
 fn host_path(ctx: &Context<'_>, path: &str) -> HostPath {
+    if ALWAYS_THERE.contains(&path) {
+        return HostPath::Dir;
+    }
     match ctx.fs.metadata(path) {
         Ok(m) if m.is_dir => HostPath::Dir,
         Ok(_) => HostPath::File,

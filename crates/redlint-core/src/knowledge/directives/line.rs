@@ -201,15 +201,13 @@ fn table_verdict(spec: &DirectiveSpec, args: &[&[u8]], cx: &LineContext) -> Resu
         ValueType::Enum => values::check_enum(spec, &vals).map_err(err)?,
         ValueType::String => values::check_string(spec, vals[0], cx.title).map_err(err)?,
         ValueType::Special => match spec.name.as_str() {
-            "dir" => {
-                if cstr(vals[0]).is_empty() {
-                    return Err(LineError::new(
-                        Refusal::Chdir,
-                        Blame::Arg(1),
-                        "No such file or directory",
-                    )
-                    .help("name the data directory, e.g. `dir /var/lib/redis`"));
-                }
+            "dir" if cstr(vals[0]).is_empty() => {
+                return Err(LineError::new(
+                    Refusal::Chdir,
+                    Blame::Arg(1),
+                    "No such file or directory",
+                )
+                .help("name the data directory, e.g. `dir /var/lib/redis`"));
             }
             "save" => values::check_save(&vals).map_err(err)?,
             "client-output-buffer-limit" => {
@@ -219,15 +217,13 @@ fn table_verdict(spec: &DirectiveSpec, args: &[&[u8]], cx: &LineContext) -> Resu
             "notify-keyspace-events" => {
                 values::check_notify_keyspace_events(vals[0]).map_err(err)?
             }
-            "bind" => {
-                if vals.len() > 16 {
-                    return Err(LineError::new(
-                        Refusal::Value,
-                        Blame::Values,
-                        "Too many bind addresses specified.",
-                    )
-                    .help("Redis binds at most 16 addresses"));
-                }
+            "bind" if vals.len() > 16 => {
+                return Err(LineError::new(
+                    Refusal::Value,
+                    Blame::Values,
+                    "Too many bind addresses specified.",
+                )
+                .help("Redis binds at most 16 addresses"));
             }
             "replicaof" => values::check_replicaof(&vals).map_err(err)?,
             "latency-tracking-info-percentiles" => values::check_percentiles(&vals).map_err(err)?,

@@ -450,11 +450,11 @@ pub fn format_bytes(bytes: u128) -> String {
     const G: u128 = 1024 * 1024 * 1024;
     const M: u128 = 1024 * 1024;
     const K: u128 = 1024;
-    if bytes != 0 && bytes % G == 0 {
+    if bytes != 0 && bytes.is_multiple_of(G) {
         format!("{}gb", bytes / G)
-    } else if bytes != 0 && bytes % M == 0 {
+    } else if bytes != 0 && bytes.is_multiple_of(M) {
         format!("{}mb", bytes / M)
-    } else if bytes != 0 && bytes % K == 0 {
+    } else if bytes != 0 && bytes.is_multiple_of(K) {
         format!("{}kb", bytes / K)
     } else {
         format!("{bytes}")
@@ -687,15 +687,13 @@ pub fn check_string(
 ) -> Result<(), ValueError> {
     let v = cstr(value);
     match spec.validator() {
-        Some("basename") => {
-            if !is_base_name(v) {
-                return Err(
-                    ValueError::new("dbfilename can't be a path, just a filename").help(format!(
-                        "write only the file name (`dbfilename {}`) and put the directory in `dir`",
-                        base_name_of(v)
-                    )),
-                );
-            }
+        Some("basename") if !is_base_name(v) => {
+            return Err(
+                ValueError::new("dbfilename can't be a path, just a filename").help(format!(
+                    "write only the file name (`dbfilename {}`) and put the directory in `dir`",
+                    base_name_of(v)
+                )),
+            );
         }
         Some("basename-nonempty") => {
             let what = if spec.name == "appenddirname" {
@@ -769,7 +767,7 @@ pub fn check_save(args: &[&[u8]]) -> Result<(), ValueError> {
 
 /// `client-output-buffer-limit`: groups of `<class> <hard> <soft> <soft-seconds>`.
 pub fn check_client_output_buffer_limit(args: &[&[u8]]) -> Result<(), ValueError> {
-    if args.len() % 4 != 0 {
+    if !args.len().is_multiple_of(4) {
         return Err(ValueError::new("Wrong number of arguments in buffer limit configuration.")
             .help("write groups of four: `<normal|replica|pubsub> <hard limit> <soft limit> <soft seconds>`, e.g. `client-output-buffer-limit replica 256mb 64mb 60`")
             .arity());
@@ -790,12 +788,12 @@ pub fn check_client_output_buffer_limit(args: &[&[u8]]) -> Result<(), ValueError
             .help(help)
             .at(g * 4));
         }
-        for k in 1..=2 {
-            if parse_memory(group[k]).is_none() {
+        for (k, limit) in group.iter().enumerate().take(3).skip(1) {
+            if parse_memory(limit).is_none() {
                 return Err(ValueError::new(
                     "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
                 )
-                .help(memory_help(group[k]))
+                .help(memory_help(limit))
                 .at(g * 4 + k));
             }
         }

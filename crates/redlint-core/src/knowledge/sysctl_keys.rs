@@ -221,7 +221,7 @@ pub fn suggest(key: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance over bytes, or `None` when it exceeds `limit`.
-fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+pub fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > limit {
         return None;

@@ -14,7 +14,12 @@ const KEYS: &str = include_str!("../../../../rules/linux/sysctl-keys.txt");
 const EXTRA: &str = include_str!("../../../../rules/linux/sysctl-keys-extra.txt");
 
 /// Families whose fourth segment names a network interface (or `all` / `default`).
-const PER_INTERFACE: &[&str] = &["net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.", "net.ipv6.neigh."];
+const PER_INTERFACE: &[&str] = &[
+    "net.ipv4.conf.",
+    "net.ipv6.conf.",
+    "net.ipv4.neigh.",
+    "net.ipv6.neigh.",
+];
 
 struct KeyTable {
     exact: HashSet<&'static str>,
@@ -55,7 +60,10 @@ fn table() -> &'static KeyTable {
                 continue;
             }
             t.by_len.entry(key.len()).or_default().push(key);
-            t.by_last.entry(key.rsplit('.').next().unwrap_or(key)).or_default().push(key);
+            t.by_last
+                .entry(key.rsplit('.').next().unwrap_or(key))
+                .or_default()
+                .push(key);
             if let Some(prefix) = PER_INTERFACE.iter().find(|p| key.starts_with(**p)) {
                 let rest = &key[prefix.len()..];
                 if let Some((_iface, tail)) = rest.split_once('.') {
@@ -81,7 +89,9 @@ pub fn kernel_release() -> &'static str {
 /// segments (`net..core`, a leading `/`) are dropped: the kernel path has them as `//`.
 pub fn normalize(key: &str) -> Option<Cow<'_, str>> {
     let key = key.trim();
-    let slashed = key.find(['.', '/']).is_some_and(|i| key.as_bytes()[i] == b'/');
+    let slashed = key
+        .find(['.', '/'])
+        .is_some_and(|i| key.as_bytes()[i] == b'/');
     let (sep, other) = if slashed { ('/', '.') } else { ('.', '/') };
     let clean = !key.is_empty()
         && !key.starts_with(sep)
@@ -182,7 +192,11 @@ pub fn suggest(key: &str) -> Option<&'static str> {
     let t = table();
     let raw = key.trim();
     // `sysctl -w net.core.rmem_default = 1`: a command pasted into the file.
-    if let Some(last) = raw.split_whitespace().last().filter(|_| raw.contains(char::is_whitespace)) {
+    if let Some(last) = raw
+        .split_whitespace()
+        .last()
+        .filter(|_| raw.contains(char::is_whitespace))
+    {
         if let Some(k) = normalize(last).and_then(|k| t.exact.get(k.as_ref()).copied()) {
             return Some(k);
         }
@@ -251,13 +265,31 @@ mod tests {
 
     #[test]
     fn dotted_and_slashed_keys_normalise_alike() {
-        assert_eq!(normalize("net.core.somaxconn").as_deref(), Some("net.core.somaxconn"));
-        assert_eq!(normalize("net/core/somaxconn").as_deref(), Some("net.core.somaxconn"));
-        assert_eq!(normalize("/net/core/somaxconn/").as_deref(), Some("net.core.somaxconn"));
-        assert_eq!(normalize("net..core.somaxconn").as_deref(), Some("net.core.somaxconn"));
+        assert_eq!(
+            normalize("net.core.somaxconn").as_deref(),
+            Some("net.core.somaxconn")
+        );
+        assert_eq!(
+            normalize("net/core/somaxconn").as_deref(),
+            Some("net.core.somaxconn")
+        );
+        assert_eq!(
+            normalize("/net/core/somaxconn/").as_deref(),
+            Some("net.core.somaxconn")
+        );
+        assert_eq!(
+            normalize("net..core.somaxconn").as_deref(),
+            Some("net.core.somaxconn")
+        );
         // In a slashed key a dot is part of a name; in a dotted key a slash is.
-        assert_eq!(normalize("net/ipv4/conf/eth0.100/forwarding").as_deref(), Some("net.ipv4.conf.eth0/100.forwarding"));
-        assert_eq!(normalize("net.ipv4.conf.eth0/100.forwarding").as_deref(), Some("net.ipv4.conf.eth0/100.forwarding"));
+        assert_eq!(
+            normalize("net/ipv4/conf/eth0.100/forwarding").as_deref(),
+            Some("net.ipv4.conf.eth0/100.forwarding")
+        );
+        assert_eq!(
+            normalize("net.ipv4.conf.eth0/100.forwarding").as_deref(),
+            Some("net.ipv4.conf.eth0/100.forwarding")
+        );
         assert_eq!(normalize("  "), None);
         assert_eq!(normalize("/"), None);
     }
@@ -273,7 +305,10 @@ mod tests {
         assert!(!is_known("vm.nonexistent_xyz"));
         assert!(!is_known("kernel.mm.transparent_hugepage.enabled"));
         assert!(!is_known("net.ipv4.tcp_tw_recycle"));
-        assert!(!is_known("net/core.somaxconn"), "slashed: `core.somaxconn` is one name");
+        assert!(
+            !is_known("net/core.somaxconn"),
+            "slashed: `core.somaxconn` is one name"
+        );
         assert!(!is_known(""));
         assert!(!kernel_release().is_empty());
     }
@@ -294,9 +329,15 @@ mod tests {
     fn suggestions_are_close_known_keys() {
         assert_eq!(suggest("net.core.somaxcon"), Some("net.core.somaxconn"));
         assert_eq!(suggest("vm.overcomit_memory"), Some("vm.overcommit_memory"));
-        assert_eq!(suggest("sysctl -w net.core.rmem_default"), Some("net.core.rmem_default"));
+        assert_eq!(
+            suggest("sysctl -w net.core.rmem_default"),
+            Some("net.core.rmem_default")
+        );
         assert_eq!(suggest("kptr_restrict"), Some("kernel.kptr_restrict"));
-        assert_eq!(suggest("net.ipv4.netfilter.ip_conntrack_max"), Some("net.netfilter.nf_conntrack_max"));
+        assert_eq!(
+            suggest("net.ipv4.netfilter.ip_conntrack_max"),
+            Some("net.netfilter.nf_conntrack_max")
+        );
         assert_eq!(suggest("completely.unrelated.thing.here"), None);
         assert_eq!(suggest(""), None);
     }
@@ -304,7 +345,8 @@ mod tests {
     #[test]
     fn removed_keys_explain_themselves() {
         assert!(removed_reason("net.ipv4.tcp_tw_recycle").is_some_and(|r| r.contains("4.12")));
-        assert!(removed_reason("kernel.mm.transparent_hugepage.enabled").is_some_and(|r| r.contains("sysfs")));
+        assert!(removed_reason("kernel.mm.transparent_hugepage.enabled")
+            .is_some_and(|r| r.contains("sysfs")));
         assert!(removed_reason("net.core.somaxconn").is_none());
     }
 

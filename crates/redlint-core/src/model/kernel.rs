@@ -19,7 +19,13 @@ use crate::source::Span;
 use crate::syntax::sysctl::SysctlLineKind;
 
 /// The sysctl.d directories, highest priority first.
-pub const SYSCTL_DIRS: &[&str] = &["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
+pub const SYSCTL_DIRS: &[&str] = &[
+    "/etc/sysctl.d",
+    "/run/sysctl.d",
+    "/usr/local/lib/sysctl.d",
+    "/usr/lib/sysctl.d",
+    "/lib/sysctl.d",
+];
 
 /// Where a sysctl file sits, as far as boot-time application is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,11 +125,17 @@ impl KernelSettings {
             return None;
         }
         let path = key.replace('.', "/");
-        let opts = glob::MatchOptions { require_literal_separator: true, ..glob::MatchOptions::new() };
+        let opts = glob::MatchOptions {
+            require_literal_separator: true,
+            ..glob::MatchOptions::new()
+        };
         self.globs
             .iter()
             .rev()
-            .find(|g| glob::Pattern::new(&g.pattern.replace('.', "/")).is_ok_and(|p| p.matches_with(&path, opts)))
+            .find(|g| {
+                glob::Pattern::new(&g.pattern.replace('.', "/"))
+                    .is_ok_and(|p| p.matches_with(&path, opts))
+            })
             .map(|g| g.value.as_str())
     }
 
@@ -144,7 +156,11 @@ pub fn location(host: Option<&str>, display: &str) -> Location {
         return location_of_absolute(h);
     }
     let display = display.replace('\\', "/");
-    let abs = if display.starts_with('/') { display } else { format!("/{display}") };
+    let abs = if display.starts_with('/') {
+        display
+    } else {
+        format!("/{display}")
+    };
     if abs.ends_with("/etc/sysctl.conf") {
         return Location::EtcSysctlConf;
     }
@@ -152,7 +168,10 @@ pub fn location(host: Option<&str>, display: &str) -> Location {
         if let Some(i) = abs.rfind(&format!("{dir}/")) {
             let name = &abs[i + dir.len() + 1..];
             if !name.is_empty() && !name.contains('/') {
-                return Location::Dir { rank, name: name.to_string() };
+                return Location::Dir {
+                    rank,
+                    name: name.to_string(),
+                };
             }
         }
     }
@@ -164,9 +183,15 @@ fn location_of_absolute(path: &str) -> Location {
     if path == "/etc/sysctl.conf" {
         return Location::EtcSysctlConf;
     }
-    let (dir, name) = (crate::fs::parent(&path), path.rsplit('/').next().unwrap_or(""));
+    let (dir, name) = (
+        crate::fs::parent(&path),
+        path.rsplit('/').next().unwrap_or(""),
+    );
     match SYSCTL_DIRS.iter().position(|d| *d == dir) {
-        Some(rank) if !name.is_empty() => Location::Dir { rank, name: name.to_string() },
+        Some(rank) if !name.is_empty() => Location::Dir {
+            rank,
+            name: name.to_string(),
+        },
         _ => Location::Elsewhere,
     }
 }
@@ -201,13 +226,17 @@ pub fn kernel_settings(ws: &Workspace) -> KernelSettings {
     let mut elsewhere: Vec<FileId> = Vec::new();
     for (id, loc) in &files {
         match loc {
-            Location::Dir { name, .. } if !name.ends_with(".conf") => {
-                rest.push(SysctlSource { file: *id, location: loc.clone(), role: Role::NotConf })
-            }
+            Location::Dir { name, .. } if !name.ends_with(".conf") => rest.push(SysctlSource {
+                file: *id,
+                location: loc.clone(),
+                role: Role::NotConf,
+            }),
             Location::Dir { name, .. } => match owner.get(name.as_str()) {
-                Some((_, winner)) if winner != id => {
-                    rest.push(SysctlSource { file: *id, location: loc.clone(), role: Role::Shadowed { by: *winner } })
-                }
+                Some((_, winner)) if winner != id => rest.push(SysctlSource {
+                    file: *id,
+                    location: loc.clone(),
+                    role: Role::Shadowed { by: *winner },
+                }),
                 _ => dir_files.push((name.as_str(), *id)),
             },
             Location::EtcSysctlConf => etc_conf.push(*id),
@@ -215,11 +244,23 @@ pub fn kernel_settings(ws: &Workspace) -> KernelSettings {
         }
     }
     dir_files.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let order: Vec<FileId> =
-        dir_files.iter().map(|(_, id)| *id).chain(etc_conf.iter().copied()).chain(elsewhere.iter().copied()).collect();
+    let order: Vec<FileId> = dir_files
+        .iter()
+        .map(|(_, id)| *id)
+        .chain(etc_conf.iter().copied())
+        .chain(elsewhere.iter().copied())
+        .collect();
     for (n, id) in order.iter().enumerate() {
-        let loc = files.iter().find(|(f, _)| f == id).map(|(_, l)| l.clone()).unwrap_or(Location::Elsewhere);
-        ks.sources.push(SysctlSource { file: *id, location: loc, role: Role::Applied { order: n as u32 } });
+        let loc = files
+            .iter()
+            .find(|(f, _)| f == id)
+            .map(|(_, l)| l.clone())
+            .unwrap_or(Location::Elsewhere);
+        ks.sources.push(SysctlSource {
+            file: *id,
+            location: loc,
+            role: Role::Applied { order: n as u32 },
+        });
         apply(ws, *id, &mut ks);
     }
     ks.sources.extend(rest);
@@ -244,12 +285,23 @@ fn apply(ws: &Workspace, file: FileId, ks: &mut KernelSettings) {
             SysctlLineKind::Blank | SysctlLineKind::Comment => continue,
         }
         let raw_key = String::from_utf8_lossy(&bytes[line.key.range()]);
-        let Some(key) = sysctl_keys::normalize(&raw_key) else { continue };
-        let assignment =
-            Assignment { file, line: i as u32, key: line.key, value: line.value, ignore_errors: line.ignore_errors };
+        let Some(key) = sysctl_keys::normalize(&raw_key) else {
+            continue;
+        };
+        let assignment = Assignment {
+            file,
+            line: i as u32,
+            key: line.key,
+            value: line.value,
+            ignore_errors: line.ignore_errors,
+        };
         let value = String::from_utf8_lossy(&bytes[line.value.range()]).into_owned();
         if sysctl_keys::is_glob(&key) {
-            ks.globs.push(GlobAssignment { pattern: key.into_owned(), value, assignment });
+            ks.globs.push(GlobAssignment {
+                pattern: key.into_owned(),
+                value,
+                assignment,
+            });
             continue;
         }
         match ks.settings.get_mut(key.as_ref()) {
@@ -260,7 +312,15 @@ fn apply(ws: &Workspace, file: FileId, ks: &mut KernelSettings) {
             }
             None => {
                 let key = key.into_owned();
-                ks.settings.insert(key.clone(), KernelSetting { key, value, winner: assignment, overridden: Vec::new() });
+                ks.settings.insert(
+                    key.clone(),
+                    KernelSetting {
+                        key,
+                        value,
+                        winner: assignment,
+                        overridden: Vec::new(),
+                    },
+                );
             }
         }
     }
@@ -274,7 +334,13 @@ mod tests {
     fn ws(files: &[(&str, &str)]) -> Workspace {
         let mut ws = Workspace::new();
         for (path, text) in files {
-            ws.add(path.to_string(), Some(path.to_string()), text.as_bytes().to_vec(), Kind::Sysctl, Origin::Given);
+            ws.add(
+                path.to_string(),
+                Some(path.to_string()),
+                text.as_bytes().to_vec(),
+                Kind::Sysctl,
+                Origin::Given,
+            );
         }
         ws
     }
@@ -285,13 +351,22 @@ mod tests {
 
     #[test]
     fn later_assignment_wins_and_earlier_ones_are_kept() {
-        let w = ws(&[("/etc/sysctl.d/99-redis.conf", "vm.swappiness = 10\nvm/swappiness=20\n  vm.swappiness   =   30  \n")]);
+        let w = ws(&[(
+            "/etc/sysctl.d/99-redis.conf",
+            "vm.swappiness = 10\nvm/swappiness=20\n  vm.swappiness   =   30  \n",
+        )]);
         let ks = kernel_settings(&w);
         let s = ks.get("vm.swappiness").expect("set");
         assert_eq!(s.value, "30");
         assert_eq!(line_of(&w, &s.winner).1, 3);
-        assert_eq!(s.overridden.iter().map(|a| a.line + 1).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(ks.get("vm/swappiness").map(|s| s.value.as_str()), Some("30"));
+        assert_eq!(
+            s.overridden.iter().map(|a| a.line + 1).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert_eq!(
+            ks.get("vm/swappiness").map(|s| s.value.as_str()),
+            Some("30")
+        );
         assert!(ks.get("vm.overcommit_memory").is_none());
     }
 
@@ -299,8 +374,14 @@ mod tests {
     fn files_apply_by_name_across_directories_then_etc_sysctl_conf() {
         let w = ws(&[
             ("/etc/sysctl.conf", "net.core.somaxconn = 1\n"),
-            ("/usr/lib/sysctl.d/50-default.conf", "net.core.somaxconn = 2\nvm.swappiness = 1\n"),
-            ("/etc/sysctl.d/10-a.conf", "net.core.somaxconn = 3\nvm.swappiness = 2\n"),
+            (
+                "/usr/lib/sysctl.d/50-default.conf",
+                "net.core.somaxconn = 2\nvm.swappiness = 1\n",
+            ),
+            (
+                "/etc/sysctl.d/10-a.conf",
+                "net.core.somaxconn = 3\nvm.swappiness = 2\n",
+            ),
             ("/run/sysctl.d/60-b.conf", "vm.swappiness = 3\n"),
         ]);
         let ks = kernel_settings(&w);
@@ -309,7 +390,13 @@ mod tests {
         assert_eq!(s.value, "1");
         assert_eq!(ws_path(&w, s.winner.file), "/etc/sysctl.conf");
         let order: Vec<&str> = s.overridden.iter().map(|a| ws_path(&w, a.file)).collect();
-        assert_eq!(order, ["/etc/sysctl.d/10-a.conf", "/usr/lib/sysctl.d/50-default.conf"]);
+        assert_eq!(
+            order,
+            [
+                "/etc/sysctl.d/10-a.conf",
+                "/usr/lib/sysctl.d/50-default.conf"
+            ]
+        );
         assert_eq!(ks.get("vm.swappiness").map(|s| s.value.as_str()), Some("3"));
     }
 
@@ -320,7 +407,10 @@ mod tests {
     #[test]
     fn same_name_in_a_higher_directory_shadows_the_lower_one() {
         let w = ws(&[
-            ("/usr/lib/sysctl.d/50-pid-max.conf", "kernel.pid_max = 4194304\n"),
+            (
+                "/usr/lib/sysctl.d/50-pid-max.conf",
+                "kernel.pid_max = 4194304\n",
+            ),
             ("/etc/sysctl.d/50-pid-max.conf", "kernel.pid_max = 32768\n"),
             ("/lib/sysctl.d/50-pid-max.conf", "kernel.pid_max = 1\n"),
             ("/etc/sysctl.d/README", "kernel.pid_max = 7\n"),
@@ -329,10 +419,22 @@ mod tests {
         let s = ks.get("kernel.pid_max").expect("set");
         assert_eq!(s.value, "32768");
         assert!(s.overridden.is_empty(), "shadowed files are never read");
-        let etc = w.ids().find(|id| ws_path(&w, *id) == "/etc/sysctl.d/50-pid-max.conf").unwrap();
-        let usr = w.ids().find(|id| ws_path(&w, *id) == "/usr/lib/sysctl.d/50-pid-max.conf").unwrap();
-        assert_eq!(ks.source(usr).map(|s| s.role), Some(Role::Shadowed { by: etc }));
-        let readme = w.ids().find(|id| ws_path(&w, *id) == "/etc/sysctl.d/README").unwrap();
+        let etc = w
+            .ids()
+            .find(|id| ws_path(&w, *id) == "/etc/sysctl.d/50-pid-max.conf")
+            .unwrap();
+        let usr = w
+            .ids()
+            .find(|id| ws_path(&w, *id) == "/usr/lib/sysctl.d/50-pid-max.conf")
+            .unwrap();
+        assert_eq!(
+            ks.source(usr).map(|s| s.role),
+            Some(Role::Shadowed { by: etc })
+        );
+        let readme = w
+            .ids()
+            .find(|id| ws_path(&w, *id) == "/etc/sysctl.d/README")
+            .unwrap();
         assert_eq!(ks.source(readme).map(|s| s.role), Some(Role::NotConf));
     }
 
@@ -351,11 +453,32 @@ mod tests {
 
     #[test]
     fn locations_from_host_or_display_paths() {
-        assert_eq!(location(Some("/etc/sysctl.conf"), "x"), Location::EtcSysctlConf);
-        assert_eq!(location(None, "bare-metal/etc/sysctl.conf"), Location::EtcSysctlConf);
-        assert_eq!(location(None, "etc/sysctl.d/99-redis.conf"), Location::Dir { rank: 0, name: "99-redis.conf".into() });
-        assert_eq!(location(None, "root/usr/lib/sysctl.d/a.conf"), Location::Dir { rank: 3, name: "a.conf".into() });
-        assert_eq!(location(Some("/opt/tuning/sysctl.conf"), "x"), Location::Elsewhere);
+        assert_eq!(
+            location(Some("/etc/sysctl.conf"), "x"),
+            Location::EtcSysctlConf
+        );
+        assert_eq!(
+            location(None, "bare-metal/etc/sysctl.conf"),
+            Location::EtcSysctlConf
+        );
+        assert_eq!(
+            location(None, "etc/sysctl.d/99-redis.conf"),
+            Location::Dir {
+                rank: 0,
+                name: "99-redis.conf".into()
+            }
+        );
+        assert_eq!(
+            location(None, "root/usr/lib/sysctl.d/a.conf"),
+            Location::Dir {
+                rank: 3,
+                name: "a.conf".into()
+            }
+        );
+        assert_eq!(
+            location(Some("/opt/tuning/sysctl.conf"), "x"),
+            Location::Elsewhere
+        );
         assert_eq!(location(None, "sysctl/001.conf"), Location::Elsewhere);
     }
 
@@ -365,8 +488,14 @@ mod tests {
         let seed = "\n# Redis 优化参数\n# 内存过量使用处理\nvm.overcommit_memory = 1\n\n# 禁用透明大页\necho never > /sys/kernel/mm/transparent_hugepage/enabled\necho never > /sys/kernel/mm/transparent_hugepage/defrag\n\n# 网络优化\nnet.core.somaxconn = 65535\nnet.ipv4.tcp_max_syn_backlog = 65535\n\n# 文件描述符限制\nfs.file-max = 100000\n";
         let w = ws(&[("/etc/sysctl.conf", seed)]);
         let ks = kernel_settings(&w);
-        assert_eq!(ks.get("net.core.somaxconn").map(|s| s.value.as_str()), Some("65535"));
-        assert_eq!(ks.get("vm.overcommit_memory").map(|s| s.value.as_str()), Some("1"));
+        assert_eq!(
+            ks.get("net.core.somaxconn").map(|s| s.value.as_str()),
+            Some("65535")
+        );
+        assert_eq!(
+            ks.get("vm.overcommit_memory").map(|s| s.value.as_str()),
+            Some("1")
+        );
         assert_eq!(ks.get("fs.file-max").map(|s| s.winner.line + 1), Some(15));
         assert_eq!(ks.iter().count(), 4);
     }

@@ -100,7 +100,11 @@ pub const OPTIONS: &[(&str, usize, &str)] = &[
     ("known-replica", 3, "<master-name> <ip> <port>"),
     ("known-slave", 3, "<master-name> <ip> <port>"),
     ("known-sentinel", 4, "<master-name> <ip> <port> <runid>"),
-    ("rename-command", 3, "<master-name> <command> <renamed-command>"),
+    (
+        "rename-command",
+        3,
+        "<master-name> <command> <renamed-command>",
+    ),
     ("announce-ip", 1, "<ip>"),
     ("announce-port", 1, "<port>"),
     ("deny-scripts-reconfig", 1, "yes|no"),
@@ -108,7 +112,11 @@ pub const OPTIONS: &[(&str, usize, &str)] = &[
     ("sentinel-pass", 1, "<password>"),
     ("resolve-hostnames", 1, "yes|no"),
     ("announce-hostnames", 1, "yes|no"),
-    ("master-reboot-down-after-period", 2, "<master-name> <milliseconds>"),
+    (
+        "master-reboot-down-after-period",
+        2,
+        "<master-name> <milliseconds>",
+    ),
 ];
 
 const PRE_MONITOR: &[&str] = &[
@@ -149,8 +157,13 @@ impl Statement {
 
     /// The tokens after `sentinel`.
     pub fn tokens<'a>(&self, ws: &'a Workspace) -> &'a [Token] {
-        let doc = ws.file(self.file).conf().map(|d| &d.tokens[..]).unwrap_or(&[]);
-        doc.get(self.tokens.start as usize..self.tokens.end as usize).unwrap_or(&[])
+        let doc = ws
+            .file(self.file)
+            .conf()
+            .map(|d| &d.tokens[..])
+            .unwrap_or(&[]);
+        doc.get(self.tokens.start as usize..self.tokens.end as usize)
+            .unwrap_or(&[])
     }
 
     /// Decoded argument `i` (0 = option name), cut at a NUL byte as C sees it.
@@ -162,7 +175,8 @@ impl Statement {
     }
 
     pub fn arg_str(&self, ws: &Workspace, i: usize) -> Option<String> {
-        self.arg(ws, i).map(|b| String::from_utf8_lossy(b).into_owned())
+        self.arg(ws, i)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     /// Span of argument `i` in the file (the line's span when absent).
@@ -171,7 +185,11 @@ impl Statement {
     }
 
     fn place(&self, ws: &Workspace, i: usize) -> Place {
-        Place { file: self.file, line: self.line, span: self.arg_span(ws, i) }
+        Place {
+            file: self.file,
+            line: self.line,
+            span: self.arg_span(ws, i),
+        }
     }
 
     /// The option name as written, lower-cased.
@@ -265,16 +283,24 @@ pub struct SentinelMaster {
 
 impl SentinelMaster {
     pub fn down_after_ms(&self) -> i64 {
-        self.down_after_milliseconds.as_ref().map_or(DEFAULT_DOWN_AFTER_MS, |s| s.value.into())
+        self.down_after_milliseconds
+            .as_ref()
+            .map_or(DEFAULT_DOWN_AFTER_MS, |s| s.value.into())
     }
     pub fn failover_timeout_ms(&self) -> i64 {
-        self.failover_timeout.as_ref().map_or(DEFAULT_FAILOVER_TIMEOUT_MS, |s| s.value.into())
+        self.failover_timeout
+            .as_ref()
+            .map_or(DEFAULT_FAILOVER_TIMEOUT_MS, |s| s.value.into())
     }
     pub fn parallel_syncs(&self) -> i64 {
-        self.parallel_syncs.as_ref().map_or(DEFAULT_PARALLEL_SYNCS, |s| s.value.into())
+        self.parallel_syncs
+            .as_ref()
+            .map_or(DEFAULT_PARALLEL_SYNCS, |s| s.value.into())
     }
     pub fn master_reboot_down_after_ms(&self) -> i64 {
-        self.master_reboot_down_after_period.as_ref().map_or(0, |s| s.value.into())
+        self.master_reboot_down_after_period
+            .as_ref()
+            .map_or(0, |s| s.value.into())
     }
 }
 
@@ -341,7 +367,9 @@ impl SentinelConfig {
 
     /// Protected mode: Sentinel turns it off unless the config turns it on.
     pub fn protected_mode(&self) -> bool {
-        self.protected_mode.as_ref().is_some_and(|s| s.value.eq_ignore_ascii_case("yes"))
+        self.protected_mode
+            .as_ref()
+            .is_some_and(|s| s.value.eq_ignore_ascii_case("yes"))
     }
 
     /// Statements in Redis' processing order.
@@ -372,7 +400,11 @@ pub fn sentinel_view(ws: &Workspace, server: &Server) -> SentinelConfig {
         port: None,
         protected_mode: None,
         requirepass: None,
-        working_dir: ws.file(server.main).host_path.as_deref().map(|p| crate::fs::parent(p).to_string()),
+        working_dir: ws
+            .file(server.main)
+            .host_path
+            .as_deref()
+            .map(|p| crate::fs::parent(p).to_string()),
     };
     for d in &server.directives {
         let (f, doc, line) = ws.conf_line(d.file, d.line);
@@ -381,13 +413,18 @@ pub fn sentinel_view(ws: &Workspace, server: &Server) -> SentinelConfig {
         let setting = |i: usize| {
             tokens.get(i).map(|t| Setting {
                 value: String::from_utf8_lossy(doc.value(&f.source.bytes, t)).into_owned(),
-                place: Place { file: d.file, line: d.line, span: t.span },
+                place: Place {
+                    file: d.file,
+                    line: d.line,
+                    span: t.span,
+                },
             })
         };
         match d.name.as_str() {
             "sentinel" if tokens.len() > 1 => {
                 let argc = tokens.len() - 1;
-                let name = String::from_utf8_lossy(cstr(value(1).unwrap_or_default())).to_ascii_lowercase();
+                let name = String::from_utf8_lossy(cstr(value(1).unwrap_or_default()))
+                    .to_ascii_lowercase();
                 let phase = if name == "monitor" {
                     Phase::Monitor
                 } else if PRE_MONITOR.contains(&name.as_str()) {
@@ -463,11 +500,26 @@ fn classify(name: &str, argc: usize) -> Option_ {
 fn apply(ws: &Workspace, cfg: &mut SentinelConfig, i: usize) {
     let st = cfg.statements[i].clone();
     let text = |n: usize| st.arg_str(ws, n).unwrap_or_default();
-    let string = |n: usize| Setting { value: text(n), place: st.place(ws, n) };
-    let int = |n: usize| Setting { value: c_atoi(st.arg(ws, n).unwrap_or_default()), place: st.place(ws, n) };
-    let epoch = |n: usize| Setting { value: c_strtoull(st.arg(ws, n).unwrap_or_default()), place: st.place(ws, n) };
-    let yes_no = |n: usize| Setting { value: yes_no(st.arg(ws, n).unwrap_or_default()), place: st.place(ws, n) };
-    let address = |h: usize, p: usize| Address { host: string(h), port: int(p) };
+    let string = |n: usize| Setting {
+        value: text(n),
+        place: st.place(ws, n),
+    };
+    let int = |n: usize| Setting {
+        value: c_atoi(st.arg(ws, n).unwrap_or_default()),
+        place: st.place(ws, n),
+    };
+    let epoch = |n: usize| Setting {
+        value: c_strtoull(st.arg(ws, n).unwrap_or_default()),
+        place: st.place(ws, n),
+    };
+    let yes_no = |n: usize| Setting {
+        value: yes_no(st.arg(ws, n).unwrap_or_default()),
+        place: st.place(ws, n),
+    };
+    let address = |h: usize, p: usize| Address {
+        host: string(h),
+        port: int(p),
+    };
     use Option_::*;
     match st.option {
         Monitor => {
@@ -515,14 +567,18 @@ fn apply(ws: &Workspace, cfg: &mut SentinelConfig, i: usize) {
         AnnounceHostnames => cfg.announce_hostnames = Some(yes_no(1)),
         KnownSentinelWithoutRunid | Unrecognized => {}
         _ => {
-            let Some(&m) = st.arg(ws, 1).and_then(|n| cfg.by_name.get(n)) else { return };
+            let Some(&m) = st.arg(ws, 1).and_then(|n| cfg.by_name.get(n)) else {
+                return;
+            };
             cfg.statements[i].master = Some(m);
             let master = &mut cfg.masters[m];
             match st.option {
                 DownAfterMilliseconds => master.down_after_milliseconds = Some(int(2)),
                 FailoverTimeout => master.failover_timeout = Some(int(2)),
                 ParallelSyncs => master.parallel_syncs = Some(int(2)),
-                MasterRebootDownAfterPeriod => master.master_reboot_down_after_period = Some(int(2)),
+                MasterRebootDownAfterPeriod => {
+                    master.master_reboot_down_after_period = Some(int(2))
+                }
                 NotificationScript => master.notification_script = Some(string(2)),
                 ClientReconfigScript => master.client_reconfig_script = Some(string(2)),
                 AuthPass => master.auth_pass = Some(string(2)),
@@ -534,12 +590,16 @@ fn apply(ws: &Workspace, cfg: &mut SentinelConfig, i: usize) {
                     statement: i,
                     legacy_name: st.name(ws) == "known-slave",
                 }),
-                KnownSentinel => {
-                    master.known_sentinels.push(self::KnownSentinel { address: address(2, 3), runid: string(4), statement: i })
-                }
-                RenameCommand => {
-                    master.renamed_commands.push(RenamedCommand { command: string(2), renamed: string(3), statement: i })
-                }
+                KnownSentinel => master.known_sentinels.push(self::KnownSentinel {
+                    address: address(2, 3),
+                    runid: string(4),
+                    statement: i,
+                }),
+                RenameCommand => master.renamed_commands.push(RenamedCommand {
+                    command: string(2),
+                    renamed: string(3),
+                    statement: i,
+                }),
                 _ => {}
             }
         }
@@ -548,7 +608,10 @@ fn apply(ws: &Workspace, cfg: &mut SentinelConfig, i: usize) {
 
 /// A C string's bytes: everything before the first NUL.
 pub fn cstr(bytes: &[u8]) -> &[u8] {
-    bytes.iter().position(|b| *b == 0).map_or(bytes, |i| &bytes[..i])
+    bytes
+        .iter()
+        .position(|b| *b == 0)
+        .map_or(bytes, |i| &bytes[..i])
 }
 
 fn c_isspace(b: u8) -> bool {
@@ -573,8 +636,14 @@ pub fn c_atoi(s: &[u8]) -> i32 {
     };
     let mut magnitude: u64 = 0;
     let mut overflow = false;
-    for b in s[i.min(s.len())..].iter().take_while(|b| b.is_ascii_digit()) {
-        match magnitude.checked_mul(10).and_then(|m| m.checked_add(u64::from(b - b'0'))) {
+    for b in s[i.min(s.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+    {
+        match magnitude
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(u64::from(b - b'0')))
+        {
             Some(m) => magnitude = m,
             None => overflow = true,
         }
@@ -609,8 +678,14 @@ pub fn c_strtoull(s: &[u8]) -> u64 {
         _ => false,
     };
     let mut v: u64 = 0;
-    for b in s[i.min(s.len())..].iter().take_while(|b| b.is_ascii_digit()) {
-        match v.checked_mul(10).and_then(|m| m.checked_add(u64::from(b - b'0'))) {
+    for b in s[i.min(s.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+    {
+        match v
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(u64::from(b - b'0')))
+        {
             Some(m) => v = m,
             None => return u64::MAX,
         }
@@ -636,7 +711,8 @@ pub fn yes_no(s: &[u8]) -> Option<bool> {
 
 /// A redis.conf integer port (`string2ll`: no sign, no leading zeros, no spaces).
 fn parse_strict_u16(s: &str) -> Option<u16> {
-    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) || !s.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     s.parse().ok()

@@ -12,6 +12,7 @@ pub mod fs;
 pub mod knowledge;
 pub mod model;
 pub mod rules;
+pub mod sizing;
 pub mod source;
 pub mod syntax;
 

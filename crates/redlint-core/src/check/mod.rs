@@ -1,5 +1,12 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
+mod contradictions;
+mod deprecation;
+mod effective;
+mod kernel;
+mod overrides;
+mod sizing;
+
 use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 use crate::model::{Deployment, FileId, Workspace};
 use crate::rules::Rule;
@@ -111,7 +118,13 @@ impl Context<'_> {
 /// Every check, in one list; each is a function over the whole context.
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-const CHECKS: &[Check] = &[];
+const CHECKS: &[Check] = &[
+    overrides::check,
+    contradictions::check,
+    sizing::check,
+    kernel::check,
+    deprecation::check,
+];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();

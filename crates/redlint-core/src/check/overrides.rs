@@ -1,0 +1,414 @@
+//! Lines that another line makes dead: a directive set twice in one file (RL101), a value
+//! overridden through the include order (RL102), drop-in fragments no `include` loads
+//! (RL104), and the 7.0 bug that makes `save` lines after an `include` replace each other
+//! (RL105). Redis accepts all of these silently: the last line wins.
+
+use std::collections::{HashMap, HashSet};
+
+use super::effective::{self, args, at, at_line, content_span, line_span, shown_args};
+use super::{Context, Diagnostic};
+use crate::finding::{Applicability, Severity};
+use crate::knowledge::directives::{self, NameKind};
+use crate::model::{Directive, FileId, Kind, Server};
+use crate::rules;
+use crate::syntax::conf::LineKind;
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for id in ctx.ws.ids() {
+        if matches!(ctx.ws.file(id).kind, Kind::Redis | Kind::Sentinel) {
+            duplicates_in_file(ctx, id, out);
+        }
+    }
+    let mut reported = HashSet::new();
+    for server in &ctx.deployment.servers {
+        overridden_across_files(ctx, server, &mut reported, out);
+        if !server.sentinel {
+            save_after_include(ctx, server, out);
+        }
+    }
+    unloaded_fragments(ctx, out);
+}
+
+/// The canonical name of a single-valued table directive, or `None` for everything whose
+/// repeated lines accumulate (save, include, user, client-output-buffer-limit, module configs,
+/// …) or that Redis does not keep (ignored deprecated names, unknown names).
+fn single_valued(raw: &[u8]) -> Option<&'static str> {
+    match directives::classify(raw) {
+        NameKind::Table(spec) if !directives::is_multi_valued(&spec.name) => Some(&spec.name),
+        _ => None,
+    }
+}
+
+/// Every directive line of a file with its single-valued canonical name.
+fn single_valued_lines(ctx: &Context<'_>, file: FileId) -> Vec<Directive> {
+    let f = ctx.ws.file(file);
+    let Some(doc) = f.conf() else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for (i, l) in doc.lines.iter().enumerate() {
+        if l.kind != LineKind::Directive {
+            continue;
+        }
+        let Some(t) = doc.tokens(l).first() else {
+            continue;
+        };
+        if let Some(name) = single_valued(doc.value(&f.source.bytes, t)) {
+            lines.push(Directive {
+                file,
+                line: i as u32,
+                name: name.to_string(),
+            });
+        }
+    }
+    lines
+}
+
+/// The directive name as written on the line.
+fn written_name(ctx: &Context<'_>, d: &Directive) -> String {
+    let (f, doc, l) = ctx.ws.conf_line(d.file, d.line);
+    doc.tokens(l)
+        .first()
+        .map(|t| String::from_utf8_lossy(doc.value(&f.source.bytes, t)).into_owned())
+        .unwrap_or_default()
+}
+
+/// True if an `include` with a relative path lies between two lines of a file: then an
+/// earlier `dir` still matters (Redis resolves relative includes against the directory `dir`
+/// changed into).
+fn relative_include_between(ctx: &Context<'_>, file: FileId, from: u32, to: u32) -> bool {
+    let f = ctx.ws.file(file);
+    let Some(doc) = f.conf() else { return false };
+    (from + 1..to).any(|i| {
+        let l = &doc.lines[i as usize];
+        let t = doc.tokens(l);
+        l.kind == LineKind::Directive
+            && t.len() == 2
+            && doc
+                .value(&f.source.bytes, &t[0])
+                .eq_ignore_ascii_case(b"include")
+            && !doc.value(&f.source.bytes, &t[1]).starts_with(b"/")
+    })
+}
+
+/// RL101: a single-valued directive set twice in the same file.
+fn duplicates_in_file(ctx: &Context<'_>, file: FileId, out: &mut Vec<Diagnostic>) {
+    let lines = single_valued_lines(ctx, file);
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, d) in lines.iter().enumerate() {
+        last.insert(d.name.as_str(), i);
+    }
+    for (i, dead) in lines.iter().enumerate() {
+        let w = last[dead.name.as_str()];
+        if w == i {
+            continue;
+        }
+        let winner = &lines[w];
+        if dead.name == "dir" && relative_include_between(ctx, file, dead.line, winner.line) {
+            continue;
+        }
+        let (dead_name, winner_name) = (written_name(ctx, dead), written_name(ctx, winner));
+        let same = effective::same_value(&dead.name, &args(ctx.ws, dead), &args(ctx.ws, winner));
+        let also = if dead_name.eq_ignore_ascii_case(&winner_name) {
+            String::new()
+        } else {
+            format!(" (as `{winner_name}`, the same directive)")
+        };
+        let message = if same {
+            format!(
+                "`{dead_name}` is set again with the same value on line {}{also}: this line is redundant",
+                winner.line + 1
+            )
+        } else {
+            format!(
+                "`{dead_name} {}` has no effect: line {} sets `{}`{also} again and the last line wins",
+                shown_args(ctx, dead),
+                winner.line + 1,
+                shown_args(ctx, winner),
+            )
+        };
+        let mut d = Diagnostic::new(
+            &rules::DUPLICATE_DIRECTIVE,
+            file,
+            content_span(ctx.ws, dead),
+            message,
+        )
+        .help(format!(
+            "keep one `{}` line; delete this one, or move the value you want to line {}",
+            dead.name,
+            winner.line + 1
+        ))
+        .related(file, content_span(ctx.ws, winner), "this line wins")
+        .fix(
+            Applicability::Safe,
+            format!("delete the dead `{dead_name}` line"),
+            vec![(file, line_span(ctx.ws, file, dead.line), String::new())],
+        );
+        if same {
+            d = d.severity(Severity::Info);
+        }
+        out.push(d);
+    }
+}
+
+/// The first `include` line after `index` in load order that is not in `file` itself: the
+/// line that loaded `file` (the loader records an include line after the included content).
+fn includer<'a>(server: &'a Server, index: usize, file: FileId) -> Option<&'a Directive> {
+    server.directives[index..]
+        .iter()
+        .find(|d| d.name == "include" && d.file != file)
+}
+
+/// RL102: a line overridden by a line of another file, through the include order.
+fn overridden_across_files(
+    ctx: &Context<'_>,
+    server: &Server,
+    reported: &mut HashSet<(FileId, u32)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Canonical name → indices into server.directives, single-valued table directives only.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, d) in server.directives.iter().enumerate() {
+        let (f, doc, l) = ctx.ws.conf_line(d.file, d.line);
+        let Some(t) = doc.tokens(l).first() else {
+            continue;
+        };
+        if single_valued(doc.value(&f.source.bytes, t)).is_some() {
+            by_name.entry(d.name.as_str()).or_default().push(i);
+        }
+    }
+    for (name, indices) in by_name {
+        let Some(&w) = indices.last() else { continue };
+        let winner = &server.directives[w];
+        for (k, &i) in indices.iter().enumerate() {
+            let dead = &server.directives[i];
+            // Only the last line of its file: earlier ones are RL101's.
+            let later_in_same_file = indices[k + 1..]
+                .iter()
+                .any(|&j| server.directives[j].file == dead.file);
+            if dead.file == winner.file || later_in_same_file {
+                continue;
+            }
+            if !reported.insert((dead.file, dead.line)) {
+                continue;
+            }
+            if name == "dir" {
+                continue; // an earlier `dir` still decides where relative includes resolve
+            }
+            let winner_file = &ctx.ws.file(winner.file).source.path;
+            let inc_w = (winner.file != server.main)
+                .then(|| includer(server, w, winner.file))
+                .flatten();
+            let inc_d = (dead.file != server.main)
+                .then(|| includer(server, i, dead.file))
+                .flatten();
+            let why = match (inc_d, inc_w) {
+                (None, Some(iw)) => format!(
+                    "`{winner_file}` is included at {}, after this line, and the last value read wins",
+                    at(ctx.ws, iw)
+                ),
+                (Some(id), None) => format!(
+                    "this file is included at {}, before that line, and the last value read wins",
+                    at(ctx.ws, id)
+                ),
+                (Some(id), Some(iw)) => format!(
+                    "`{winner_file}` (included at {}) is read after this file (included at {}), and the last value read wins",
+                    at(ctx.ws, iw),
+                    at(ctx.ws, id)
+                ),
+                (None, None) => "it is read later, and the last value read wins".to_string(),
+            };
+            let message = format!(
+                "`{} {}` is overridden by `{} {}` at {}: {why}",
+                written_name(ctx, dead),
+                shown_args(ctx, dead),
+                written_name(ctx, winner),
+                shown_args(ctx, winner),
+                at(ctx.ws, winner),
+            );
+            out.push(
+                Diagnostic::new(
+                    &rules::OVERRIDDEN_BY_LATER_FILE,
+                    dead.file,
+                    content_span(ctx.ws, dead),
+                    message,
+                )
+                .help(format!(
+                    "set `{name}` in one place: delete this line, or move the value you want to {}",
+                    at(ctx.ws, winner)
+                ))
+                .related(
+                    winner.file,
+                    content_span(ctx.ws, winner),
+                    "this value wins",
+                ),
+            );
+        }
+    }
+}
+
+/// RL105: `save` lines after an `include` replace the list instead of appending (7.0).
+fn save_after_include(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnostic>) {
+    let (Some(actual), Some(meant)) = (
+        effective::save_trace(ctx.ws, server, false),
+        effective::save_trace(ctx.ws, server, true),
+    ) else {
+        return;
+    };
+    let as_set = |p: &[(i64, i64)]| p.iter().copied().collect::<HashSet<_>>();
+    if as_set(&actual.points) == as_set(&meant.points) {
+        return;
+    }
+    let saves: Vec<&Directive> = actual
+        .steps
+        .iter()
+        .map(|s| &server.directives[s.index])
+        .collect();
+    // One unsafe fix: all points on the first `save` line, the others deleted, when every
+    // `save` line of the server is in one file.
+    let fix_edits = if saves.iter().all(|d| d.file == saves[0].file) {
+        let first = saves[0];
+        let mut edits = vec![(
+            first.file,
+            content_span(ctx.ws, first),
+            format!("save {}", effective::format_points(&meant.points)),
+        )];
+        for d in &saves[1..] {
+            edits.push((d.file, line_span(ctx.ws, d.file, d.line), String::new()));
+        }
+        Some(edits)
+    } else {
+        None
+    };
+    for (step, meant_step) in actual.steps.iter().zip(&meant.steps) {
+        let Some(inc) = step.cleared_by else { continue };
+        if !step.resets || meant_step.resets || step.discarded.is_empty() {
+            continue;
+        }
+        let d = &server.directives[step.index];
+        let inc_d = &server.directives[inc];
+        let mut diag = Diagnostic::new(
+            &rules::SAVE_REPLACED_AFTER_INCLUDE,
+            d.file,
+            content_span(ctx.ws, d),
+            format!(
+                "this `save` replaces the snapshot points set before it (`{}`): after the `include` at {} Redis 7.0 no longer appends `save` lines in this file, so it snapshots on `{}` instead of `{}`",
+                effective::format_points(&step.discarded),
+                at(ctx.ws, inc_d),
+                effective::format_points(&actual.points),
+                effective::format_points(&meant.points),
+            ),
+        )
+        .help(format!(
+            "put every snapshot point on one line, before the `include`: `save {}`",
+            effective::format_points(&meant.points)
+        ))
+        .related(
+            inc_d.file,
+            content_span(ctx.ws, inc_d),
+            "after this include, each `save` line replaces the list",
+        );
+        if let Some(edits) = &fix_edits {
+            diag = diag.fix(
+                Applicability::Unsafe,
+                format!(
+                    "merge the `save` lines into `save {}`",
+                    effective::format_points(&meant.points)
+                ),
+                edits.clone(),
+            );
+        }
+        out.push(diag);
+    }
+}
+
+/// RL104: configuration fragments in a `*.d` directory that no server includes.
+fn unloaded_fragments(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for id in ctx.ws.ids() {
+        let f = ctx.ws.file(id);
+        if f.kind != Kind::Redis || f.conf().is_none() || !effective::is_fragment(ctx.ws, id) {
+            continue;
+        }
+        let path = f.host_path.clone().unwrap_or_else(|| f.source.path.clone());
+        let dir = crate::fs::parent(&path).to_string();
+        let base = crate::fs::parent(&dir).to_string();
+        // The servers whose main config sits next to the drop-in directory.
+        let owners: Vec<&Server> = effective::redis_servers(ctx)
+            .filter(|s| {
+                let m = ctx.ws.file(s.main);
+                let mp = m.host_path.as_deref().unwrap_or(&m.source.path);
+                crate::fs::parent(mp) == base
+            })
+            .collect();
+        if owners.is_empty() || owners.iter().any(|s| s.included.contains(&id)) {
+            continue;
+        }
+        let owner = owners[0];
+        let main = ctx.ws.file(owner.main);
+        let main_path = main.host_path.as_deref().unwrap_or(&main.source.path);
+        let name = path.rsplit('/').next().unwrap_or(&path);
+        let pattern = if name.ends_with(".conf") {
+            format!("{dir}/*.conf")
+        } else {
+            path.clone()
+        };
+        let near_miss = owner.directives.iter().find(|d| {
+            d.name == "include"
+                && effective::single(ctx.ws, d).is_some_and(|v| {
+                    crate::fs::parent(&crate::fs::join(&base, &String::from_utf8_lossy(v))) == dir
+                })
+        });
+        let why = match near_miss {
+            Some(inc) => format!("the include at {} does not match `{name}`", at(ctx.ws, inc)),
+            None => format!("no `include` in `{main_path}` reads `{dir}/`"),
+        };
+        out.push(
+            Diagnostic::new(
+                &rules::UNLOADED_CONFIG_FRAGMENT,
+                id,
+                effective::file_start(ctx.ws, id),
+                format!("`{}` is never loaded: {why}, so none of its settings apply", f.source.path),
+            )
+            .help(format!(
+                "add `include {pattern}` as the last line of `{main_path}` (last, so that the fragment overrides the main file; check the fragment first: Redis refuses to start on any invalid line in it), or delete the fragment"
+            )),
+        );
+        contradictions_of_fragment(ctx, id, owner, &pattern, out);
+    }
+}
+
+/// The lines of an unloaded fragment that would change the server's value if it were loaded.
+fn contradictions_of_fragment(
+    ctx: &Context<'_>,
+    fragment: FileId,
+    owner: &Server,
+    pattern: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let main_path = &ctx.ws.file(owner.main).source.path;
+    for d in single_valued_lines(ctx, fragment) {
+        let Some(current) = owner.last(&d.name) else {
+            continue;
+        };
+        if effective::same_value(&d.name, &args(ctx.ws, &d), &args(ctx.ws, current)) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                &rules::UNLOADED_CONFIG_FRAGMENT,
+                fragment,
+                content_span(ctx.ws, &d),
+                format!(
+                    "contradicts {}: the server runs with `{} {}`; if this fragment were included (`include {pattern}` at the end of `{main_path}`), it would override it with `{}`",
+                    at_line(ctx.ws, current.file, current.line),
+                    written_name(ctx, current),
+                    shown_args(ctx, current),
+                    shown_args(ctx, &d),
+                ),
+            )
+            .severity(Severity::Info)
+            .help(format!("decide which `{}` you mean and keep only that one", d.name))
+            .related(current.file, content_span(ctx.ws, current), "the value in effect"),
+        );
+    }
+}

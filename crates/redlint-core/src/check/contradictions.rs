@@ -382,3 +382,189 @@ fn min_replicas_without_replicas(ctx: &Context<'_>, server: &Server, out: &mut V
         .help("set `min-replicas-to-write 0`, or add the replicas (`replicaof <this host> <port>` on them)"),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::effective::testing::{fixed, lines, only, redis, run};
+    use crate::finding::Severity;
+    use crate::model::Kind;
+
+    const MAIN: &str = "/etc/redis/redis.conf";
+    const ACL: &str = "/etc/redis/users.acl";
+    const UNIT: &str = "/etc/systemd/system/redis-server.service.d/override.conf";
+
+    #[test]
+    fn daemonize_with_systemd_supervision() {
+        let text = "daemonize yes\nsupervised systemd\n";
+        let f = redis(text);
+        assert_eq!(lines(&f, "RL201"), [("etc/redis/redis.conf".into(), 1)]);
+        assert_eq!(only(&f, "RL201")[0].related[0].line, 2);
+        assert_eq!(
+            fixed(&f, "RL201", "etc/redis/redis.conf", text),
+            "daemonize no\nsupervised systemd\n"
+        );
+        assert!(lines(&redis("daemonize no\nsupervised systemd\n"), "RL201").is_empty());
+        assert!(lines(&redis("daemonize yes\nsupervised no\n"), "RL201").is_empty());
+        // `auto` only counts when the deployment runs Redis under a systemd unit.
+        assert!(lines(&redis("daemonize yes\nsupervised auto\n"), "RL201").is_empty());
+        let f = run(&[
+            (MAIN, Kind::Redis, "daemonize YES\nsupervised auto\n"),
+            (UNIT, Kind::Systemd, "[Service]\nLimitNOFILE=65535\n"),
+        ]);
+        assert_eq!(lines(&f, "RL201").len(), 1);
+    }
+
+    #[test]
+    fn requirepass_with_an_acl_file_without_default_user_is_an_open_server() {
+        let f = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "requirepass Some-Long-Secret\naclfile /etc/redis/users.acl\n",
+            ),
+            (ACL, Kind::Acl, "user app on >app-Secret ~app:* +@all\n"),
+        ]);
+        let d = only(&f, "RL202");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Error);
+        assert!(d[0].message.contains("nopass"));
+        assert!(!d[0].message.contains("Secret"));
+        assert!(d[0].fix.is_none());
+        assert_eq!(d[0].related[0].line, 2);
+    }
+
+    #[test]
+    fn requirepass_with_an_acl_default_user() {
+        let nopass = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "requirepass s3cret-pw\naclfile /etc/redis/users.acl\n",
+            ),
+            (ACL, Kind::Acl, "user default on nopass ~* &* +@all\n"),
+        ]);
+        assert_eq!(only(&nopass, "RL202")[0].severity, Severity::Error);
+        let same = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "requirepass s3cret-pw\naclfile /etc/redis/users.acl\n",
+            ),
+            (ACL, Kind::Acl, "\nuser default on >s3cret-pw ~* &* +@all\n"),
+        ]);
+        let d = only(&same, "RL202")[0];
+        assert_eq!(d.severity, Severity::Warning);
+        assert!(d.message.contains("same password today"));
+        assert_eq!(d.related[1].file, "etc/redis/users.acl");
+        assert_eq!(d.related[1].line, 2);
+        assert!(d.fix.is_some());
+        let other = run(&[
+            (MAIN, Kind::Redis, "requirepass s3cret-pw\naclfile /etc/redis/users.acl\n"),
+            (ACL, Kind::Acl, "user default on #42cec6fdf6f9def5f1dda187f466c57bfb6d1206741c898a7e8a76ba7b0f4112 ~* +@all\n"),
+        ]);
+        assert!(only(&other, "RL202")[0]
+            .message
+            .contains("different password"));
+        assert!(lines(&redis("requirepass s3cret-pw\n"), "RL202").is_empty());
+        assert!(lines(
+            &redis("requirepass \"\"\naclfile /etc/redis/users.acl\n"),
+            "RL202"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn aof_tuning_without_aof() {
+        let f = redis("appendonly no\nappendfsync always\nappendfilename appendonly.aof\nauto-aof-rewrite-min-size 64mb\nauto-aof-rewrite-percentage 50\n");
+        assert_eq!(
+            lines(&f, "RL203"),
+            [
+                ("etc/redis/redis.conf".into(), 2),
+                ("etc/redis/redis.conf".into(), 5)
+            ]
+        );
+        assert_eq!(only(&f, "RL203")[0].related[0].line, 1);
+        // Off by default too.
+        assert_eq!(lines(&redis("appendfsync always\n"), "RL203").len(), 1);
+        assert!(lines(&redis("appendonly yes\nappendfsync always\n"), "RL203").is_empty());
+    }
+
+    #[test]
+    fn eviction_policy_without_maxmemory() {
+        let f = redis("maxmemory-policy allkeys-lru\n");
+        assert_eq!(lines(&f, "RL204"), [("etc/redis/redis.conf".into(), 1)]);
+        assert_eq!(
+            lines(
+                &redis("maxmemory 0\nmaxmemory-policy volatile-lru\n"),
+                "RL204"
+            )
+            .len(),
+            1
+        );
+        assert!(lines(
+            &redis("maxmemory 1gb\nmaxmemory-policy allkeys-lru\n"),
+            "RL204"
+        )
+        .is_empty());
+        assert!(lines(&redis("maxmemory-policy noeviction\n"), "RL204").is_empty());
+        // With host memory, the help says how much.
+        let mut options = crate::Options::default();
+        options.host.memory = Some(8 << 30);
+        let f = super::super::effective::testing::run_with(
+            &[(
+                MAIN,
+                Kind::Redis,
+                "save \"\"\nmaxmemory-policy allkeys-lru\n",
+            )],
+            &options,
+        );
+        let help = only(&f, "RL204")[0].help.clone().unwrap_or_default();
+        assert!(help.contains("`maxmemory 6gb`"), "{help}");
+    }
+
+    #[test]
+    fn replica_settings_only_on_standalone_servers() {
+        let text = "replica-lazy-flush yes\nreplica-priority 10\nreplica-read-only no\nmasterauth pw\nreplica-serve-stale-data yes\n";
+        let f = redis(text);
+        assert_eq!(
+            lines(&f, "RL205"),
+            [
+                ("etc/redis/redis.conf".into(), 1),
+                ("etc/redis/redis.conf".into(), 2)
+            ]
+        );
+        assert_eq!(only(&f, "RL205")[0].severity, Severity::Info);
+        // A replica, or any Sentinel in the deployment: these are expected.
+        assert!(lines(&redis(&format!("replicaof 10.0.0.1 6379\n{text}")), "RL205").is_empty());
+        let f = run(&[
+            (MAIN, Kind::Redis, text),
+            (
+                "/etc/redis/sentinel.conf",
+                Kind::Sentinel,
+                "sentinel monitor m 127.0.0.1 6379 2\n",
+            ),
+        ]);
+        assert!(lines(&f, "RL205").is_empty());
+    }
+
+    #[test]
+    fn min_replicas_without_replicas() {
+        let f = redis("min-replicas-to-write 1\n");
+        assert_eq!(lines(&f, "RL206"), [("etc/redis/redis.conf".into(), 1)]);
+        assert!(lines(
+            &redis("min-replicas-to-write 1\nmin-replicas-max-lag 0\n"),
+            "RL206"
+        )
+        .is_empty());
+        assert!(lines(&redis("min-slaves-to-write 0\n"), "RL206").is_empty());
+        let f = run(&[
+            (MAIN, Kind::Redis, "min-replicas-to-write 1\n"),
+            (
+                "/etc/redis/replica.conf",
+                Kind::Redis,
+                "replicaof 127.0.0.1 6379\nport 6380\n",
+            ),
+        ]);
+        assert!(lines(&f, "RL206").is_empty());
+    }
+}

@@ -86,3 +86,45 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::effective::testing::{fixed, lines, only, redis};
+    use crate::finding::Severity;
+
+    #[test]
+    fn aliases_are_renamed_keeping_values_and_spacing() {
+        let text = "lua-time-limit   5000\n\"slaveof\" 10.0.0.1 6379\nSLAVE-READ-ONLY yes\nmaxmemory 1gb\n";
+        let f = redis(text);
+        assert_eq!(
+            lines(&f, "RL801")
+                .iter()
+                .map(|(_, l)| *l)
+                .collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert!(only(&f, "RL801")
+            .iter()
+            .all(|d| d.severity == Severity::Info));
+        assert_eq!(
+            fixed(&f, "RL801", "etc/redis/redis.conf", text),
+            "busy-reply-threshold   5000\nreplicaof 10.0.0.1 6379\nreplica-read-only yes\nmaxmemory 1gb\n"
+        );
+    }
+
+    #[test]
+    fn ignored_names_do_nothing_and_are_deleted() {
+        let text =
+            "list-max-ziplist-entries 512\nlua-replicate-commands yes\nlist-max-ziplist-size -2\n";
+        let f = redis(text);
+        let d = only(&f, "RL801");
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert!(d[0].message.contains("does nothing"));
+        assert_eq!(d[2].severity, Severity::Info);
+        assert_eq!(
+            fixed(&f, "RL801", "etc/redis/redis.conf", text),
+            "list-max-listpack-size -2\n"
+        );
+    }
+}

@@ -375,3 +375,123 @@ pub(super) fn file_start(ws: &Workspace, file: FileId) -> Span {
         .unwrap_or(f.source.bytes.len());
     Span::new(0, end)
 }
+
+/// Running the checks over small in-memory deployments, for the unit tests of this family.
+#[cfg(test)]
+pub(super) mod testing {
+    use crate::finding::Finding;
+    use crate::fs::MemoryFs;
+    use crate::{check, Input, Kind, Options};
+
+    /// Check files given as (host path, kind, text); every file is an input and on the host.
+    pub fn run_with(files: &[(&str, Kind, &str)], options: &Options) -> Vec<Finding> {
+        let mut fs = MemoryFs::new();
+        let mut inputs = Vec::new();
+        for (path, kind, text) in files {
+            fs.insert(*path, text.as_bytes().to_vec());
+            inputs.push(Input {
+                path: path.trim_start_matches('/').to_string(),
+                host_path: Some(path.to_string()),
+                bytes: text.as_bytes().to_vec(),
+                kind: *kind,
+            });
+        }
+        check(inputs, &fs, options).findings
+    }
+
+    pub fn run(files: &[(&str, Kind, &str)]) -> Vec<Finding> {
+        run_with(files, &Options::default())
+    }
+
+    /// One redis.conf at /etc/redis/redis.conf.
+    pub fn redis(text: &str) -> Vec<Finding> {
+        run(&[("/etc/redis/redis.conf", Kind::Redis, text)])
+    }
+
+    /// (file, line) of the findings with this code.
+    pub fn lines(findings: &[Finding], code: &str) -> Vec<(String, u32)> {
+        findings
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| (f.file.clone(), f.line))
+            .collect()
+    }
+
+    pub fn only<'a>(findings: &'a [Finding], code: &str) -> Vec<&'a Finding> {
+        findings.iter().filter(|f| f.code == code).collect()
+    }
+
+    /// The text after applying every fix of the findings with this code to `path`.
+    pub fn fixed(findings: &[Finding], code: &str, path: &str, text: &str) -> String {
+        let edits: Vec<_> = findings
+            .iter()
+            .filter(|f| f.code == code)
+            .filter_map(|f| f.fix.as_ref())
+            .flat_map(|fx| fx.edits.iter().cloned())
+            .filter(|e| e.file == path)
+            .collect();
+        String::from_utf8(crate::fix::apply_edits(text.as_bytes(), &edits)).expect("utf-8")
+    }
+
+    #[test]
+    fn save_trace_matches_redis_7_0_15() {
+        // Observed with redis-server 7.0.15 (CONFIG GET save), see RL105's page.
+        use crate::model::Kind;
+        let cases: &[(&str, &str)] = &[
+            (
+                "save 100 1\ninclude /etc/redis/a.conf\nsave 200 2\nsave 300 3\n",
+                "300 3",
+            ),
+            (
+                "save 100 1\ninclude /etc/redis/none/*.conf\nsave 200 2\n",
+                "200 2",
+            ),
+            (
+                "save 100 1\ninclude /etc/redis/b.conf\n",
+                "100 1 200 2 300 3",
+            ),
+            (
+                "include /etc/redis/a.conf\nsave 100 1\nsave 200 2\n",
+                "200 2",
+            ),
+            (
+                "include /etc/redis/a.conf\nsave 100 1\ninclude /etc/redis/b.conf\n",
+                "200 2 300 3",
+            ),
+            ("include /etc/redis/a.conf\nsave\n", "\"\""),
+            ("save 100 1\nsave\n", "100 1"),
+            ("port 6379\n", "3600 1 300 100 60 10000"),
+        ];
+        for (main, expected) in cases {
+            let mut fs = crate::fs::MemoryFs::new();
+            fs.insert("/etc/redis/a.conf", "\n");
+            fs.insert("/etc/redis/b.conf", "save 200 2\nsave 300 3\n");
+            fs.insert("/etc/redis/redis.conf", main.as_bytes().to_vec());
+            let mut ws = crate::model::Workspace::new();
+            ws.add(
+                "redis.conf".into(),
+                Some("/etc/redis/redis.conf".into()),
+                main.as_bytes().to_vec(),
+                Kind::Redis,
+                crate::model::Origin::Given,
+            );
+            let (dep, _) = crate::model::Deployment::build(&mut ws, &fs, Default::default());
+            let trace = super::save_trace(&ws, &dep.servers[0], false).expect("valid");
+            assert_eq!(super::format_points(&trace.points), *expected, "{main}");
+        }
+    }
+
+    #[test]
+    fn memory_and_values() {
+        assert_eq!(super::format_memory(2 << 30), "2gb");
+        assert_eq!(super::format_memory(3 << 29), "1536mb");
+        assert_eq!(super::human(3 << 29), "1.5 GiB");
+        assert!(super::same_value("maxmemory", &[b"64mb"], &[b"67108864"]));
+        assert!(super::same_value("appendonly", &[b"YES"], &[b"yes"]));
+        assert!(!super::same_value("timeout", &[b"300"], &[b"0"]));
+        assert!(super::is_default("auto-aof-rewrite-min-size", &[b"64mb"]));
+        assert!(super::is_default("appendfsync", &[b"EVERYSEC"]));
+        assert!(!super::is_default("appendfsync", &[b"always"]));
+        assert!(super::is_default("replica-announce-ip", &[b""]));
+    }
+}

@@ -562,3 +562,166 @@ fn limits_d(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::effective::testing::{fixed, lines, only, run};
+    use crate::finding::Severity;
+    use crate::model::Kind;
+
+    const MAIN: &str = "/etc/redis/redis.conf";
+    const SYSCTL: &str = "/etc/sysctl.d/99-redis.conf";
+
+    #[test]
+    fn conflicting_sysctl_values() {
+        let text = "net.core.somaxconn = 1024\nvm.swappiness=1\nnet.core.somaxconn=65535\nvm.swappiness = 1\n";
+        let f = run(&[(SYSCTL, Kind::Sysctl, text)]);
+        assert_eq!(
+            lines(&f, "RL103"),
+            [("etc/sysctl.d/99-redis.conf".into(), 1)]
+        );
+        assert_eq!(only(&f, "RL103")[0].related[0].line, 3);
+        assert_eq!(
+            fixed(&f, "RL103", "etc/sysctl.d/99-redis.conf", text),
+            "vm.swappiness=1\nnet.core.somaxconn=65535\nvm.swappiness = 1\n"
+        );
+        // Across files: /etc/sysctl.conf is applied last; no fix.
+        let f = run(&[
+            (SYSCTL, Kind::Sysctl, "net.core.somaxconn = 65535\n"),
+            (
+                "/etc/sysctl.conf",
+                Kind::Sysctl,
+                "net.core.somaxconn = 1024\n",
+            ),
+        ]);
+        let d = only(&f, "RL103");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].file, "etc/sysctl.d/99-redis.conf");
+        assert!(d[0].message.contains("after every sysctl.d file"));
+        assert!(d[0].fix.is_none());
+        // Whitespace inside a value does not make it different.
+        let f = run(&[(
+            SYSCTL,
+            Kind::Sysctl,
+            "net.ipv4.tcp_rmem = 4096 87380 6291456\nnet.ipv4.tcp_rmem = 4096\t87380  6291456\n",
+        )]);
+        assert!(lines(&f, "RL103").is_empty());
+    }
+
+    #[test]
+    fn tcp_backlog_against_somaxconn() {
+        let f = run(&[
+            (MAIN, Kind::Redis, "tcp-backlog 511\n"),
+            (SYSCTL, Kind::Sysctl, "net.core.somaxconn = 128\n"),
+        ]);
+        assert_eq!(lines(&f, "RL706"), [("etc/redis/redis.conf".into(), 1)]);
+        // The default backlog counts too.
+        let f = run(&[
+            (MAIN, Kind::Redis, "port 6379\n"),
+            (SYSCTL, Kind::Sysctl, "net.core.somaxconn = 128\n"),
+        ]);
+        assert_eq!(lines(&f, "RL706").len(), 1);
+        // Unset: assume 4096 (Linux >= 5.4).
+        let f = run(&[(MAIN, Kind::Redis, "tcp-backlog 511\n")]);
+        assert!(lines(&f, "RL706").is_empty());
+        let f = run(&[(MAIN, Kind::Redis, "tcp-backlog 8192\n")]);
+        assert_eq!(only(&f, "RL706")[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn overcommit() {
+        let text = "vm.overcommit_memory = 2\n";
+        let f = run(&[(SYSCTL, Kind::Sysctl, text)]);
+        assert_eq!(
+            lines(&f, "RL707"),
+            [("etc/sysctl.d/99-redis.conf".into(), 1)]
+        );
+        assert_eq!(
+            fixed(&f, "RL707", "etc/sysctl.d/99-redis.conf", text),
+            "vm.overcommit_memory = 1\n"
+        );
+        let f = run(&[(SYSCTL, Kind::Sysctl, "vm.overcommit_memory=1\n")]);
+        assert!(lines(&f, "RL707").is_empty());
+        // Missing: info, only with a Redis server in the deployment.
+        let missing = "net.core.somaxconn = 1024";
+        assert!(lines(&run(&[(SYSCTL, Kind::Sysctl, missing)]), "RL707").is_empty());
+        let f = run(&[
+            (MAIN, Kind::Redis, "port 6379\n"),
+            (SYSCTL, Kind::Sysctl, missing),
+        ]);
+        assert_eq!(only(&f, "RL707")[0].severity, Severity::Info);
+        assert_eq!(
+            fixed(&f, "RL707", "etc/sysctl.d/99-redis.conf", missing),
+            "net.core.somaxconn = 1024\nvm.overcommit_memory = 1\n"
+        );
+    }
+
+    #[test]
+    fn thp_is_not_a_sysctl() {
+        let text = "vm.overcommit_memory = 1\necho never > /sys/kernel/mm/transparent_hugepage/enabled\nkernel.mm.transparent_hugepage.enabled = never\nvm.nr_hugepages = 0\n";
+        let f = run(&[(SYSCTL, Kind::Sysctl, text)]);
+        assert_eq!(
+            lines(&f, "RL708")
+                .iter()
+                .map(|(_, l)| *l)
+                .collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert!(only(&f, "RL708")[0].message.contains("disable-thp yes"));
+        assert_eq!(
+            fixed(&f, "RL708", "etc/sysctl.d/99-redis.conf", text),
+            "vm.overcommit_memory = 1\nvm.nr_hugepages = 0\n"
+        );
+        let f = run(&[
+            (MAIN, Kind::Redis, "disable-thp no\n"),
+            (
+                SYSCTL,
+                Kind::Sysctl,
+                "echo never > /sys/kernel/mm/transparent_hugepage/enabled\n",
+            ),
+        ]);
+        assert!(only(&f, "RL708")[0]
+            .message
+            .contains("`disable-thp no` at etc/redis/redis.conf:1"));
+    }
+
+    #[test]
+    fn limits_d_does_not_reach_systemd_services() {
+        const LIMITS: &str = "/etc/security/limits.d/redis.conf";
+        let limits = "# comment\nredis soft nofile 65535\n* soft nofile 4096\nredis - priority 0\n";
+        let f = run(&[
+            (LIMITS, Kind::Limits, limits),
+            (MAIN, Kind::Redis, "supervised systemd\n"),
+        ]);
+        let d = only(&f, "RL709");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].line, 2);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert!(d[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("LimitNOFILE=65535"));
+        // No sign of systemd: only information.
+        let f = run(&[(LIMITS, Kind::Limits, limits)]);
+        assert_eq!(only(&f, "RL709")[0].severity, Severity::Info);
+        // The unit sets it: info, pointing at the unit's line.
+        let f = run(&[
+            (LIMITS, Kind::Limits, limits),
+            (
+                "/lib/systemd/system/redis-server.service",
+                Kind::Systemd,
+                "[Unit]\nDescription=Redis\n[Service]\nType=notify\nLimitNOFILE=65535\n",
+            ),
+            (
+                "/etc/systemd/system/redis-server.service.d/override.conf",
+                Kind::Systemd,
+                "[Service]\n# raised\nLimitNOFILE=100000\n",
+            ),
+        ]);
+        let d = only(&f, "RL709")[0];
+        assert_eq!(d.severity, Severity::Info);
+        assert!(d.message.contains("LimitNOFILE=100000"), "{}", d.message);
+        assert_eq!(d.related[0].line, 3);
+    }
+}

@@ -412,3 +412,243 @@ fn contradictions_of_fragment(
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::effective::testing::{fixed, lines, only, redis, run};
+    use crate::finding::Severity;
+    use crate::model::Kind;
+
+    const MAIN: &str = "/etc/redis/redis.conf";
+
+    #[test]
+    fn duplicate_reports_the_dead_line_with_the_winner() {
+        let text = "maxmemory 2gb\nport 6379\nmaxmemory 4gb\n";
+        let f = redis(text);
+        assert_eq!(lines(&f, "RL101"), [("etc/redis/redis.conf".into(), 1)]);
+        let d = only(&f, "RL101")[0];
+        assert_eq!(d.severity, Severity::Warning);
+        assert_eq!(d.related[0].line, 3);
+        assert!(d.message.contains("`maxmemory 2gb`") && d.message.contains("`4gb`"));
+        assert_eq!(
+            fixed(&f, "RL101", "etc/redis/redis.conf", text),
+            "port 6379\nmaxmemory 4gb\n"
+        );
+    }
+
+    #[test]
+    fn aliases_are_the_same_directive() {
+        let f = redis("slaveof 10.0.0.1 6379\nreplicaof 10.0.0.2 6379\n");
+        assert_eq!(lines(&f, "RL101"), [("etc/redis/redis.conf".into(), 1)]);
+        assert!(only(&f, "RL101")[0].message.contains("as `replicaof`"));
+        let f = redis("hash-max-ziplist-entries 128\nHASH-MAX-LISTPACK-ENTRIES 256\n");
+        assert_eq!(lines(&f, "RL101").len(), 1);
+    }
+
+    #[test]
+    fn accumulating_directives_are_exempt() {
+        let f = redis(
+            "save 900 1\nsave 300 10\nclient-output-buffer-limit normal 0 0 0\nclient-output-buffer-limit pubsub 32mb 8mb 60\nrename-command FLUSHALL \"\"\nrename-command FLUSHDB \"\"\nlist-max-ziplist-entries 1\nlist-max-ziplist-entries 2\n",
+        );
+        assert!(lines(&f, "RL101").is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn same_value_is_only_redundant_and_secrets_are_hidden() {
+        let f = redis(
+            "timeout 0\ntimeout 0\nrequirepass first-Secret-1\nrequirepass second-Secret-2\n",
+        );
+        let d = only(&f, "RL101");
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].severity, Severity::Info);
+        assert!(!d[1].message.contains("Secret"), "{}", d[1].message);
+        assert!(d[1].message.contains("***"));
+    }
+
+    #[test]
+    fn dir_before_a_relative_include_is_not_dead() {
+        let f = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "dir /etc/redis\ninclude extra.conf\ndir /var/lib/redis\n",
+            ),
+            ("/etc/redis/extra.conf", Kind::Redis, "port 6379\n"),
+        ]);
+        assert!(lines(&f, "RL101").is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn a_later_include_overrides_the_main_file() {
+        let f = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "maxmemory 2gb\ntimeout 0\ninclude /etc/redis/local.conf\n",
+            ),
+            ("/etc/redis/local.conf", Kind::Redis, "maxmemory 4gb\n"),
+        ]);
+        assert_eq!(lines(&f, "RL102"), [("etc/redis/redis.conf".into(), 1)]);
+        let d = only(&f, "RL102")[0];
+        assert_eq!(d.related[0].file, "etc/redis/local.conf");
+        assert!(
+            d.message
+                .contains("included at etc/redis/redis.conf:3, after this line"),
+            "{}",
+            d.message
+        );
+        assert!(lines(&f, "RL101").is_empty());
+    }
+
+    #[test]
+    fn the_main_file_overrides_an_earlier_include() {
+        let f = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "include /etc/redis/base.conf\nmaxmemory 4gb\n",
+            ),
+            (
+                "/etc/redis/base.conf",
+                Kind::Redis,
+                "maxmemory 1gb\nmaxmemory 2gb\n",
+            ),
+        ]);
+        // base.conf:1 is dead within its file (RL101), base.conf:2 through the main file.
+        assert_eq!(lines(&f, "RL101"), [("etc/redis/base.conf".into(), 1)]);
+        assert_eq!(lines(&f, "RL102"), [("etc/redis/base.conf".into(), 2)]);
+        assert!(only(&f, "RL102")[0]
+            .message
+            .contains("included at etc/redis/redis.conf:1, before that line"));
+    }
+
+    #[test]
+    fn unloaded_fragment_and_its_contradictions() {
+        let f = run(&[
+            (MAIN, Kind::Redis, "maxmemory 2gb\ntimeout 300\n"),
+            (
+                "/etc/redis/redis.conf.d/tuning.conf",
+                Kind::Redis,
+                "maxmemory 4gb\ntimeout 300\nhz 20\n",
+            ),
+        ]);
+        let path = "etc/redis/redis.conf.d/tuning.conf".to_string();
+        assert_eq!(lines(&f, "RL104"), [(path.clone(), 1), (path, 1)]);
+        let unloaded = only(&f, "RL104");
+        assert!(unloaded.iter().any(|d| d
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("include /etc/redis/redis.conf.d/*.conf"))));
+        assert!(unloaded
+            .iter()
+            .any(|d| d.severity == Severity::Info
+                && d.message.contains("would override it with `4gb`")));
+        // The fragment is not a server of its own for the other rules.
+        assert!(lines(&f, "RL701").is_empty());
+    }
+
+    #[test]
+    fn loaded_fragments_and_near_misses() {
+        let loaded = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "include /etc/redis/redis.conf.d/*.conf\n",
+            ),
+            (
+                "/etc/redis/redis.conf.d/tuning.conf",
+                Kind::Redis,
+                "maxmemory 4gb\n",
+            ),
+        ]);
+        assert!(lines(&loaded, "RL104").is_empty());
+        let missed = run(&[
+            (MAIN, Kind::Redis, "include /etc/redis/conf.d/*.conf\n"),
+            (
+                "/etc/redis/conf.d/tuning.cnf",
+                Kind::Redis,
+                "maxmemory 4gb\n",
+            ),
+        ]);
+        let d = only(&missed, "RL104");
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("does not match `tuning.cnf`"),
+            "{}",
+            d[0].message
+        );
+        // No server next to the directory: nothing to say.
+        let alone = run(&[("/srv/conf.d/tuning.conf", Kind::Redis, "maxmemory 4gb\n")]);
+        assert!(lines(&alone, "RL104").is_empty());
+    }
+
+    #[test]
+    fn save_lines_after_an_include_replace_each_other() {
+        let text = "include /etc/redis/common.conf\nsave 900 1\nsave 300 10\nsave 60 10000\n";
+        let f = run(&[
+            (MAIN, Kind::Redis, text),
+            ("/etc/redis/common.conf", Kind::Redis, "port 6379\n"),
+        ]);
+        assert_eq!(
+            lines(&f, "RL105"),
+            [
+                ("etc/redis/redis.conf".into(), 3),
+                ("etc/redis/redis.conf".into(), 4)
+            ]
+        );
+        let d = only(&f, "RL105")[0];
+        assert!(
+            d.message
+                .contains("`60 10000` instead of `900 1 300 10 60 10000`"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.related[0].line, 1);
+        assert_eq!(
+            fixed(&[d.clone()], "RL105", "etc/redis/redis.conf", text),
+            "include /etc/redis/common.conf\nsave 900 1 300 10 60 10000\n"
+        );
+    }
+
+    #[test]
+    fn save_lines_that_still_accumulate_are_fine() {
+        for (main, common) in [
+            (
+                "save 900 1\nsave 300 10\ninclude /etc/redis/common.conf\n",
+                "save 60 10000\n",
+            ),
+            (
+                "include /etc/redis/common.conf\nsave 900 1 300 10\n",
+                "port 6379\n",
+            ),
+            (
+                "include /etc/redis/common.conf\nsave \"\"\n",
+                "save 60 10000\n",
+            ),
+            (
+                "include /etc/redis/common.conf\n",
+                "save 900 1\nsave 60 10000\n",
+            ),
+        ] {
+            let f = run(&[
+                (MAIN, Kind::Redis, main),
+                ("/etc/redis/common.conf", Kind::Redis, common),
+            ]);
+            assert!(lines(&f, "RL105").is_empty(), "{main}: {f:#?}");
+        }
+    }
+
+    #[test]
+    fn a_save_after_the_include_drops_the_included_points() {
+        let f = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "save 900 1\ninclude /etc/redis/common.conf\nsave 300 10\n",
+            ),
+            ("/etc/redis/common.conf", Kind::Redis, "save 60 10000\n"),
+        ]);
+        assert_eq!(lines(&f, "RL105"), [("etc/redis/redis.conf".into(), 3)]);
+        assert!(only(&f, "RL105")[0].message.contains("(`900 1 60 10000`)"));
+    }
+}

@@ -266,3 +266,127 @@ fn maxclients(ctx: &Context<'_>, server: &Server, limit: &NofileLimit, out: &mut
     }
     out.push(d);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::effective::testing::{lines, only, redis, run, run_with};
+    use crate::model::Kind;
+    use crate::Options;
+
+    const MAIN: &str = "/etc/redis/redis.conf";
+    const GIB: u64 = 1 << 30;
+
+    fn host(memory: Option<u64>, cpus: Option<u32>, nofile: Option<u64>) -> Options {
+        let mut o = Options::default();
+        o.host.memory = memory;
+        o.host.cpus = cpus;
+        o.host.nofile = nofile;
+        o
+    }
+
+    fn with(text: &str, options: &Options) -> Vec<crate::Finding> {
+        run_with(&[(MAIN, Kind::Redis, text)], options)
+    }
+
+    #[test]
+    fn maxmemory_unset_on_a_cache_or_a_known_host() {
+        let f = redis("save \"\"\nappendonly no\n");
+        assert_eq!(lines(&f, "RL701"), [("etc/redis/redis.conf".into(), 1)]);
+        // Persisting server, host unknown: nothing to compare with.
+        assert!(lines(&redis("appendonly yes\n"), "RL701").is_empty());
+        // Known host: any role.
+        let f = with("appendonly yes\n", &host(Some(8 * GIB), None, None));
+        let d = only(&f, "RL701");
+        assert_eq!(d.len(), 1);
+        assert!(d[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("`maxmemory 4gb`"));
+        // Explicit `maxmemory 0` is reported on its line.
+        let f = redis("port 6379\nmaxmemory 0\nsave \"\"\n");
+        assert_eq!(lines(&f, "RL701"), [("etc/redis/redis.conf".into(), 2)]);
+        // An eviction policy without maxmemory is RL204's.
+        assert!(lines(&redis("save \"\"\nmaxmemory-policy allkeys-lru\n"), "RL701").is_empty());
+    }
+
+    #[test]
+    fn maxmemory_against_host_memory() {
+        let o = host(Some(4 * GIB), None, None);
+        let f = with("maxmemory 4gb\n", &o);
+        assert_eq!(lines(&f, "RL702"), [("etc/redis/redis.conf".into(), 1)]);
+        assert!(lines(&f, "RL703").is_empty());
+        // 3 GiB of 4 with default save points (forks): 75 % > 60 %.
+        let f = with("maxmemory 3gb\n", &o);
+        assert_eq!(lines(&f, "RL703").len(), 1);
+        assert!(only(&f, "RL703")[0].message.contains("75%"));
+        // The same without forks is within 80 %.
+        assert!(lines(&with("maxmemory 3gb\nsave \"\"\n", &o), "RL703").is_empty());
+        assert!(lines(&with("maxmemory 2gb\n", &o), "RL703").is_empty());
+        // A replica forks for resyncs even without persistence.
+        let f = with("maxmemory 3gb\nsave \"\"\nreplicaof 10.0.0.1 6379\n", &o);
+        assert_eq!(lines(&f, "RL703").len(), 1);
+        // Unknown host: nothing.
+        assert!(lines(&redis("maxmemory 64gb\n"), "RL702").is_empty());
+    }
+
+    #[test]
+    fn io_threads_against_cpus() {
+        let f = with("io-threads 4\n", &host(None, Some(2), None));
+        assert_eq!(lines(&f, "RL704").len(), 1);
+        assert!(only(&f, "RL704")[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("`io-threads 1`"));
+        let f = with("io-threads 4\n", &host(None, Some(4), None));
+        assert_eq!(lines(&f, "RL704").len(), 1);
+        assert!(lines(&with("io-threads 3\n", &host(None, Some(4), None)), "RL704").is_empty());
+        assert!(lines(&with("io-threads 6\n", &host(None, Some(8), None)), "RL704").is_empty());
+        assert!(lines(&redis("io-threads 64\n"), "RL704").is_empty());
+    }
+
+    #[test]
+    fn maxclients_against_the_open_files_limit() {
+        let f = with("maxclients 10000\n", &host(None, None, Some(1024)));
+        let d = only(&f, "RL705");
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("10032") && d[0].message.contains("992"));
+        // The default maxclients, limit from a systemd drop-in: reported on the unit line.
+        let f = run(&[
+            (MAIN, Kind::Redis, "port 6379\n"),
+            (
+                "/etc/systemd/system/redis-server.service.d/override.conf",
+                Kind::Systemd,
+                "[Service]\nLimitNOFILE=4096\n",
+            ),
+        ]);
+        assert_eq!(
+            lines(&f, "RL705"),
+            [(
+                "etc/systemd/system/redis-server.service.d/override.conf".into(),
+                2
+            )]
+        );
+        // soft:hard — Redis raises its soft limit up to the hard one.
+        let f = run(&[
+            (MAIN, Kind::Redis, "maxclients 10000\n"),
+            (
+                "/etc/systemd/system/redis-server.service.d/override.conf",
+                Kind::Systemd,
+                "[Service]\nLimitNOFILE=1024:524288\n",
+            ),
+        ]);
+        assert!(lines(&f, "RL705").is_empty());
+        // A Sentinel's or an exporter's unit says nothing about redis-server.
+        let f = run(&[
+            (MAIN, Kind::Redis, "maxclients 10000\n"),
+            (
+                "/etc/systemd/system/redis-sentinel.service.d/override.conf",
+                Kind::Systemd,
+                "[Service]\nLimitNOFILE=1024\n",
+            ),
+        ]);
+        assert!(lines(&f, "RL705").is_empty());
+    }
+}

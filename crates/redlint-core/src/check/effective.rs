@@ -335,11 +335,11 @@ pub(super) fn format_points(points: &[(i64, i64)]) -> String {
 /// Bytes as redis.conf would say them: `4gb`, `512mb`, or plain bytes.
 pub(super) fn format_memory(bytes: u64) -> String {
     const KB: u64 = 1024;
-    if bytes > 0 && bytes % (KB * KB * KB) == 0 {
+    if bytes > 0 && bytes.is_multiple_of(KB * KB * KB) {
         format!("{}gb", bytes / (KB * KB * KB))
-    } else if bytes > 0 && bytes % (KB * KB) == 0 {
+    } else if bytes > 0 && bytes.is_multiple_of(KB * KB) {
         format!("{}mb", bytes / (KB * KB))
-    } else if bytes > 0 && bytes % KB == 0 {
+    } else if bytes > 0 && bytes.is_multiple_of(KB) {
         format!("{}kb", bytes / KB)
     } else {
         bytes.to_string()

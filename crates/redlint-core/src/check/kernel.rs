@@ -165,7 +165,8 @@ fn conflicting_duplicates(ctx: &Context<'_>, ks: &KernelSettings, out: &mut Vec<
                 continue;
             }
             let same_file = dead.file == winner.file;
-            if !same_file && !(applied_at_boot(ks, dead.file) && applied_at_boot(ks, winner.file)) {
+            let both_at_boot = applied_at_boot(ks, dead.file) && applied_at_boot(ks, winner.file);
+            if !same_file && !both_at_boot {
                 continue;
             }
             let winner_path = &ctx.ws.file(winner.file).source.path;

@@ -153,7 +153,7 @@ fn duplicates_in_file(ctx: &Context<'_>, file: FileId, out: &mut Vec<Diagnostic>
 
 /// The first `include` line after `index` in load order that is not in `file` itself: the
 /// line that loaded `file` (the loader records an include line after the included content).
-fn includer<'a>(server: &'a Server, index: usize, file: FileId) -> Option<&'a Directive> {
+fn includer(server: &Server, index: usize, file: FileId) -> Option<&Directive> {
     server.directives[index..]
         .iter()
         .find(|d| d.name == "include" && d.file != file)
@@ -605,7 +605,7 @@ mod tests {
         );
         assert_eq!(d.related[0].line, 1);
         assert_eq!(
-            fixed(&[d.clone()], "RL105", "etc/redis/redis.conf", text),
+            fixed(std::slice::from_ref(d), "RL105", "etc/redis/redis.conf", text),
             "include /etc/redis/common.conf\nsave 900 1 300 10 60 10000\n"
         );
     }

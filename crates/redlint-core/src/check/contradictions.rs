@@ -19,12 +19,16 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         daemonize_with_supervision(ctx, server, out);
     }
+    let topology = effective::Topology::of(ctx);
     for server in effective::redis_servers(ctx) {
+        let role = topology.role(ctx.ws, server);
         requirepass_with_aclfile(ctx, server, out);
         aof_settings_without_aof(ctx, server, out);
-        policy_without_maxmemory(ctx, server, out);
-        replica_settings_on_standalone(ctx, server, out);
-        min_replicas_without_replicas(ctx, server, out);
+        policy_without_maxmemory(ctx, server, role, out);
+        if role == sizing::Role::Standalone {
+            replica_settings_on_standalone(ctx, server, out);
+            min_replicas_without_replicas(ctx, server, out);
+        }
     }
 }
 
@@ -274,7 +278,12 @@ fn aof_settings_without_aof(ctx: &Context<'_>, server: &Server, out: &mut Vec<Di
 }
 
 /// RL204: an eviction policy with nothing to evict against.
-fn policy_without_maxmemory(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnostic>) {
+fn policy_without_maxmemory(
+    ctx: &Context<'_>,
+    server: &Server,
+    role: sizing::Role,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some((policy, line)) = enum_setting(ctx.ws, server, "maxmemory-policy") else {
         return;
     };
@@ -287,7 +296,6 @@ fn policy_without_maxmemory(ctx: &Context<'_>, server: &Server, out: &mut Vec<Di
     }
     let help = match ctx.options.host.memory {
         Some(host) => {
-            let role = effective::role(ctx, server);
             let p = effective::persistence(ctx.ws, server);
             let v = sizing::recommended_maxmemory(host, role, p);
             format!(
@@ -332,9 +340,6 @@ const REPLICA_ONLY: &[&str] = &[
 
 /// RL205: replica-only tuning on a server with no replication around it.
 fn replica_settings_on_standalone(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnostic>) {
-    if effective::role(ctx, server) != sizing::Role::Standalone {
-        return;
-    }
     for name in REPLICA_ONLY {
         let Some(d) = server.last(name) else { continue };
         if effective::is_default(name, &effective::args(ctx.ws, d)) {
@@ -366,9 +371,6 @@ fn min_replicas_without_replicas(ctx: &Context<'_>, server: &Server, out: &mut V
     let lag = int_setting(ctx.ws, server, "min-replicas-max-lag");
     if lag.is_some_and(|(l, _)| l == 0) {
         return; // a max lag of 0 turns the check off
-    }
-    if effective::role(ctx, server) != sizing::Role::Standalone {
-        return;
     }
     out.push(
         Diagnostic::new(

@@ -186,17 +186,53 @@ pub(super) fn replicaof<'a>(ws: &Workspace, server: &'a Server) -> Option<&'a Di
     (!no_one && !a.is_empty()).then_some(d)
 }
 
-/// The server's place in replication, as far as the checked files tell.
-pub(super) fn role(ctx: &Context<'_>, server: &Server) -> Role {
-    if replicaof(ctx.ws, server).is_some() {
-        Role::Replica
-    } else if has_sentinel(ctx)
-        || redis_servers(ctx).any(|s| s.main != server.main && replicaof(ctx.ws, s).is_some())
-    {
-        Role::Master
-    } else {
-        Role::Standalone
+/// Replication around the servers, as far as the checked files tell; computed once per check.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Topology {
+    sentinel: bool,
+    replicas: usize,
+}
+
+impl Topology {
+    pub fn of(ctx: &Context<'_>) -> Topology {
+        Topology {
+            sentinel: has_sentinel(ctx),
+            replicas: redis_servers(ctx)
+                .filter(|s| replicaof(ctx.ws, s).is_some())
+                .count(),
+        }
     }
+
+    /// The server's place in replication: a replica if it has `replicaof`; a master if a
+    /// Sentinel is present or another server is a replica; standalone otherwise.
+    pub fn role(&self, ws: &Workspace, server: &Server) -> Role {
+        if replicaof(ws, server).is_some() {
+            Role::Replica
+        } else if self.sentinel || self.replicas > 0 {
+            Role::Master
+        } else {
+            Role::Standalone
+        }
+    }
+}
+
+/// For each directive of a server, the index of the `include` line that loaded its file
+/// (`None` in the main file): the next directive one include level up. One backward pass.
+pub(super) fn includers(server: &Server) -> Vec<Option<usize>> {
+    let n = server.directives.len();
+    let mut out = vec![None; n];
+    let mut next_at_depth: Vec<Option<usize>> = Vec::new();
+    for i in (0..n).rev() {
+        let depth = server.directives[i].depth as usize;
+        if depth > 0 {
+            out[i] = next_at_depth.get(depth - 1).copied().flatten();
+        }
+        if next_at_depth.len() <= depth {
+            next_at_depth.resize(depth + 1, None);
+        }
+        next_at_depth[depth] = Some(i);
+    }
+    out
 }
 
 /// What the server persists: RDB when it ends up with save points (the built-in defaults when

@@ -58,6 +58,7 @@ fn single_valued_lines(ctx: &Context<'_>, file: FileId) -> Vec<Directive> {
                 file,
                 line: i as u32,
                 name: name.to_string(),
+                depth: 0,
             });
         }
     }
@@ -151,14 +152,6 @@ fn duplicates_in_file(ctx: &Context<'_>, file: FileId, out: &mut Vec<Diagnostic>
     }
 }
 
-/// The first `include` line after `index` in load order that is not in `file` itself: the
-/// line that loaded `file` (the loader records an include line after the included content).
-fn includer(server: &Server, index: usize, file: FileId) -> Option<&Directive> {
-    server.directives[index..]
-        .iter()
-        .find(|d| d.name == "include" && d.file != file)
-}
-
 /// RL102: a line overridden by a line of another file, through the include order.
 fn overridden_across_files(
     ctx: &Context<'_>,
@@ -177,16 +170,19 @@ fn overridden_across_files(
             by_name.entry(d.name.as_str()).or_default().push(i);
         }
     }
+    let includers = effective::includers(server);
+    let includer = |i: usize| includers[i].map(|j| &server.directives[j]);
     for (name, indices) in by_name {
         let Some(&w) = indices.last() else { continue };
         let winner = &server.directives[w];
-        for (k, &i) in indices.iter().enumerate() {
+        // The last line of each file: earlier ones in the same file are RL101's.
+        let mut last_in_file: HashMap<FileId, usize> = HashMap::new();
+        for &i in &indices {
+            last_in_file.insert(server.directives[i].file, i);
+        }
+        for &i in &indices {
             let dead = &server.directives[i];
-            // Only the last line of its file: earlier ones are RL101's.
-            let later_in_same_file = indices[k + 1..]
-                .iter()
-                .any(|&j| server.directives[j].file == dead.file);
-            if dead.file == winner.file || later_in_same_file {
+            if dead.file == winner.file || last_in_file.get(&dead.file) != Some(&i) {
                 continue;
             }
             if !reported.insert((dead.file, dead.line)) {
@@ -196,12 +192,7 @@ fn overridden_across_files(
                 continue; // an earlier `dir` still decides where relative includes resolve
             }
             let winner_file = &ctx.ws.file(winner.file).source.path;
-            let inc_w = (winner.file != server.main)
-                .then(|| includer(server, w, winner.file))
-                .flatten();
-            let inc_d = (dead.file != server.main)
-                .then(|| includer(server, i, dead.file))
-                .flatten();
+            let (inc_d, inc_w) = (includer(i), includer(w));
             let why = match (inc_d, inc_w) {
                 (None, Some(iw)) => format!(
                     "`{winner_file}` is included at {}, after this line, and the last value read wins",
@@ -523,6 +514,58 @@ mod tests {
     }
 
     #[test]
+    fn include_chains_name_the_right_include_line() {
+        let f = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "maxmemory 1gb\ninclude /etc/redis/a.conf\n",
+            ),
+            (
+                "/etc/redis/a.conf",
+                Kind::Redis,
+                "include /etc/redis/b.conf\n",
+            ),
+            ("/etc/redis/b.conf", Kind::Redis, "maxmemory 2gb\n"),
+        ]);
+        let d = only(&f, "RL102");
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message
+                .contains("`etc/redis/b.conf` is included at etc/redis/a.conf:1, after this line"),
+            "{}",
+            d[0].message
+        );
+        // The dead line's file includes more files after it: still the main file's include.
+        let f = run(&[
+            (
+                MAIN,
+                Kind::Redis,
+                "include /etc/redis/f.conf\nmaxmemory 3gb\n",
+            ),
+            (
+                "/etc/redis/f.conf",
+                Kind::Redis,
+                "maxmemory 1gb\ninclude /etc/redis/g.conf\n",
+            ),
+            (
+                "/etc/redis/g.conf",
+                Kind::Redis,
+                "include /etc/redis/h.conf\n",
+            ),
+            ("/etc/redis/h.conf", Kind::Redis, "port 6379\n"),
+        ]);
+        let d = only(&f, "RL102");
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message
+                .contains("this file is included at etc/redis/redis.conf:1, before that line"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
     fn unloaded_fragment_and_its_contradictions() {
         let f = run(&[
             (MAIN, Kind::Redis, "maxmemory 2gb\ntimeout 300\n"),
@@ -605,7 +648,12 @@ mod tests {
         );
         assert_eq!(d.related[0].line, 1);
         assert_eq!(
-            fixed(std::slice::from_ref(d), "RL105", "etc/redis/redis.conf", text),
+            fixed(
+                std::slice::from_ref(d),
+                "RL105",
+                "etc/redis/redis.conf",
+                text
+            ),
             "include /etc/redis/common.conf\nsave 900 1 300 10 60 10000\n"
         );
     }

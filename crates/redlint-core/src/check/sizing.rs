@@ -11,8 +11,9 @@ use crate::source::Span;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let nofile = open_files_limit(ctx);
+    let topology = effective::Topology::of(ctx);
     for server in effective::redis_servers(ctx) {
-        let role = effective::role(ctx, server);
+        let role = topology.role(ctx.ws, server);
         let persistence = effective::persistence(ctx.ws, server);
         memory(ctx, server, role, persistence, out);
         io_threads(ctx, server, out);

@@ -25,10 +25,15 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let raw = doc.value(&f.source.bytes, t);
+            let kind = directives::classify(raw);
+            let renamed = matches!(kind, NameKind::Table(spec) if !spec.name.as_bytes().eq_ignore_ascii_case(raw));
+            if !renamed && !matches!(kind, NameKind::IgnoredDeprecated) {
+                continue;
+            }
             let written = String::from_utf8_lossy(raw).into_owned();
             let lower = written.to_ascii_lowercase();
-            match directives::classify(raw) {
-                NameKind::Table(spec) if spec.name != lower => {
+            match kind {
+                NameKind::Table(spec) if renamed => {
                     let why = if lower.contains("slave") {
                         "Redis 5.0 renamed `slave` to `replica`"
                     } else if lower.contains("ziplist") {

@@ -303,11 +303,8 @@ pub(super) fn save_trace(
             .filter(|inc| server.directives[*inc].line < d.line);
         let reading = always_reading || cleared_by.is_none();
         let mut a = args(ws, d);
-        let before = points.clone();
-        let mut resets = false;
-        if a.len() == 1 && a[0].is_empty() {
-            points.clear();
-            resets = true;
+        let clear = a.len() == 1 && a[0].is_empty();
+        if clear {
             a.clear();
         }
         if a.len() % 2 == 1 {
@@ -322,16 +319,18 @@ pub(super) fn save_trace(
             }
             pairs.push((secs, changes));
         }
-        if !reading {
-            points.clear();
-            resets = true;
-        } else if !save_loaded {
+        let first_while_reading = reading && !save_loaded;
+        if first_while_reading {
             save_loaded = true;
-            points.clear();
-            resets = true;
         }
+        let resets = clear || !reading || first_while_reading;
+        // Each point is discarded at most once: the steps hold O(points) in total.
+        let discarded = if resets {
+            std::mem::take(&mut points)
+        } else {
+            Vec::new()
+        };
         points.extend(pairs);
-        let discarded = if resets { before } else { Vec::new() };
         steps.push(SaveStep {
             index: i,
             cleared_by: if always_reading { None } else { cleared_by },
@@ -366,6 +365,19 @@ pub(super) fn format_points(points: &[(i64, i64)]) -> String {
         .map(|(s, c)| format!("{s} {c}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Save points for a message: at most 6 pairs, then how many more.
+pub(super) fn show_points(points: &[(i64, i64)]) -> String {
+    const MAX: usize = 6;
+    if points.len() <= MAX {
+        return format_points(points);
+    }
+    format!(
+        "{} … ({} points)",
+        format_points(&points[..MAX]),
+        points.len()
+    )
 }
 
 /// Bytes as redis.conf would say them: `4gb`, `512mb`, or plain bytes.

@@ -39,8 +39,9 @@ fn single_valued(raw: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Every directive line of a file with its single-valued canonical name.
-fn single_valued_lines(ctx: &Context<'_>, file: FileId) -> Vec<Directive> {
+/// Every directive line of a file (index into its lines) with its single-valued canonical
+/// name.
+fn single_valued_lines(ctx: &Context<'_>, file: FileId) -> Vec<(u32, &'static str)> {
     let f = ctx.ws.file(file);
     let Some(doc) = f.conf() else {
         return Vec::new();
@@ -54,15 +55,20 @@ fn single_valued_lines(ctx: &Context<'_>, file: FileId) -> Vec<Directive> {
             continue;
         };
         if let Some(name) = single_valued(doc.value(&f.source.bytes, t)) {
-            lines.push(Directive {
-                file,
-                line: i as u32,
-                name: name.to_string(),
-                depth: 0,
-            });
+            lines.push((i as u32, name));
         }
     }
     lines
+}
+
+/// A line of a file as a model directive, for the helpers that take one.
+fn directive(file: FileId, (line, name): (u32, &str)) -> Directive {
+    Directive {
+        file,
+        line,
+        name: name.to_string(),
+        depth: 0,
+    }
 }
 
 /// The directive name as written on the line.
@@ -96,18 +102,18 @@ fn relative_include_between(ctx: &Context<'_>, file: FileId, from: u32, to: u32)
 fn duplicates_in_file(ctx: &Context<'_>, file: FileId, out: &mut Vec<Diagnostic>) {
     let lines = single_valued_lines(ctx, file);
     let mut last: HashMap<&str, usize> = HashMap::new();
-    for (i, d) in lines.iter().enumerate() {
-        last.insert(d.name.as_str(), i);
+    for (i, (_, name)) in lines.iter().enumerate() {
+        last.insert(name, i);
     }
-    for (i, dead) in lines.iter().enumerate() {
-        let w = last[dead.name.as_str()];
+    for (i, &(line, name)) in lines.iter().enumerate() {
+        let w = last[name];
         if w == i {
             continue;
         }
-        let winner = &lines[w];
-        if dead.name == "dir" && relative_include_between(ctx, file, dead.line, winner.line) {
+        if name == "dir" && relative_include_between(ctx, file, line, lines[w].0) {
             continue;
         }
+        let (dead, winner) = (&directive(file, lines[i]), &directive(file, lines[w]));
         let (dead_name, winner_name) = (written_name(ctx, dead), written_name(ctx, winner));
         let same = effective::same_value(&dead.name, &args(ctx.ws, dead), &args(ctx.ws, winner));
         let also = if dead_name.eq_ignore_ascii_case(&winner_name) {
@@ -271,46 +277,61 @@ fn save_after_include(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnost
     } else {
         None
     };
-    for (step, meant_step) in actual.steps.iter().zip(&meant.steps) {
-        let Some(inc) = step.cleared_by else { continue };
-        if !step.resets || meant_step.resets || step.discarded.is_empty() {
-            continue;
-        }
-        let d = &server.directives[step.index];
-        let inc_d = &server.directives[inc];
-        let mut diag = Diagnostic::new(
-            &rules::SAVE_REPLACED_AFTER_INCLUDE,
-            d.file,
-            content_span(ctx.ws, d),
-            format!(
-                "this `save` replaces the snapshot points set before it (`{}`): after the `include` at {} Redis 7.0 no longer appends `save` lines in this file, so it snapshots on `{}` instead of `{}`",
-                effective::format_points(&step.discarded),
-                at(ctx.ws, inc_d),
-                effective::format_points(&actual.points),
-                effective::format_points(&meant.points),
-            ),
-        )
-        .help(format!(
-            "put every snapshot point on one line, before the `include`: `save {}`",
-            effective::format_points(&meant.points)
-        ))
-        .related(
-            inc_d.file,
-            content_span(ctx.ws, inc_d),
-            "after this include, each `save` line replaces the list",
+    // One finding per server, on the first line the bug changes; the others are related.
+    let mut affected = actual
+        .steps
+        .iter()
+        .zip(&meant.steps)
+        .filter(|(step, meant_step)| {
+            step.cleared_by.is_some()
+                && step.resets
+                && !meant_step.resets
+                && !step.discarded.is_empty()
+        })
+        .map(|(step, _)| step);
+    let Some(first) = affected.next() else {
+        return;
+    };
+    let Some(inc) = first.cleared_by else { return };
+    let d = &server.directives[first.index];
+    let inc_d = &server.directives[inc];
+    let mut diag = Diagnostic::new(
+        &rules::SAVE_REPLACED_AFTER_INCLUDE,
+        d.file,
+        content_span(ctx.ws, d),
+        format!(
+            "this `save` replaces the snapshot points set before it (`{}`): after the `include` at {} Redis 7.0 no longer appends `save` lines in this file, so it snapshots on `{}` instead of `{}`",
+            effective::show_points(&first.discarded),
+            at(ctx.ws, inc_d),
+            effective::show_points(&actual.points),
+            effective::show_points(&meant.points),
+        ),
+    )
+    .help(format!(
+        "put every snapshot point on one line, before the `include`: `save {}`",
+        effective::show_points(&meant.points)
+    ))
+    .related(
+        inc_d.file,
+        content_span(ctx.ws, inc_d),
+        "after this include, each `save` line replaces the list",
+    );
+    for step in affected.take(16) {
+        let later = &server.directives[step.index];
+        diag = diag.related(
+            later.file,
+            content_span(ctx.ws, later),
+            "this `save` replaces the list again",
         );
-        if let Some(edits) = &fix_edits {
-            diag = diag.fix(
-                Applicability::Unsafe,
-                format!(
-                    "merge the `save` lines into `save {}`",
-                    effective::format_points(&meant.points)
-                ),
-                edits.clone(),
-            );
-        }
-        out.push(diag);
     }
+    if let Some(edits) = fix_edits {
+        diag = diag.fix(
+            Applicability::Unsafe,
+            "merge the `save` lines into one",
+            edits,
+        );
+    }
+    out.push(diag);
 }
 
 /// RL104: configuration fragments in a `*.d` directory that no server includes.
@@ -377,7 +398,8 @@ fn contradictions_of_fragment(
     out: &mut Vec<Diagnostic>,
 ) {
     let main_path = &ctx.ws.file(owner.main).source.path;
-    for d in single_valued_lines(ctx, fragment) {
+    for line in single_valued_lines(ctx, fragment) {
+        let d = directive(fragment, line);
         let Some(current) = owner.last(&d.name) else {
             continue;
         };
@@ -632,13 +654,7 @@ mod tests {
             (MAIN, Kind::Redis, text),
             ("/etc/redis/common.conf", Kind::Redis, "port 6379\n"),
         ]);
-        assert_eq!(
-            lines(&f, "RL105"),
-            [
-                ("etc/redis/redis.conf".into(), 3),
-                ("etc/redis/redis.conf".into(), 4)
-            ]
-        );
+        assert_eq!(lines(&f, "RL105"), [("etc/redis/redis.conf".into(), 3)]);
         let d = only(&f, "RL105")[0];
         assert!(
             d.message

@@ -278,21 +278,26 @@ fn save_after_include(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnost
         None
     };
     // One finding per server, on the first line the bug changes; the others are related.
-    let mut affected = actual
-        .steps
-        .iter()
-        .zip(&meant.steps)
-        .filter(|(step, meant_step)| {
-            step.cleared_by.is_some()
-                && step.resets
-                && !meant_step.resets
-                && !step.discarded.is_empty()
-        })
-        .map(|(step, _)| step);
-    let Some(first) = affected.next() else {
+    // A line the bug changes resets the list where the written lines would append. Usually it
+    // comes after an include in its own file; it can also be the first `save` of a later
+    // included file, when every earlier `save` was read with the flag cleared (Redis then
+    // still treats it as the first `save` line and drops the defaults — and the earlier points).
+    let mut cause = None;
+    let mut affected = Vec::new();
+    for (step, meant_step) in actual.steps.iter().zip(&meant.steps) {
+        if step.cleared_by.is_some() {
+            cause = step.cleared_by;
+        }
+        if step.resets && !meant_step.resets && !step.discarded.is_empty() {
+            if let Some(inc) = cause {
+                affected.push((step, inc));
+            }
+        }
+    }
+    let mut affected = affected.into_iter();
+    let Some((first, inc)) = affected.next() else {
         return;
     };
-    let Some(inc) = first.cleared_by else { return };
     let d = &server.directives[first.index];
     let inc_d = &server.directives[inc];
     let mut diag = Diagnostic::new(
@@ -300,7 +305,7 @@ fn save_after_include(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnost
         d.file,
         content_span(ctx.ws, d),
         format!(
-            "this `save` replaces the snapshot points set before it (`{}`): after the `include` at {} Redis 7.0 no longer appends `save` lines in this file, so it snapshots on `{}` instead of `{}`",
+            "this `save` replaces the snapshot points set before it (`{}`): after the `include` at {} Redis 7.0 no longer appends `save` lines as it reads them, so it snapshots on `{}` instead of `{}`",
             effective::show_points(&first.discarded),
             at(ctx.ws, inc_d),
             effective::show_points(&actual.points),
@@ -316,7 +321,7 @@ fn save_after_include(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnost
         content_span(ctx.ws, inc_d),
         "after this include, each `save` line replaces the list",
     );
-    for step in affected.take(16) {
+    for (step, _) in affected.take(16) {
         let later = &server.directives[step.index];
         diag = diag.related(
             later.file,

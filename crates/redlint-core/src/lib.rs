@@ -82,6 +82,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
         ws: &ws,
         deployment: &deployment,
         options,
+        fs,
     };
     diags.extend(check::run(&ctx));
     let findings = check::resolve(&ws, diags, options);

@@ -2,6 +2,7 @@
 
 mod contradictions;
 mod deprecation;
+pub mod directives;
 mod effective;
 mod kernel;
 mod overrides;
@@ -102,6 +103,8 @@ pub struct Context<'a> {
     pub ws: &'a Workspace,
     pub deployment: &'a Deployment,
     pub options: &'a Options,
+    /// The target host's files, for facts a check must look up there (Sentinel scripts).
+    pub fs: &'a dyn crate::fs::FileSystem,
 }
 
 impl Context<'_> {
@@ -119,6 +122,7 @@ impl Context<'_> {
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
 const CHECKS: &[Check] = &[
+    directives::check,
     overrides::check,
     contradictions::check,
     sizing::check,

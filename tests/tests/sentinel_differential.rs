@@ -99,7 +99,7 @@ fn cases() -> Vec<Case> {
         ok("empty announce-ip, sentinel-user, sentinel-pass", "sentinel announce-ip \"\"\nsentinel sentinel-user \"\"\nsentinel sentinel-pass \"\"\n".to_string()),
         ok("redis.conf directives in sentinel.conf", format!("protected-mode yes\nmaxmemory 1gb\nappendonly yes\n{mon}")),
         ok("no sentinel lines at all", "loglevel notice\n".to_string()),
-        with("monitor in an included file", format!("include sub.conf\nsentinel down-after-milliseconds mymaster 5000\n"), vec![("sub.conf", mon.clone().leak().as_bytes(), 0o644)], true),
+        with("monitor in an included file", "include sub.conf\nsentinel down-after-milliseconds mymaster 5000\n".to_string(), vec![("sub.conf", mon.clone().leak().as_bytes(), 0o644)], true),
         with("executable notification script", format!("{mon}sentinel notification-script mymaster notify.sh\n"), vec![("notify.sh", SCRIPT, 0o755)], true),
         with("executable client-reconfig script in a subdirectory", format!("{mon}sentinel client-reconfig-script mymaster ./scripts/reconfig.sh\n"), vec![("scripts/reconfig.sh", SCRIPT, 0o700)], true),
         with("owner-only execute bit", format!("{mon}sentinel notification-script mymaster notify.sh\n"), vec![("notify.sh", SCRIPT, 0o100)], true),
@@ -308,4 +308,101 @@ fn sentinel_lines_in_a_plain_redis_conf() {
         },
     ];
     run(cases, false);
+}
+
+/// Apply every fix of the findings (identical edits once), from the end of the file backwards.
+fn apply_fixes(text: &str, findings: &[Finding]) -> String {
+    let mut edits: Vec<(u32, u32, String)> = findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|fix| {
+            fix.edits
+                .iter()
+                .map(|e| (e.start, e.end, e.replacement.clone()))
+        })
+        .collect();
+    edits.sort();
+    edits.dedup();
+    let mut out = text.as_bytes().to_vec();
+    for (start, end, replacement) in edits.into_iter().rev() {
+        out.splice(start as usize..end as usize, replacement.into_bytes());
+    }
+    String::from_utf8(out).expect("fixes keep UTF-8")
+}
+
+/// RL030's fix (safe) turns each refused config into one the real Sentinel accepts. Only
+/// `localhost` is used: with `resolve-hostnames yes` Sentinel resolves the name, and
+/// `localhost` comes from /etc/hosts, not from DNS.
+#[test]
+fn hostname_fix_makes_sentinel_start() {
+    if !require_redis() {
+        return;
+    }
+    let m = pick_port();
+    let r = pick_port();
+    let s = pick_port();
+    let configs = [
+        format!("port 26379\nsentinel monitor mymaster localhost {m} 2\nsentinel down-after-milliseconds mymaster 5000\n"),
+        format!("sentinel resolve-hostnames no\nsentinel monitor mymaster localhost {m} 2\n"),
+        format!("sentinel resolve-hostnames yes\nsentinel monitor mymaster localhost {m} 2\nsentinel resolve-hostnames NO\n"),
+        format!("sentinel monitor mymaster 127.0.0.1 {m} 2\r\nsentinel known-replica mymaster localhost {r}\r\n"),
+        format!(
+            "sentinel monitor mymaster localhost {m} 2\nsentinel known-sentinel mymaster localhost {s} {RUNID_A}\nsentinel monitor other localhost {r} 1\n"
+        ),
+    ];
+    for conf in configs {
+        let case = Case {
+            name: "fix",
+            conf: conf.clone(),
+            files: vec![],
+            accept: false,
+        };
+        let findings = lint(&case, true);
+        assert!(
+            findings.iter().any(|f| f.code == "RL030" && f.fatal),
+            "{conf}: {findings:?}"
+        );
+        assert!(
+            findings.iter().filter(|f| f.code == "RL030").all(|f| f
+                .fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == redlint_core::finding::Applicability::Safe)),
+            "{conf}"
+        );
+        assert!(
+            !verdict(
+                conf.as_bytes(),
+                &Start {
+                    sentinel: true,
+                    ..Start::default()
+                }
+            )
+            .accepted(),
+            "{conf}"
+        );
+        let fixed = apply_fixes(&conf, &findings);
+        let after = lint(
+            &Case {
+                name: "fixed",
+                conf: fixed.clone(),
+                files: vec![],
+                accept: true,
+            },
+            true,
+        );
+        assert!(after.iter().all(|f| !f.fatal), "{fixed}: {after:?}");
+        let real = verdict(
+            fixed.as_bytes(),
+            &Start {
+                sentinel: true,
+                ..Start::default()
+            },
+        );
+        assert!(real.accepted(), "fixed config refused:\n{fixed}\n{real:?}");
+        assert_eq!(
+            fixed.matches("resolve-hostnames").count(),
+            conf.matches("resolve-hostnames").count().max(1),
+            "{fixed}"
+        );
+    }
 }

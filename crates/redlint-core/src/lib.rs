@@ -9,6 +9,7 @@ pub mod config;
 pub mod finding;
 pub mod fix;
 pub mod fs;
+pub mod generate;
 pub mod knowledge;
 pub mod model;
 pub mod rules;

@@ -6,7 +6,9 @@ pub mod directives;
 mod effective;
 mod kernel;
 mod overrides;
+pub mod sentinel;
 mod sizing;
+pub mod sysctl;
 
 use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 use crate::model::{Deployment, FileId, Workspace};
@@ -123,6 +125,8 @@ type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
 const CHECKS: &[Check] = &[
     directives::check,
+    sentinel::check,
+    sysctl::check,
     overrides::check,
     contradictions::check,
     sizing::check,

@@ -12,8 +12,8 @@ use crate::finding::Applicability;
 use crate::fs::FsError;
 use crate::knowledge::sysctl_keys::edit_distance;
 use crate::model::sentinel::{
-    sentinel_view, Address, KnownReplica, KnownSentinel, Option_, SentinelConfig, Statement,
-    OPTIONS,
+    c_atoi, sentinel_view, yes_no, Address, KnownReplica, KnownSentinel, Option_, SentinelConfig,
+    Statement, OPTIONS,
 };
 use crate::model::{FileId, Server};
 use crate::rules;
@@ -113,7 +113,7 @@ fn check_sentinel(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnostic>)
                 check_address(ctx, &cfg, st, &m.address, &mut hostname_lines, out);
             }
             Option_::DownAfterMilliseconds | Option_::FailoverTimeout => {
-                let value = crate::model::sentinel::c_atoi(st.arg(ws, 2).unwrap_or_default());
+                let value = c_atoi(st.arg(ws, 2).unwrap_or_default());
                 if value <= 0 {
                     out.push(
                         invalid(
@@ -130,7 +130,7 @@ fn check_sentinel(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnostic>)
                 }
             }
             Option_::MasterRebootDownAfterPeriod => {
-                let value = crate::model::sentinel::c_atoi(st.arg(ws, 2).unwrap_or_default());
+                let value = c_atoi(st.arg(ws, 2).unwrap_or_default());
                 if value < 0 {
                     out.push(
                         invalid(
@@ -242,26 +242,26 @@ fn check_sentinel(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnostic>)
             }
             Option_::ResolveHostnames
             | Option_::AnnounceHostnames
-            | Option_::DenyScriptsReconfig => {
-                if crate::model::sentinel::yes_no(st.arg(ws, 1).unwrap_or_default()).is_none() {
-                    let name = st.name(ws);
-                    let option = if name == "deny-scripts-reconfig" {
-                        "deny-scripts-reconfig options"
-                    } else {
-                        &format!("{name} option")
-                    };
-                    out.push(
-                        invalid(
-                            st,
-                            st.arg_span(ws, 1),
-                            format!(
-                                "`sentinel {name}` takes `yes` or `no`, not `{}`: Sentinel refuses to start (`Please specify yes or no for the {option}.`)",
-                                st.arg_str(ws, 1).unwrap_or_default()
-                            ),
-                        )
-                        .help(format!("write `sentinel {name} yes` or `sentinel {name} no`")),
-                    );
-                }
+            | Option_::DenyScriptsReconfig
+                if yes_no(st.arg(ws, 1).unwrap_or_default()).is_none() =>
+            {
+                let name = st.name(ws);
+                let option = if name == "deny-scripts-reconfig" {
+                    "deny-scripts-reconfig options".to_string()
+                } else {
+                    format!("{name} option")
+                };
+                out.push(
+                    invalid(
+                        st,
+                        st.arg_span(ws, 1),
+                        format!(
+                            "`sentinel {name}` takes `yes` or `no`, not `{}`: Sentinel refuses to start (`Please specify yes or no for the {option}.`)",
+                            st.arg_str(ws, 1).unwrap_or_default()
+                        ),
+                    )
+                    .help(format!("write `sentinel {name} yes` or `sentinel {name} no`")),
+                );
             }
             _ => {}
         }

@@ -7,7 +7,7 @@
 
 use super::{Context, Diagnostic};
 use crate::finding::Severity;
-use crate::knowledge::sysctl_keys;
+use crate::knowledge::sysctl_keys::{self, KeyStatus};
 use crate::model::Kind;
 use crate::rules;
 use crate::syntax::sysctl::{SysctlLine, SysctlLineKind};
@@ -46,8 +46,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     if sysctl_keys::is_glob(&key) {
                         continue;
                     }
-                    if !sysctl_keys::is_known(&key) {
-                        out.push(unknown_key(id, line, &key));
+                    let status = sysctl_keys::status(&key);
+                    if status != KeyStatus::Present {
+                        out.push(unknown_key(id, line, &key, status));
                         continue;
                     }
                     let value = String::from_utf8_lossy(&bytes[line.value.range()]);
@@ -92,7 +93,12 @@ fn not_assignment(id: crate::model::FileId, line: &SysctlLine, bytes: &[u8]) -> 
     .help(help)
 }
 
-fn unknown_key(id: crate::model::FileId, line: &SysctlLine, key: &str) -> Diagnostic {
+fn unknown_key(
+    id: crate::model::FileId,
+    line: &SysctlLine,
+    key: &str,
+    status: KeyStatus,
+) -> Diagnostic {
     let dotted = sysctl_keys::normalize(key)
         .map(|k| k.into_owned())
         .unwrap_or_default();
@@ -108,23 +114,30 @@ fn unknown_key(id: crate::model::FileId, line: &SysctlLine, key: &str) -> Diagno
     } else {
         "nothing is set (`sysctl -p` fails with `cannot stat`; systemd-sysctl logs it and carries on)"
     };
-    let mut d = Diagnostic::new(
-        &rules::SYSCTL_UNKNOWN_KEY,
-        id,
-        line.key,
-        format!(
-            "unknown sysctl key `{}`: the kernel has no `{}`, so {consequence}",
-            shorten(key),
-            shorten(&path)
+    let (key, path) = (shorten(key), shorten(&path));
+    let message = match status {
+        KeyStatus::Removed(version) => format!(
+            "sysctl key `{key}` was removed in Linux {version}: current kernels have no `{path}`, so {consequence}"
         ),
-    );
-    if line.ignore_errors {
+        KeyStatus::Distro(distro) => format!(
+            "sysctl key `{key}` exists only in {distro} kernels (a distribution patch): elsewhere there is no `{path}` and nothing is set"
+        ),
+        _ => format!("unknown sysctl key `{key}`: the kernel has no `{path}`, so {consequence}"),
+    };
+    let mut d = Diagnostic::new(&rules::SYSCTL_UNKNOWN_KEY, id, line.key, message);
+    if line.ignore_errors || matches!(status, KeyStatus::Distro(_)) {
         d = d.severity(Severity::Info);
     }
-    let help = match (sysctl_keys::removed_reason(key), sysctl_keys::suggest(key)) {
+    let help = match (sysctl_keys::removed_reason(&key), sysctl_keys::suggest(&key)) {
         (Some(reason), Some(s)) => format!("{reason}; did you mean `{s}`?"),
         (Some(reason), None) => format!("{reason}; remove the line"),
-        (None, Some(s)) if key.contains(char::is_whitespace) => format!("write the setting itself: `{s} = …`"),
+        (None, _) if matches!(status, KeyStatus::Removed(_)) => "remove the line".to_string(),
+        (None, _) if matches!(status, KeyStatus::Distro(_)) => {
+            "keep it only if every target host runs that distribution's kernel".to_string()
+        }
+        (None, Some(s)) if key.contains(char::is_whitespace) => {
+            format!("write the setting itself: `{s} = …`")
+        }
         (None, Some(s)) => format!("did you mean `{s}`?"),
         (None, None) => "check the name with `sysctl -a` on the target host (keys of modules that are not loaded are missing too)".to_string(),
     };
@@ -217,6 +230,109 @@ fn kernel_integer(s: &str) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::kernel_integer;
+    use crate::fs::MemoryFs;
+    use crate::{Finding, Input, Kind, Options, Severity};
+
+    fn lint(text: &str) -> Vec<Finding> {
+        let path = "/etc/sysctl.d/99-redis.conf";
+        let input = Input {
+            path: path.to_string(),
+            host_path: Some(path.to_string()),
+            bytes: text.as_bytes().to_vec(),
+            kind: Kind::Sysctl,
+        };
+        crate::check(vec![input], &MemoryFs::new(), &Options::default()).findings
+    }
+
+    fn summary(findings: &[Finding]) -> Vec<(u32, &str, Severity)> {
+        findings
+            .iter()
+            .map(|f| (f.line, f.code, f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn seed_sysctl_conf_shell_lines_are_not_assignments() {
+        // tests/fixtures/seed/bare-metal/etc/sysctl.conf, verbatim.
+        let seed = "\n# Redis 优化参数\n# 内存过量使用处理\nvm.overcommit_memory = 1\n\n# 禁用透明大页\necho never > /sys/kernel/mm/transparent_hugepage/enabled\necho never > /sys/kernel/mm/transparent_hugepage/defrag\n\n# 网络优化\nnet.core.somaxconn = 65535\nnet.ipv4.tcp_max_syn_backlog = 65535\n\n# 文件描述符限制\nfs.file-max = 100000\n";
+        let findings = lint(seed);
+        assert_eq!(
+            summary(&findings),
+            [(7, "RL040", Severity::Error), (8, "RL040", Severity::Error)]
+        );
+        assert!(findings.iter().all(|f| !f.fatal && f.column == 1));
+        assert!(findings[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("transparent_hugepage=never")));
+    }
+
+    #[test]
+    fn unknown_removed_and_distribution_keys() {
+        let findings = lint(
+            "kernel.mm.transparent_hugepage.enabled = never\n\
+             -vm.nonexistent_xyz = 1\n\
+             net.ipv4.tcp_tw_recycle = 1\n\
+             kernel.unprivileged_userns_clone = 0\n\
+             net.core.somaxcon = 1024\n\
+             sysctl -w net.core.rmem_max=1\n\
+             net/core/somaxconn = 1024\n\
+             net.ipv4.conf.eno1.rp_filter = 1\n\
+             net.ipv4.conf.*.rp_filter = 2\n\
+             -net.ipv4.conf.lo.rp_filter\n\
+             ; comment\n",
+        );
+        assert_eq!(
+            summary(&findings),
+            [
+                (1, "RL041", Severity::Error),
+                (2, "RL041", Severity::Info),
+                (3, "RL041", Severity::Error),
+                (4, "RL041", Severity::Info),
+                (5, "RL041", Severity::Error),
+                (6, "RL041", Severity::Error),
+            ]
+        );
+        let help = |i: usize| findings[i].help.clone().unwrap_or_default();
+        assert!(help(0).contains("sysfs"));
+        assert!(findings[2].message.contains("removed in Linux 4.12"));
+        assert!(help(4).contains("`net.core.somaxconn`"));
+        assert!(help(5).contains("`net.core.rmem_max = …`"));
+        assert!(findings.iter().all(|f| !f.fatal));
+    }
+
+    #[test]
+    fn invalid_values_of_numeric_keys() {
+        let findings = lint(
+            "vm.overcommit_memory = always\n\
+             vm.overcommit_memory = 3\n\
+             vm.overcommit_memory = 1\n\
+             vm.overcommit_memory = 1 # trailing text is not judged here\n\
+             vm.swappiness = 201\n\
+             vm.swappiness = 0x10\n\
+             net.core.somaxconn = -1\n\
+             net.core.somaxconn = 4294967296\n\
+             net.ipv4.tcp_max_syn_backlog = -5\n\
+             fs.file-max = 9223372036854775808\n\
+             fs.file-max = -1\n\
+             vm.max_map_count = $MAPS\n\
+             vm.swappiness =\n",
+        );
+        let lines: Vec<u32> = findings.iter().map(|f| f.line).collect();
+        assert_eq!(lines, [1, 2, 5, 7, 8, 10, 12]);
+        assert!(findings.iter().all(|f| f.code == "RL042" && !f.fatal));
+        assert!(findings[0].message.contains("`always`"));
+    }
+
+    #[test]
+    fn not_assignment_variants() {
+        let findings =
+            lint("= 1\necho 1 > /proc/sys/vm/overcommit_memory\n-net.ipv4.conf.all.rp_filter\n");
+        assert_eq!(
+            summary(&findings),
+            [(1, "RL040", Severity::Error), (2, "RL040", Severity::Error)]
+        );
+    }
 
     #[test]
     fn kernel_integers() {

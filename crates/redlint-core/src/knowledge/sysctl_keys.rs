@@ -1,33 +1,40 @@
 //! The sysctl keys Linux knows (`rules/linux/sysctl-keys.txt`, derived from a real kernel, plus
-//! the hand-kept `rules/linux/sysctl-keys-extra.txt`), with lookups by dotted or slashed key.
+//! the hand-checked `rules/linux/sysctl-keys-extra.txt`, see `rules/linux/README.md`), with
+//! lookups by dotted or slashed key.
 //!
 //! Keys are compared in their *dotted* form, the one procps and systemd print: path components
 //! joined by `.`, a `.` inside a component (interface `eth0.100`) written `/`. A key is looked up
-//! in a hash set, then against wildcard patterns (a `*` segment matches any one segment) by
-//! trying each segment, and each pair of segments, as `*`: a handful of hash lookups per key.
+//! in a hash map, then against patterns (a `*` segment matches exactly one segment, like an
+//! interface name) by trying each segment, and each pair of segments, as `*`: a handful of hash
+//! lookups per key, never a scan of the table.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const KEYS: &str = include_str!("../../../../rules/linux/sysctl-keys.txt");
 const EXTRA: &str = include_str!("../../../../rules/linux/sysctl-keys-extra.txt");
 
-/// Families whose fourth segment names a network interface (or `all` / `default`).
-const PER_INTERFACE: &[&str] = &[
-    "net.ipv4.conf.",
-    "net.ipv6.conf.",
-    "net.ipv4.neigh.",
-    "net.ipv6.neigh.",
-];
+/// What Linux makes of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// Current kernels have it (possibly only with some config option or module loaded).
+    Present,
+    /// Only that distribution's patched kernels have it (`distro:NAME`).
+    Distro(&'static str),
+    /// Mainline had it until this version (`removed:VERSION`).
+    Removed(&'static str),
+    /// No kernel has it.
+    Unknown,
+}
 
 struct KeyTable {
-    exact: HashSet<&'static str>,
-    /// Dotted keys with `*` segments.
-    patterns: HashSet<String>,
-    /// Concrete keys by length, for bounded "did you mean" searches.
+    /// Keys and patterns (with `*` segments) → status.
+    entries: HashMap<&'static str, KeyStatus>,
+    has_patterns: bool,
+    /// Present concrete keys by length, for bounded "did you mean" searches.
     by_len: HashMap<usize, Vec<&'static str>>,
-    /// Concrete keys by their last segment (`somaxconn` → `net.core.somaxconn`).
+    /// Present concrete keys by their last segment (`somaxconn` → `net.core.somaxconn`).
     by_last: HashMap<&'static str, Vec<&'static str>>,
     kernel: &'static str,
 }
@@ -36,8 +43,8 @@ fn table() -> &'static KeyTable {
     static TABLE: OnceLock<KeyTable> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t = KeyTable {
-            exact: HashSet::new(),
-            patterns: HashSet::new(),
+            entries: HashMap::new(),
+            has_patterns: false,
             by_len: HashMap::new(),
             by_last: HashMap::new(),
             kernel: "",
@@ -47,28 +54,38 @@ fn table() -> &'static KeyTable {
                 t.kernel = k.trim();
             }
         }
-        let entries = KEYS.lines().chain(EXTRA.lines()).filter_map(|l| {
-            let l = l.split('#').next().unwrap_or("").trim();
-            (!l.is_empty()).then_some(l)
+        let derived = KEYS.lines().map(|l| (l, KeyStatus::Present));
+        // Extra lines are `<key><TAB><tag>`.
+        let extra = EXTRA.lines().map(|l| {
+            let (key, tag) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+            let tag = tag.trim();
+            let status = if let Some(v) = tag.strip_prefix("removed:") {
+                KeyStatus::Removed(v)
+            } else if let Some(d) = tag.strip_prefix("distro:") {
+                KeyStatus::Distro(d)
+            } else {
+                KeyStatus::Present
+            };
+            (key, status)
         });
-        for key in entries {
+        for (key, status) in derived.chain(extra) {
+            let key = key.trim();
+            if key.is_empty() || key.starts_with('#') {
+                continue;
+            }
+            // The derived list wins over a tag (a removed key a kernel still shows is present).
+            if t.entries.contains_key(key) {
+                continue;
+            }
+            t.entries.insert(key, status);
             if key.split('.').any(|s| s == "*") {
-                t.patterns.insert(key.to_string());
-                continue;
-            }
-            if !t.exact.insert(key) {
-                continue;
-            }
-            t.by_len.entry(key.len()).or_default().push(key);
-            t.by_last
-                .entry(key.rsplit('.').next().unwrap_or(key))
-                .or_default()
-                .push(key);
-            if let Some(prefix) = PER_INTERFACE.iter().find(|p| key.starts_with(**p)) {
-                let rest = &key[prefix.len()..];
-                if let Some((_iface, tail)) = rest.split_once('.') {
-                    t.patterns.insert(format!("{prefix}*.{tail}"));
-                }
+                t.has_patterns = true;
+            } else if status == KeyStatus::Present {
+                t.by_len.entry(key.len()).or_default().push(key);
+                t.by_last
+                    .entry(key.rsplit('.').next().unwrap_or(key))
+                    .or_default()
+                    .push(key);
             }
         }
         t
@@ -115,21 +132,23 @@ pub fn is_glob(key: &str) -> bool {
     key.contains(['*', '?', '['])
 }
 
-/// True if Linux has this key (dotted or slashed form).
+/// True if current kernels have this key (dotted or slashed form), possibly depending on
+/// kernel options, loaded modules or interfaces.
 pub fn is_known(key: &str) -> bool {
-    match normalize(key) {
-        Some(k) => is_known_dotted(&k),
-        None => false,
-    }
+    status(key) == KeyStatus::Present
 }
 
-fn is_known_dotted(key: &str) -> bool {
+/// What Linux makes of a key (dotted or slashed form).
+pub fn status(key: &str) -> KeyStatus {
+    let Some(key) = normalize(key) else {
+        return KeyStatus::Unknown;
+    };
     let t = table();
-    if t.exact.contains(key) {
-        return true;
+    if let Some(s) = t.entries.get(key.as_ref()) {
+        return *s;
     }
-    if t.patterns.is_empty() {
-        return false;
+    if !t.has_patterns {
+        return KeyStatus::Unknown;
     }
     let segments: Vec<&str> = key.split('.').collect();
     let n = segments.len();
@@ -144,23 +163,24 @@ fn is_known_dotted(key: &str) -> bool {
         s
     };
     for i in 0..n {
-        if t.patterns.contains(&with_stars(&[i])) {
-            return true;
+        if let Some(s) = t.entries.get(with_stars(&[i]).as_str()) {
+            return *s;
         }
     }
     if n <= 12 {
         for i in 0..n {
             for j in i + 1..n {
-                if t.patterns.contains(&with_stars(&[i, j])) {
-                    return true;
+                if let Some(s) = t.entries.get(with_stars(&[i, j]).as_str()) {
+                    return *s;
                 }
             }
         }
     }
-    false
+    KeyStatus::Unknown
 }
 
-/// Why a well-known key no longer exists, for keys that circulate in old tuning guides.
+/// Why a well-known key does not (or no longer) exist, for keys that circulate in old tuning
+/// guides.
 pub fn removed_reason(key: &str) -> Option<&'static str> {
     let key = normalize(key)?;
     let key = key.as_ref();
@@ -170,7 +190,6 @@ pub fn removed_reason(key: &str) -> Option<&'static str> {
     Some(match key {
         "net.ipv4.tcp_tw_recycle" => "`net.ipv4.tcp_tw_recycle` was removed in Linux 4.12 (it broke clients behind NAT)",
         "kernel.exec-shield" => "`kernel.exec-shield` existed only in Red Hat's patched 2.6 kernels; address-space randomisation is `kernel.randomize_va_space`",
-        "vm.block_dump" => "`vm.block_dump` was removed in Linux 5.12",
         "kernel.sched_latency_ns"
         | "kernel.sched_min_granularity_ns"
         | "kernel.sched_wakeup_granularity_ns"
@@ -180,7 +199,7 @@ pub fn removed_reason(key: &str) -> Option<&'static str> {
             "the CFS tunables moved from /proc/sys to debugfs (`/sys/kernel/debug/sched/`) in Linux 5.13"
         }
         _ if key.starts_with("net.ipv4.netfilter.ip_conntrack_") => {
-            "the `ip_conntrack` keys are from Linux 2.6.19 and older; today's are `net.netfilter.nf_conntrack_*`"
+            "the `ip_conntrack` compatibility names were removed in Linux 4.9; today's keys are `net.netfilter.nf_conntrack_*`"
         }
         _ => return None,
     })
@@ -197,15 +216,20 @@ pub fn suggest(key: &str) -> Option<&'static str> {
         .last()
         .filter(|_| raw.contains(char::is_whitespace))
     {
-        if let Some(k) = normalize(last).and_then(|k| t.exact.get(k.as_ref()).copied()) {
-            return Some(k);
+        if let Some(k) = normalize(last)
+            .as_deref()
+            .and_then(|k| t.entries.get_key_value(k))
+        {
+            if *k.1 == KeyStatus::Present {
+                return Some(k.0);
+            }
         }
     }
     let key = normalize(raw)?;
     let key = key.as_ref();
     if let Some(rest) = key.strip_prefix("net.ipv4.netfilter.ip_conntrack_") {
         let modern = format!("net.netfilter.nf_conntrack_{rest}");
-        if let Some(k) = t.exact.get(modern.as_str()) {
+        if let Some((k, KeyStatus::Present)) = t.entries.get_key_value(modern.as_str()) {
             return Some(k);
         }
     }
@@ -320,7 +344,6 @@ mod tests {
         assert!(is_known("net.ipv6.conf.wlan0.disable_ipv6"));
         assert!(is_known("net.ipv4.conf.eth0/100.forwarding"));
         assert!(is_known("net.ipv4.neigh.bond0.gc_stale_time"));
-        assert!(is_known("net.mpls.conf.eth1.input"));
         assert!(!is_known("net.ipv4.conf.eno1.no_such_setting"));
         assert!(!is_known("net.ipv4.conf.rp_filter"));
     }
@@ -340,6 +363,30 @@ mod tests {
         );
         assert_eq!(suggest("completely.unrelated.thing.here"), None);
         assert_eq!(suggest(""), None);
+    }
+
+    #[test]
+    fn removed_and_distribution_keys_are_not_typos() {
+        assert_eq!(
+            status("net.ipv4.tcp_tw_recycle"),
+            KeyStatus::Removed("4.12")
+        );
+        assert_eq!(
+            status("net/ipv4/netfilter/ip_conntrack_max"),
+            KeyStatus::Removed("4.9")
+        );
+        assert_eq!(
+            status("kernel.sched_latency_ns"),
+            KeyStatus::Removed("5.13")
+        );
+        assert_eq!(
+            status("kernel.unprivileged_userns_clone"),
+            KeyStatus::Distro("debian-ubuntu")
+        );
+        assert_eq!(status("net.core.somaxconn"), KeyStatus::Present);
+        assert_eq!(status("kernel.sysrq"), KeyStatus::Present);
+        assert_eq!(status("net.ipv4.tcp_nodelay"), KeyStatus::Unknown);
+        assert_eq!(status(""), KeyStatus::Unknown);
     }
 
     #[test]

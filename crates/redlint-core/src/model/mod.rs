@@ -3,10 +3,10 @@
 //! this model; they never re-parse text and never do I/O.
 
 mod include;
-pub mod sentinel;
 pub mod kernel;
 pub mod kind;
 pub mod secrets;
+pub mod sentinel;
 
 use std::collections::HashMap;
 

@@ -60,6 +60,9 @@ pub struct MemoryShare {
 
 /// The share of host memory `maxmemory` should take.
 ///
+/// The recommended share applies to the host's memory less the OS reserve
+/// ([`os_reserve`]); the limit, which the linter checks, to the whole host.
+///
 /// - Forking servers: 50 % recommended, 60 % at most. A fork's copy-on-write can double the
 ///   dataset in the worst case (admin guide: "up to 2 times"); half the memory for data leaves
 ///   the other half for the copy, and the 10 % between recommended and limit covers what
@@ -82,19 +85,27 @@ pub fn maxmemory_share(forking: bool) -> MemoryShare {
     }
 }
 
+const MIB: u64 = 1 << 20;
+const GIB: u64 = 1 << 30;
+
 /// `host_memory × percent / 100`, rounded down to whole MiB (so it prints as `Nmb`).
 pub fn share_of(host_memory: u64, percent: u8) -> u64 {
-    const MIB: u128 = 1024 * 1024;
     let bytes = host_memory as u128 * percent as u128 / 100;
-    ((bytes / MIB) * MIB) as u64
+    ((bytes / MIB as u128) * MIB as u128) as u64
 }
 
-/// The `maxmemory` to configure on a host with `host_memory` bytes (or container limit).
+/// Memory left to the operating system before sizing Redis: a tenth of the host, at least
+/// 32 MiB, at most 1 GiB (the same reserve `redlint generate` uses).
+pub fn os_reserve(host_memory: u64) -> u64 {
+    (host_memory / 10).clamp(32 * MIB, GIB)
+}
+
+/// The `maxmemory` to configure on a host with `host_memory` bytes (or container limit):
+/// the recommended share of what the OS reserve leaves, in whole MiB, at least 1 MiB.
 pub fn recommended_maxmemory(host_memory: u64, role: Role, persistence: Persistence) -> u64 {
-    share_of(
-        host_memory,
-        maxmemory_share(forks(role, persistence)).recommended,
-    )
+    let usable = host_memory.saturating_sub(os_reserve(host_memory));
+    let percent = maxmemory_share(forks(role, persistence)).recommended as u64;
+    (usable / 100 * percent / MIB).max(1) * MIB
 }
 
 /// The largest `maxmemory` that still leaves the headroom described at [`maxmemory_share`].
@@ -104,13 +115,13 @@ pub fn maxmemory_limit(host_memory: u64, role: Role, persistence: Persistence) -
 
 /// The most I/O threads worth configuring (`io-threads`, which counts the main thread).
 ///
-/// Fewer than 4 CPUs: 1 (threaded I/O off, as redis.conf advises). Otherwise leave a quarter
-/// of the CPUs (at least one) to the rest of the system and cap at 8: 4 → 3, 8 → 6, 16 → 8.
+/// Fewer than 4 CPUs: 1 (threaded I/O off, as redis.conf advises). Otherwise three quarters
+/// of the CPUs, at most 8: redis.conf's own examples, 4 → 3 and 8 → 6.
 pub fn recommended_io_threads(cpus: u32) -> u32 {
     if cpus < 4 {
         1
     } else {
-        (cpus - (cpus / 4).max(1)).min(8)
+        (cpus * 3 / 4).min(8)
     }
 }
 
@@ -163,7 +174,6 @@ pub fn size(
 mod tests {
     use super::*;
 
-    const GIB: u64 = 1 << 30;
     const RDB: Persistence = Persistence {
         rdb: true,
         aof: false,
@@ -175,24 +185,31 @@ mod tests {
 
     #[test]
     fn forking_servers_keep_half_the_memory_free() {
+        // 8 GiB less the 0.8 GiB OS reserve, halved, in whole MiB.
         assert_eq!(
             recommended_maxmemory(8 * GIB, Role::Standalone, RDB),
-            4 * GIB
+            3686 << 20
         );
         assert_eq!(maxmemory_limit(10 * GIB, Role::Standalone, RDB), 6 * GIB);
         // Replication forks too, even without persistence.
         assert!(forks(Role::Master, NONE));
         assert!(forks(Role::Replica, NONE));
-        assert_eq!(recommended_maxmemory(8 * GIB, Role::Master, NONE), 4 * GIB);
+        assert_eq!(
+            recommended_maxmemory(8 * GIB, Role::Master, NONE),
+            recommended_maxmemory(8 * GIB, Role::Replica, RDB)
+        );
     }
 
     #[test]
     fn caches_without_forks_may_take_three_quarters() {
         assert!(!forks(Role::Standalone, NONE));
+        // 4 GiB less the 409.6 MiB reserve, three quarters, in whole MiB.
         assert_eq!(
             recommended_maxmemory(4 * GIB, Role::Standalone, NONE),
-            3 * GIB
+            2764 << 20
         );
+        assert_eq!(os_reserve(64 * GIB), GIB);
+        assert_eq!(os_reserve(100 << 20), 32 << 20);
         assert_eq!(maxmemory_limit(10 * GIB, Role::Standalone, NONE), 8 * GIB);
     }
 
@@ -210,6 +227,7 @@ mod tests {
         assert_eq!(recommended_io_threads(2), 1);
         assert_eq!(recommended_io_threads(4), 3);
         assert_eq!(recommended_io_threads(8), 6);
+        assert_eq!(recommended_io_threads(6), 4);
         assert_eq!(recommended_io_threads(64), 8);
         assert_eq!(io_threads_limit(1), 1);
         assert_eq!(io_threads_limit(4), 3);
@@ -221,7 +239,7 @@ mod tests {
         assert_eq!(maxclients_for_nofile(1024), 992);
         assert_eq!(maxclients_for_nofile(10), 0);
         let s = size(Some(4 * GIB), Some(4), Some(1024), Role::Standalone, RDB);
-        assert_eq!(s.maxmemory, Some(2 * GIB));
+        assert_eq!(s.maxmemory, Some(1843 * (1 << 20)));
         assert_eq!(s.io_threads, Some(3));
         assert_eq!(s.maxclients, Some(992));
         assert_eq!(

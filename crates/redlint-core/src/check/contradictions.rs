@@ -295,16 +295,10 @@ fn policy_without_maxmemory(
         return;
     }
     let help = match ctx.options.host.memory {
-        Some(host) => {
-            let p = effective::persistence(ctx.ws, server);
-            let v = sizing::recommended_maxmemory(host, role, p);
-            format!(
-                "set `maxmemory {}` ({}% of the host's {}, see `redlint rule RL703`)",
-                effective::format_memory(v),
-                sizing::maxmemory_share(sizing::forks(role, p)).recommended,
-                effective::human(host)
-            )
-        }
+        Some(host) => format!(
+            "set {}",
+            super::sizing::recommendation(host, role, effective::persistence(ctx.ws, server))
+        ),
         None => "set `maxmemory` to what this server may use (about half the host's memory when it persists or has replicas, three quarters otherwise)".to_string(),
     };
     let mut d = Diagnostic::new(
@@ -521,7 +515,7 @@ mod tests {
             &options,
         );
         let help = only(&f, "RL204")[0].help.clone().unwrap_or_default();
-        assert!(help.contains("`maxmemory 6gb`"), "{help}");
+        assert!(help.contains("`maxmemory 5529mb`"), "{help}");
     }
 
     #[test]

@@ -38,14 +38,17 @@ fn fork_reasons(role: Role, p: Persistence) -> String {
     r.join(", ")
 }
 
-fn recommendation(host: u64, role: Role, p: Persistence) -> String {
+/// `` `maxmemory 3686mb` (50% of the 8 GiB host less its 819.2 MiB OS reserve: …) ``, the
+/// value `redlint generate` writes for this host.
+pub(super) fn recommendation(host: u64, role: Role, p: Persistence) -> String {
     let forking = sizing::forks(role, p);
     let share = sizing::maxmemory_share(forking);
     format!(
-        "`maxmemory {}` ({}% of {}: {})",
+        "`maxmemory {}` ({}% of the {} host less its {} OS reserve: {}; see `redlint rule RL703`)",
         format_memory(sizing::recommended_maxmemory(host, role, p)),
         share.recommended,
         human(host),
+        human(sizing::os_reserve(host)),
         if forking {
             "half for the data, half for copy-on-write while a child is forked"
         } else {
@@ -157,7 +160,7 @@ fn unset(
             recommendation(h, role, p),
             if cache { "`allkeys-lru` for a cache" } else { "`noeviction` to refuse writes when full" }
         ),
-        None => "write `maxmemory <size>` (75% of the host's memory for a cache that does not fork, 50% when it persists or has replicas) and `maxmemory-policy allkeys-lru`; pass --host-memory for an exact value".to_string(),
+        None => "write `maxmemory <size>` (about 75% of the host's memory for a cache that does not fork, 50% when it persists or has replicas) and `maxmemory-policy allkeys-lru`; pass --host-memory for an exact value".to_string(),
     };
     out.push(Diagnostic::new(&rules::MAXMEMORY_UNSET, file, span, message).help(help));
 }
@@ -303,7 +306,7 @@ mod tests {
             .help
             .as_deref()
             .unwrap_or("")
-            .contains("`maxmemory 4gb`"));
+            .contains("`maxmemory 3686mb`"));
         // Explicit `maxmemory 0` is reported on its line.
         let f = redis("port 6379\nmaxmemory 0\nsave \"\"\n");
         assert_eq!(lines(&f, "RL701"), [("etc/redis/redis.conf".into(), 2)]);

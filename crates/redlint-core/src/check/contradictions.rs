@@ -198,9 +198,13 @@ fn requirepass_with_aclfile(ctx: &Context<'_>, server: &Server, out: &mut Vec<Di
                 format!("{base}, whose default user has a different password: clients using the `requirepass` password are refused")
             }
         }
-        None => format!(
-            "{base}; if that file defines no `default` user, Redis re-creates it as `nopass` and admits every client without a password"
-        ),
+        None => {
+            // The ACL file is not among the checked files: say what to look for.
+            severity = Severity::Warning;
+            format!(
+                "{base}; if that file defines no `default` user, Redis re-creates it as `nopass` and admits every client without a password"
+            )
+        }
     };
     let mut d = Diagnostic::new(
         &rules::REQUIREPASS_WITH_ACLFILE,

@@ -21,6 +21,54 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             maxclients(ctx, server, limit, out);
         }
     }
+    memory_of_all_servers(ctx, out);
+}
+
+/// RL702 for several servers on one host: each fits, together they do not.
+fn memory_of_all_servers(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(host) = ctx.options.host.memory else {
+        return;
+    };
+    let limits: Vec<(u64, &crate::model::Directive)> = effective::redis_servers(ctx)
+        .filter_map(|s| memory_setting(ctx.ws, s, "maxmemory"))
+        .filter(|(v, _)| *v > 0 && *v < host)
+        .collect();
+    let total = limits.iter().fold(0u64, |t, (v, _)| t.saturating_add(*v));
+    if limits.len() < 2 || total < host {
+        return;
+    }
+    for (i, (v, line)) in limits.iter().enumerate() {
+        let mut d = Diagnostic::new(
+            &rules::MAXMEMORY_EXCEEDS_HOST,
+            line.file,
+            content_span(ctx.ws, line),
+            format!(
+                "`maxmemory` ({}) fits the host's {} alone, but the {} Redis servers checked here may use {} together: before they reach their limits the OOM killer stops one of them",
+                human(*v),
+                human(host),
+                limits.len(),
+                human(total)
+            ),
+        )
+        .help(format!(
+            "give each server its share: about {} each for {} servers (or pass --host-memory per host if they run on different machines)",
+            format_memory(total.min(host) / 2 / limits.len() as u64 / (1 << 20) * (1 << 20)),
+            limits.len()
+        ));
+        for (j, (_, other)) in limits.iter().enumerate() {
+            if i != j {
+                d = d.related(
+                    other.file,
+                    content_span(ctx.ws, other),
+                    "another server's limit",
+                );
+            }
+            if d.related.len() >= 8 {
+                break;
+            }
+        }
+        out.push(d);
+    }
 }
 
 /// What forks, in words: `RDB snapshots and replication`.
@@ -332,6 +380,28 @@ mod tests {
         assert_eq!(lines(&f, "RL703").len(), 1);
         // Unknown host: nothing.
         assert!(lines(&redis("maxmemory 64gb\n"), "RL702").is_empty());
+    }
+
+    #[test]
+    fn several_servers_share_the_host() {
+        let o = host(Some(4 * GIB), None, None);
+        let files = [
+            (
+                "/etc/redis/redis-6379.conf",
+                Kind::Redis,
+                "port 6379\nmaxmemory 2gb\nsave \"\"\n",
+            ),
+            (
+                "/etc/redis/redis-6380.conf",
+                Kind::Redis,
+                "port 6380\nmaxmemory 2gb\nsave \"\"\n",
+            ),
+        ];
+        let f = run_with(&files, &o);
+        assert_eq!(lines(&f, "RL702").len(), 2, "{f:#?}");
+        assert!(only(&f, "RL702")[0].message.contains("4 GiB together"));
+        let f = run_with(&files[..1], &o);
+        assert!(lines(&f, "RL702").is_empty());
     }
 
     #[test]

@@ -58,7 +58,9 @@ fn save_after_include_matches_the_server() {
     }
     let a = ("a.conf", "port 6379\n");
     let b = ("b.conf", "save 200 2\nsave 300 3\n");
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    // (main, files, the accumulated list the lines read as)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         // (main, files, the accumulated list the lines read as)
         (
             "save 100 1\ninclude a.conf\nsave 200 2\nsave 300 3\n",

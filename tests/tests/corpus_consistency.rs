@@ -22,7 +22,9 @@ fn shared() -> Option<PathBuf> {
 }
 
 fn is_mine(code: &str) -> bool {
-    ["RL1", "RL2", "RL7", "RL8"].iter().any(|p| code.starts_with(p))
+    ["RL1", "RL2", "RL7", "RL8"]
+        .iter()
+        .any(|p| code.starts_with(p))
 }
 
 fn lint(host: &str, bytes: Vec<u8>, kind: Kind) -> Vec<Finding> {
@@ -45,8 +47,16 @@ fn lint(host: &str, bytes: Vec<u8>, kind: Kind) -> Vec<Finding> {
 fn stock_configs_get_no_consistency_findings() {
     let Some(shared) = shared() else { return };
     for (name, host, kind) in [
-        ("debian-redis-7.0.15.conf", "/etc/redis/redis.conf", Kind::Redis),
-        ("debian-sentinel-7.0.15.conf", "/etc/redis/sentinel.conf", Kind::Sentinel),
+        (
+            "debian-redis-7.0.15.conf",
+            "/etc/redis/redis.conf",
+            Kind::Redis,
+        ),
+        (
+            "debian-sentinel-7.0.15.conf",
+            "/etc/redis/sentinel.conf",
+            Kind::Sentinel,
+        ),
         ("debian-sysctl.conf", "/etc/sysctl.conf", Kind::Sysctl),
     ] {
         let bytes = std::fs::read(shared.join("corpus/stock").join(name)).expect("stock file");
@@ -71,7 +81,11 @@ fn real_world_configs() {
             .collect();
         files.sort();
         for path in files {
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let bytes = std::fs::read(&path).expect("corpus file");
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let findings = lint(&format!("{host_dir}/{name}"), bytes, kind);
@@ -79,13 +93,17 @@ fn real_world_configs() {
                 *counts.entry(f.code).or_default() += 1;
                 assert!(!f.fatal, "{dir}/{name}: {f:#?}");
                 if std::env::var_os("REDLINT_SHOW").is_some() {
-                    eprintln!("{dir}/{name}:{} {} {:?} {}", f.line, f.code, f.severity, f.message);
+                    eprintln!(
+                        "{dir}/{name}:{} {} {:?} {}",
+                        f.line, f.code, f.severity, f.message
+                    );
                 }
                 // Passwords never appear in messages.
                 for line in text.lines() {
                     let mut w = line.split_whitespace();
                     if let (Some(k), Some(v)) = (w.next(), w.next()) {
-                        if (k.eq_ignore_ascii_case("requirepass") || k.eq_ignore_ascii_case("masterauth"))
+                        if (k.eq_ignore_ascii_case("requirepass")
+                            || k.eq_ignore_ascii_case("masterauth"))
                             && v.len() > 3
                         {
                             // Values are quoted in backticks when shown.

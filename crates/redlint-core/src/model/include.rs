@@ -72,7 +72,12 @@ impl<'a> Loader<'a> {
                 _ => {}
             }
             let depth = self.stack.len().saturating_sub(1) as u32;
-            self.directives.push(Directive { file, line, name, depth });
+            self.directives.push(Directive {
+                file,
+                line,
+                name,
+                depth,
+            });
         }
         self.stack.pop();
     }

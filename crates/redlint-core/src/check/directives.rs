@@ -21,7 +21,9 @@ use std::collections::HashSet;
 
 use super::{Context, Diagnostic};
 use crate::finding::{Applicability, Severity};
-use crate::knowledge::directives::line::{self, Blame, LineContext, LineError, Refusal, BAD_DIRECTIVE};
+use crate::knowledge::directives::line::{
+    self, Blame, LineContext, LineError, Refusal, BAD_DIRECTIVE,
+};
 use crate::knowledge::directives::values::TitleState;
 use crate::knowledge::directives::{self as table, cstr, suggest};
 use crate::model::{FileId, Kind};
@@ -51,12 +53,19 @@ fn line_context(ctx: &Context<'_>, sentinel: bool) -> LineContext {
     LineContext {
         sentinel,
         active_defrag_supported: ctx.options.redis_build == RedisBuild::Official,
-        title: TitleState { sentinel, ..TitleState::default() },
+        title: TitleState {
+            sentinel,
+            ..TitleState::default()
+        },
     }
 }
 
 /// The decoded values of a line's tokens.
-pub(crate) fn values<'a>(doc: &'a ConfDocument, bytes: &'a [u8], tokens: &[Token]) -> Vec<&'a [u8]> {
+pub(crate) fn values<'a>(
+    doc: &'a ConfDocument,
+    bytes: &'a [u8],
+    tokens: &[Token],
+) -> Vec<&'a [u8]> {
     tokens.iter().map(|t| doc.value(bytes, t)).collect()
 }
 
@@ -86,13 +95,18 @@ fn check_file(ctx: &Context<'_>, id: FileId, skip: &[u32], out: &mut Vec<Diagnos
 /// Facts later lines depend on (`proc-title-template` expands `{server-mode}` and
 /// `{unixsocket}` with what was read so far).
 fn remember(vals: &[&[u8]], cx: &mut LineContext) {
-    if vals.len() != 2 || line::verdict(vals, cx).is_err() {
+    if vals.len() != 2 {
         return;
     }
-    match table::canonical_name(vals[0]).as_ref() {
-        "cluster-enabled" => cx.title.cluster_enabled = cstr(vals[1]).eq_ignore_ascii_case(b"yes"),
-        "unixsocket" => cx.title.unixsocket = !cstr(vals[1]).is_empty(),
-        _ => {}
+    let name = cstr(vals[0]);
+    let cluster = name.eq_ignore_ascii_case(b"cluster-enabled");
+    if !(cluster || name.eq_ignore_ascii_case(b"unixsocket")) || line::verdict(vals, cx).is_err() {
+        return;
+    }
+    if cluster {
+        cx.title.cluster_enabled = cstr(vals[1]).eq_ignore_ascii_case(b"yes");
+    } else {
+        cx.title.unixsocket = !cstr(vals[1]).is_empty();
     }
 }
 
@@ -241,7 +255,14 @@ const SENTINEL_SUBCOMMANDS: &[&str] = &[
     "master-reboot-down-after-period",
 ];
 
-fn report(ctx: &Context<'_>, id: FileId, tokens: &[Token], vals: &[&[u8]], e: &LineError, out: &mut Vec<Diagnostic>) {
+fn report(
+    ctx: &Context<'_>,
+    id: FileId,
+    tokens: &[Token],
+    vals: &[&[u8]],
+    e: &LineError,
+    out: &mut Vec<Diagnostic>,
+) {
     let f = ctx.ws.file(id);
     let name = vals[0];
     let shown_name = display(name);
@@ -317,7 +338,9 @@ fn report(ctx: &Context<'_>, id: FileId, tokens: &[Token], vals: &[&[u8]], e: &L
 fn arity_message(canonical: &str, shown: &str, got: usize, redis: &str) -> String {
     let what = match (canonical, table::lookup(canonical.as_bytes())) {
         ("include", _) => "`include` takes exactly one path".to_string(),
-        ("rename-command", _) => "`rename-command` takes exactly two arguments (command, new name)".to_string(),
+        ("rename-command", _) => {
+            "`rename-command` takes exactly two arguments (command, new name)".to_string()
+        }
         ("user", _) => "`user` needs at least a user name".to_string(),
         ("loadmodule", _) => "`loadmodule` needs the path of the module".to_string(),
         (_, Some(spec)) if !spec.multi_arg => {
@@ -354,12 +377,15 @@ fn unknown_words(name: &[u8], sentinel: bool) -> (String, String) {
     if sentinel && SENTINEL_SUBCOMMANDS.contains(&lower.as_str()) {
         return (
             format!("unknown directive `{shown}`: {tail}"),
-            format!("Sentinel options are written with the `sentinel` prefix: `sentinel {lower} …`"),
+            format!(
+                "Sentinel options are written with the `sentinel` prefix: `sentinel {lower} …`"
+            ),
         );
     }
     let help = match suggest(name) {
         Some(s) => format!("did you mean `{s}`?"),
-        None => "delete the line, or check the name against the redis.conf shipped with Redis 7.0".to_string(),
+        None => "delete the line, or check the name against the redis.conf shipped with Redis 7.0"
+            .to_string(),
     };
     (format!("unknown directive `{shown}`: {tail}"), help)
 }
@@ -382,10 +408,20 @@ fn inline_comment_finding(
     let secret = f.is_secret(comment_span) || tokens[..c].iter().any(|t| f.is_secret(t.span));
     let canonical = table::canonical_name(vals[0]);
     let extra = tokens.len() - c;
-    let words = if extra == 1 { "one more argument".to_string() } else { format!("{extra} more arguments") };
-    let shown_comment =
-        if secret { "the comment".to_string() } else { format!("`{}`", display(&bytes[comment_span.range()])) };
-    let head = format!("Redis has no inline comments: {shown_comment} is read as {words} of `{}`", display(vals[0]));
+    let words = if extra == 1 {
+        "one more argument".to_string()
+    } else {
+        format!("{extra} more arguments")
+    };
+    let shown_comment = if secret {
+        "the comment".to_string()
+    } else {
+        format!("`{}`", display(&bytes[comment_span.range()]))
+    };
+    let head = format!(
+        "Redis has no inline comments: {shown_comment} is read as {words} of `{}`",
+        display(vals[0])
+    );
     let kind = table::classify(vals[0]);
     let (message, fatal) = match line::verdict(vals, cx) {
         Err(e) => (format!("{head}, and Redis refuses the line (`{}`)", e.redis), true),
@@ -399,7 +435,7 @@ fn inline_comment_finding(
         Ok(()) if matches!(kind, table::NameKind::ModuleConfig) => {
             (format!("{head}: they become part of the module option's value"), false)
         }
-        Ok(()) => (format!("{head}"), false),
+        Ok(()) => (head.to_string(), false),
     };
     let mut d = Diagnostic::new(&rules::INLINE_COMMENT, id, comment_span, message)
         .help("comments must be on their own line, starting with `#`");
@@ -409,17 +445,32 @@ fn inline_comment_finding(
         d = d.severity(Severity::Warning);
     }
     if !secret {
-        let indent: String =
-            bytes[l.span.start as usize..l.content.start as usize].iter().filter(|&&b| b == b' ' || b == b'\t').map(|&b| b as char).collect();
-        let eol = if bytes[l.span.range()].ends_with(b"\r\n") { "\r\n" } else { "\n" };
+        let indent: String = bytes[l.span.start as usize..l.content.start as usize]
+            .iter()
+            .filter(|&&b| b == b' ' || b == b'\t')
+            .map(|&b| b as char)
+            .collect();
+        let eol = if bytes[l.span.range()].ends_with(b"\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
         let comment_text = String::from_utf8_lossy(&bytes[comment_span.range()]).into_owned();
         let cut = Span::new(tokens[c - 1].span.end as usize, l.content.end as usize);
-        let applicability = if fatal { Applicability::Safe } else { Applicability::Unsafe };
+        let applicability = if fatal {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        };
         d = d.fix(
             applicability,
             "move the comment onto its own line above",
             vec![
-                (id, Span::new(l.span.start as usize, l.span.start as usize), format!("{indent}{comment_text}{eol}")),
+                (
+                    id,
+                    Span::new(l.span.start as usize, l.span.start as usize),
+                    format!("{indent}{comment_text}{eol}"),
+                ),
                 (id, cut, String::new()),
             ],
         );
@@ -453,18 +504,24 @@ fn unbalanced_quotes(id: FileId, bytes: &[u8], l: &Line, out: &mut Vec<Diagnosti
         p += 1;
     }
     let before = &content[..rel];
-    let comment_before = before.windows(2).any(|w| (w[0] == b' ' || w[0] == b'\t') && w[1] == b'#');
+    let comment_before = before
+        .windows(2)
+        .any(|w| (w[0] == b' ' || w[0] == b'\t') && w[1] == b'#');
     let help = if comment_before {
         "this looks like an inline comment containing a quote (an apostrophe?): Redis has no inline comments, so move the comment onto its own line".to_string()
     } else if let Some(close) = closed_at {
-        let after = content.get(close + 1).map_or(String::new(), |b| display(&[*b]));
+        let after = content
+            .get(close + 1)
+            .map_or(String::new(), |b| display(&[*b]));
         format!("a closing quote must be followed by a space or the end of the line (here it is followed by `{after}`); put the whole value inside the quotes")
     } else if q == b'"' && content.ends_with(b"\\\"") {
-        "the backslash escapes the closing quote: write `\\\\` for a literal backslash at the end".to_string()
+        "the backslash escapes the closing quote: write `\\\\` for a literal backslash at the end"
+            .to_string()
     } else if q == b'\'' && rel > 0 && content[rel - 1].is_ascii_alphanumeric() {
         "an apostrophe inside a word opens a quoted section: put the whole value in double quotes, e.g. `\"it's\"`".to_string()
     } else {
-        "close the quote, or escape it (`\\\"` inside double quotes, `\\'` inside single quotes)".to_string()
+        "close the quote, or escape it (`\\\"` inside double quotes, `\\'` inside single quotes)"
+            .to_string()
     };
     out.push(
         Diagnostic::new(
@@ -476,4 +533,249 @@ fn unbalanced_quotes(id: FileId, bytes: &[u8], l: &Line, out: &mut Vec<Diagnosti
         .fatal()
         .help(help),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fs::MemoryFs;
+    use crate::{check, Finding, Input, Kind, Options, RedisBuild};
+
+    fn run_with(text: &[u8], kind: Kind, options: &Options) -> (Vec<Finding>, Vec<u8>) {
+        let mut fs = MemoryFs::new();
+        fs.insert("/var/lib/redis/dump.rdb", "x");
+        let path = if kind == Kind::Sentinel {
+            "/etc/redis/sentinel.conf"
+        } else {
+            "/etc/redis/redis.conf"
+        };
+        fs.insert(path, text.to_vec());
+        let input = Input {
+            path: path.into(),
+            host_path: Some(path.into()),
+            bytes: text.to_vec(),
+            kind,
+        };
+        (check(vec![input], &fs, options).findings, text.to_vec())
+    }
+
+    fn run(text: &str) -> Vec<Finding> {
+        run_with(text.as_bytes(), Kind::Redis, &Options::default()).0
+    }
+
+    /// (code, the text the finding points at, fatal) for every finding.
+    fn pointed(text: &str, kind: Kind) -> Vec<(&'static str, String, bool)> {
+        let (findings, bytes) = run_with(text.as_bytes(), kind, &Options::default());
+        findings
+            .iter()
+            .map(|f| {
+                (
+                    f.code,
+                    String::from_utf8_lossy(&bytes[f.span.range()]).into_owned(),
+                    f.fatal,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn findings_point_at_the_exact_token() {
+        let p = pointed(
+            "maxmemory 1gib\nport 1 2 3\nmaxmemroy 1\nsave 900 x\nbind 127.0.0.1 10.0.0.0/8\n",
+            Kind::Redis,
+        );
+        assert!(p.contains(&("RL004", "1gib".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL003", "2 3".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL001", "maxmemroy".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL004", "x".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL007", "10.0.0.0/8".into(), true)), "{p:?}");
+    }
+
+    #[test]
+    fn help_says_what_to_write() {
+        let f = run("maxmemory 1gib\n");
+        assert!(
+            f[0].message.contains("argument must be a memory value"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].help.as_deref().unwrap_or_default().contains("`1gb`"));
+        let f = run("port 65536\n");
+        assert!(
+            f[0].message
+                .contains("argument must be between 0 and 65535 inclusive"),
+            "{}",
+            f[0].message
+        );
+        let f = run("maxmemroy 1gb\n");
+        assert_eq!(f[0].help.as_deref(), Some("did you mean `maxmemory`?"));
+        let f = run("hash-max-zipmap-entries 512\n");
+        assert_eq!(f[0].code, "RL002");
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("hash-max-listpack-entries"));
+    }
+
+    #[test]
+    fn inline_comment_fix_moves_the_comment_above() {
+        let text = "  save 900 1   # every 15 min\r\nport 6379\n";
+        let f = run(text);
+        let c = f.iter().find(|f| f.code == "RL006").expect("RL006");
+        assert!(c.fatal);
+        let fix = c.fix.as_ref().expect("fix");
+        let mut out = text.as_bytes().to_vec();
+        let mut edits = fix.edits.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.start));
+        for e in edits {
+            out.splice(e.start as usize..e.end as usize, e.replacement.bytes());
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "  # every 15 min\r\n  save 900 1\r\nport 6379\n"
+        );
+    }
+
+    #[test]
+    fn inline_comment_severity_follows_redis() {
+        let f = run("bind 127.0.0.1 # local\n");
+        assert!(f.iter().any(|f| f.code == "RL006" && f.fatal));
+        let f = run("loadmodule /m.so # x\n");
+        let c = f.iter().find(|f| f.code == "RL006").expect("RL006");
+        assert!(!c.fatal && c.severity == crate::Severity::Warning);
+        assert!(run("requirepass foo#bar\n").is_empty());
+        assert!(run("requirepass #foo\n").is_empty());
+    }
+
+    #[test]
+    fn secrets_never_appear() {
+        let f = run("requirepass hunter2 # my password\nmasterauth \"s3cr3t\" x\n");
+        for f in &f {
+            assert!(
+                !f.message.contains("hunter2")
+                    && !f.message.contains("s3cr3t")
+                    && !f.message.contains("my password"),
+                "{}",
+                f.message
+            );
+            assert!(f.fix.is_none());
+        }
+        assert!(f.iter().any(|f| f.code == "RL006"));
+    }
+
+    #[test]
+    fn activedefrag_depends_on_the_build() {
+        assert!(run("activedefrag yes\n")
+            .iter()
+            .any(|f| f.code == "RL015" && f.fatal));
+        let official = Options {
+            redis_build: RedisBuild::Official,
+            ..Options::default()
+        };
+        assert!(run_with(b"activedefrag yes\n", Kind::Redis, &official)
+            .0
+            .is_empty());
+    }
+
+    #[test]
+    fn rename_command_replays_the_table() {
+        let p = pointed("rename-command flushall \"\"\nrename-command flushall x\nrename-command get set\nrename-command config|get x\n", Kind::Redis);
+        assert!(p.contains(&("RL013", "flushall".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL013", "set".into(), true)), "{p:?}");
+        assert!(p.contains(&("RL013", "config|get".into(), true)), "{p:?}");
+        assert!(run("rename-command get foo\nrename-command set get\n").is_empty());
+        let s = pointed(
+            "rename-command flushall \"\"\nrename-command ping pong\n",
+            Kind::Sentinel,
+        );
+        assert_eq!(s, vec![("RL013", "flushall".to_string(), true)]);
+    }
+
+    #[test]
+    fn module_options_need_a_module() {
+        assert!(run("bf.error-rate 0.01\n")
+            .iter()
+            .any(|f| f.code == "RL014" && f.fatal));
+        assert!(run("loadmodule /var/lib/redis/dump.rdb\nbf.error-rate 0.01\n").is_empty());
+        assert!(
+            run_with(b"bf.error-rate 0.01\n", Kind::Sentinel, &Options::default())
+                .0
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn host_paths() {
+        assert!(run("dir /var/lib/redis\n").is_empty());
+        let p = pointed(
+            "dir /srv/redis\nlogfile /var/log/redis/r.log\n",
+            Kind::Redis,
+        );
+        assert_eq!(
+            p.iter()
+                .filter(|(c, _, fatal)| *c == "RL017" && *fatal)
+                .count(),
+            2,
+            "{p:?}"
+        );
+        assert!(run("dir \"\"\n")
+            .iter()
+            .any(|f| f.code == "RL017" && f.fatal));
+    }
+
+    #[test]
+    fn lexing_surprises() {
+        let f = run_with(b"\xef\xbb\xbfport 6379\n", Kind::Redis, &Options::default()).0;
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("byte-order mark") && f[0].fix.is_some());
+        let f = run_with(
+            b"maxmemory 2mb\0junk\ntimeout 5\n",
+            Kind::Redis,
+            &Options::default(),
+        )
+        .0;
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].code == "RL011" && f[0].fatal && f[0].message.contains("maxmemory 2mbtimeout 5")
+        );
+        let f = run_with(
+            b"port 6379\0\n\nsave 1 1\n",
+            Kind::Redis,
+            &Options::default(),
+        )
+        .0;
+        assert!(f.len() == 1 && !f[0].fatal, "{f:?}");
+        let f = run("requirepass it's\n");
+        assert!(
+            f[0].code == "RL005"
+                && f[0]
+                    .help
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("apostrophe")
+        );
+        assert!(run("port 6379\r\nmaxmemory 1mb\r\n").is_empty());
+    }
+
+    #[test]
+    fn startup_conditions() {
+        assert!(run("port 0\n")
+            .iter()
+            .any(|f| f.code == "RL004" && f.message.contains("not listen anywhere")));
+        assert!(run("port 0\nunixsocket /run/redis.sock\n").is_empty());
+        assert!(
+            run("tls-port 6380\n")
+                .iter()
+                .filter(|f| f.code == "RL004")
+                .count()
+                == 3
+        );
+        assert!(run("cluster-enabled yes\nreplicaof 10.0.0.1 6379\n")
+            .iter()
+            .any(|f| f.code == "RL016"));
+        assert!(run("cluster-enabled yes\nport 60000\n")
+            .iter()
+            .any(|f| f.message.contains("above 65535")));
+        assert!(run("bind 127.0.0.1 -::1\nbind localhost\n").is_empty());
+    }
 }

@@ -1,5 +1,6 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
+pub mod acl;
 mod contradictions;
 mod deprecation;
 pub mod directives;
@@ -124,9 +125,10 @@ impl Context<'_> {
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
 const CHECKS: &[Check] = &[
-    directives::check,
     sentinel::check,
     sysctl::check,
+    directives::check,
+    acl::check,
     overrides::check,
     contradictions::check,
     sizing::check,

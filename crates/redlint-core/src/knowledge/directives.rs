@@ -116,7 +116,8 @@ pub struct Table {
 pub fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let raw: RawTable = serde_json::from_str(JSON).expect("rules/redis-7.0/directives.json is valid (checked by tests)");
+        let raw: RawTable = serde_json::from_str(JSON)
+            .expect("rules/redis-7.0/directives.json is valid (checked by tests)");
         let mut by_name = HashMap::new();
         for (i, d) in raw.directives.iter().enumerate() {
             by_name.insert(d.name.clone(), i);
@@ -165,7 +166,9 @@ pub fn cstr(v: &[u8]) -> &[u8] {
 
 fn lower_key(name: &[u8]) -> Option<String> {
     // Redis lower-cases argv[0] and looks it up case-insensitively (as a C string).
-    std::str::from_utf8(cstr(name)).ok().map(str::to_ascii_lowercase)
+    std::str::from_utf8(cstr(name))
+        .ok()
+        .map(str::to_ascii_lowercase)
 }
 
 /// A table directive by name or alias, case-insensitively.
@@ -209,15 +212,30 @@ const LATER: &[(&str, &str)] = &[
     ("set-max-listpack-entries", "Redis 7.2"),
     ("set-max-listpack-value", "Redis 7.2"),
     ("cluster-announce-human-nodename", "Redis 7.2"),
-    ("cluster-ping-interval", "Redis 7.2 (a hidden debugging option)"),
-    ("client-default-resp", "Redis 7.2 (a hidden debugging option)"),
+    (
+        "cluster-ping-interval",
+        "Redis 7.2 (a hidden debugging option)",
+    ),
+    (
+        "client-default-resp",
+        "Redis 7.2 (a hidden debugging option)",
+    ),
     ("hide-user-data-from-log", "Redis 7.4"),
     ("max-new-connections-per-cycle", "Redis 7.4"),
     ("max-new-tls-connections-per-cycle", "Redis 7.4"),
-    ("server-cpulist", "Redis 7.4 (7.0 spells it `server_cpulist`)"),
+    (
+        "server-cpulist",
+        "Redis 7.4 (7.0 spells it `server_cpulist`)",
+    ),
     ("bio-cpulist", "Redis 7.4 (7.0 spells it `bio_cpulist`)"),
-    ("aof-rewrite-cpulist", "Redis 7.4 (7.0 spells it `aof_rewrite_cpulist`)"),
-    ("bgsave-cpulist", "Redis 7.4 (7.0 spells it `bgsave_cpulist`)"),
+    (
+        "aof-rewrite-cpulist",
+        "Redis 7.4 (7.0 spells it `aof_rewrite_cpulist`)",
+    ),
+    (
+        "bgsave-cpulist",
+        "Redis 7.4 (7.0 spells it `bgsave_cpulist`)",
+    ),
 ];
 
 /// Classify a directive name the way `loadServerConfigFromString` dispatches it. Only the
@@ -228,9 +246,13 @@ pub fn classify(name: &[u8]) -> NameKind {
     }
     let t = table();
     let Some(key) = lower_key(name) else {
-        return if cstr(name).contains(&b'.') { NameKind::ModuleConfig } else { NameKind::Unknown };
+        return if cstr(name).contains(&b'.') {
+            NameKind::ModuleConfig
+        } else {
+            NameKind::Unknown
+        };
     };
-    if t.ignored_deprecated.iter().any(|n| *n == key) {
+    if t.ignored_deprecated.contains(&key) {
         return NameKind::IgnoredDeprecated;
     }
     match key.as_str() {
@@ -353,7 +375,8 @@ pub fn suggest(name: &[u8]) -> Option<&'static str> {
         }
     }
     let normalized = lower.replace('_', "-");
-    closest(normalized.as_bytes(), names.iter().copied()).or_else(|| closest(lower.as_bytes(), names.iter().copied()))
+    closest(normalized.as_bytes(), names.iter().copied())
+        .or_else(|| closest(lower.as_bytes(), names.iter().copied()))
 }
 
 #[cfg(test)]
@@ -375,17 +398,28 @@ mod tests {
     fn aliases_resolve_to_primaries() {
         assert_eq!(canonical_name(b"slaveof"), "replicaof");
         assert_eq!(canonical_name(b"SLAVE-READ-ONLY"), "replica-read-only");
-        assert_eq!(canonical_name(b"hash-max-ziplist-entries"), "hash-max-listpack-entries");
+        assert_eq!(
+            canonical_name(b"hash-max-ziplist-entries"),
+            "hash-max-listpack-entries"
+        );
         assert_eq!(canonical_name(b"Maxmemory"), "maxmemory");
         assert_eq!(canonical_name(b"include"), "include");
-        assert!(is_multi_valued("save") && is_multi_valued("foo.bar") && !is_multi_valued("maxmemory"));
+        assert!(
+            is_multi_valued("save") && is_multi_valued("foo.bar") && !is_multi_valued("maxmemory")
+        );
     }
 
     #[test]
     fn classification() {
         assert!(matches!(classify(b"PORT"), NameKind::Table(s) if s.name == "port"));
-        assert!(matches!(classify(b"list-max-ziplist-entries"), NameKind::IgnoredDeprecated));
-        assert!(matches!(classify(b"Include"), NameKind::Keyword(Keyword::Include)));
+        assert!(matches!(
+            classify(b"list-max-ziplist-entries"),
+            NameKind::IgnoredDeprecated
+        ));
+        assert!(matches!(
+            classify(b"Include"),
+            NameKind::Keyword(Keyword::Include)
+        ));
         assert!(matches!(classify(b"mymod.opt"), NameKind::ModuleConfig));
         assert!(matches!(classify(b"vm-enabled"), NameKind::Removed(_)));
         assert!(matches!(classify(b"locale-collate"), NameKind::Later(_)));

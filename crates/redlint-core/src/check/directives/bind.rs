@@ -61,24 +61,42 @@ fn impossible(addr: &[u8]) -> Option<(String, String)> {
         let text = String::from_utf8_lossy(addr);
         if let Some((host, port)) = text.rsplit_once(':') {
             if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) {
-                return Some((format!("`{shown}` is `host:port`, which is not an address"), port_help));
+                return Some((
+                    format!("`{shown}` is `host:port`, which is not an address"),
+                    port_help,
+                ));
             }
         }
         return Some((
-            format!("`{shown}` contains `:` so Redis binds it as IPv6, but it is not an IPv6 address"),
+            format!(
+                "`{shown}` contains `:` so Redis binds it as IPv6, but it is not an IPv6 address"
+            ),
             "write an IPv6 address such as `::1`, or an IPv4 address without a port".to_string(),
         ));
     }
     if addr == b"*" {
         return None;
     }
-    if let Some(bad) = addr.iter().find(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))) {
-        let what = if addr.starts_with(b"{{") || addr.starts_with(b"${") || addr.starts_with(b"$") || addr.starts_with(b"%") {
+    if let Some(bad) = addr
+        .iter()
+        .find(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')))
+    {
+        let what = if addr.starts_with(b"{{")
+            || addr.starts_with(b"${")
+            || addr.starts_with(b"$")
+            || addr.starts_with(b"%")
+        {
             "an unfilled template placeholder".to_string()
         } else {
-            format!("not an address or host name (`{}` cannot appear in one)", display(&[*bad]))
+            format!(
+                "not an address or host name (`{}` cannot appear in one)",
+                display(&[*bad])
+            )
         };
-        return Some((format!("`{shown}` is {what}"), "write an interface address of this host, e.g. `127.0.0.1`".to_string()));
+        return Some((
+            format!("`{shown}` is {what}"),
+            "write an interface address of this host, e.g. `127.0.0.1`".to_string(),
+        ));
     }
     None
 }
@@ -86,8 +104,12 @@ fn impossible(addr: &[u8]) -> Option<(String, String)> {
 fn parse_v6(addr: &[u8]) -> Option<(Ipv6Addr, String)> {
     let text = std::str::from_utf8(addr).ok()?;
     let (ip, scope) = text.split_once('%').unwrap_or((text, ""));
-    let ip = ip.strip_prefix('[').and_then(|i| i.strip_suffix(']')).unwrap_or(ip);
-    ip.parse::<Ipv6Addr>().ok().map(|a| (a, scope.to_string()))
+    let a = ip.parse::<Ipv6Addr>().ok()?;
+    // A scope (`%eth0`) is resolved only for link-local addresses (fe80::/10).
+    if !scope.is_empty() && (a.segments()[0] & 0xffc0) != 0xfe80 {
+        return None;
+    }
+    Some((a, scope.to_string()))
 }
 
 fn socket(addr: &[u8]) -> Option<Socket> {
@@ -96,7 +118,11 @@ fn socket(addr: &[u8]) -> Option<Socket> {
             return Some(Socket::AnyV6);
         }
         let (a, scope) = parse_v6(addr)?;
-        return Some(if a.is_unspecified() { Socket::AnyV6 } else { Socket::V6(a, scope) });
+        return Some(if a.is_unspecified() {
+            Socket::AnyV6
+        } else {
+            Socket::V6(a, scope)
+        });
     }
     if addr == b"*" {
         return Some(Socket::AnyV4);
@@ -105,7 +131,11 @@ fn socket(addr: &[u8]) -> Option<Socket> {
         return Some(Socket::V4(Ipv4Addr::LOCALHOST));
     }
     let a: Ipv4Addr = std::str::from_utf8(addr).ok()?.parse().ok()?;
-    Some(if a.is_unspecified() { Socket::AnyV4 } else { Socket::V4(a) })
+    Some(if a.is_unspecified() {
+        Socket::AnyV4
+    } else {
+        Socket::V4(a)
+    })
 }
 
 /// Check the addresses of a `bind` line the parser accepted.
@@ -114,11 +144,18 @@ pub(super) fn check_line(id: FileId, tokens: &[Token], vals: &[&[u8]], out: &mut
     let resplit;
     let addrs: Vec<(&[u8], Span)> = if vals.len() == 2 && !vals[1].is_empty() {
         resplit = conf::split_value(cstr(vals[1])).unwrap_or_default();
-        resplit.iter().map(|a| (a.as_slice(), tokens[1].span)).collect()
+        resplit
+            .iter()
+            .map(|a| (a.as_slice(), tokens[1].span))
+            .collect()
     } else if vals.len() == 2 {
         return; // `bind ""`: no TCP listener (see the startup checks)
     } else {
-        vals[1..].iter().zip(&tokens[1..]).map(|(v, t)| (*v, t.span)).collect()
+        vals[1..]
+            .iter()
+            .zip(&tokens[1..])
+            .map(|(v, t)| (*v, t.span))
+            .collect()
     };
     let mut seen: HashMap<Socket, (bool, Span)> = HashMap::new();
     let mut any_v4: Option<(bool, Span)> = None;
@@ -199,6 +236,9 @@ mod tests {
         assert!(impossible(b"#").is_some());
         assert!(impossible(b"{{ ip }}").is_some());
         assert!(impossible(b"fe80::1%eth0").is_none());
+        assert!(impossible(b"::1%lo").is_some());
+        assert!(impossible(b"[::1]").is_some());
+        assert!(impossible(b"::1:6379").is_none());
         assert!(impossible(b"::*").is_none());
         assert!(impossible(b"*").is_none());
         assert!(impossible(b"localhost").is_none());

@@ -31,7 +31,10 @@ pub(super) fn check_file(ctx: &Context<'_>, id: FileId, out: &mut Vec<Diagnostic
     let mut pos = 0;
     while pos < bytes.len() {
         let limit = (pos + CHUNK).min(bytes.len());
-        let end = bytes[pos..limit].iter().position(|&b| b == b'\n').map_or(limit, |i| pos + i + 1);
+        let end = bytes[pos..limit]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(limit, |i| pos + i + 1);
         let chunk = &bytes[pos..end];
         let keep = chunk.iter().position(|&b| b == 0).unwrap_or(chunk.len());
         text.extend_from_slice(&chunk[..keep]);
@@ -39,7 +42,12 @@ pub(super) fn check_file(ctx: &Context<'_>, id: FileId, out: &mut Vec<Diagnostic
         pos = end;
     }
     let nul_lines: Vec<usize> = {
-        let mut v: Vec<usize> = bytes.iter().enumerate().filter(|(_, b)| **b == 0).map(|(i, _)| index.line_of(i as u32)).collect();
+        let mut v: Vec<usize> = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == 0)
+            .map(|(i, _)| index.line_of(i as u32))
+            .collect();
         v.dedup();
         v
     };
@@ -50,7 +58,10 @@ pub(super) fn check_file(ctx: &Context<'_>, id: FileId, out: &mut Vec<Diagnostic
     let mut refused: Vec<(usize, usize, String, String)> = Vec::new(); // (first and last physical line, effective line, why)
     let mut start = 0;
     while start < text.len() {
-        let end = text[start..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| start + i);
+        let end = text[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| start + i);
         if end > start {
             let first = index.line_of(origin[start]);
             let last = index.line_of(origin[end - 1]);
@@ -69,15 +80,33 @@ pub(super) fn check_file(ctx: &Context<'_>, id: FileId, out: &mut Vec<Diagnostic
     affected.dedup();
     for l in &nul_lines {
         let line_start = index.line_start(*l) as usize;
-        let at = bytes[line_start..].iter().position(|&b| b == 0).map_or(line_start, |i| line_start + i);
+        let at = bytes[line_start..]
+            .iter()
+            .position(|&b| b == 0)
+            .map_or(line_start, |i| line_start + i);
         let span = Span::new(at, at + 1);
-        let secret = f.secrets.iter().any(|s| index.line_of(s.start) == *l || index.line_of(s.start) == *l + 1);
-        let verdict = refused.iter().find(|(first, last, _, _)| (*first..=*last).contains(l));
+        let secret = f
+            .secrets
+            .iter()
+            .any(|s| index.line_of(s.start) == *l || index.line_of(s.start) == *l + 1);
+        let verdict = refused
+            .iter()
+            .find(|(first, last, _, _)| (*first..=*last).contains(l));
         let head = "NUL byte: Redis reads the file as C strings, so the rest of this line is lost and the next line is glued onto it";
         let d = match verdict {
             Some((_, _, eff, why)) => {
-                let shown = if secret { String::new() } else { format!(" `{eff}`") };
-                Diagnostic::new(&rules::NUL_BYTE, id, span, format!("{head}; Redis reads{shown} and refuses to start (`{why}`)")).fatal()
+                let shown = if secret {
+                    String::new()
+                } else {
+                    format!(" `{eff}`")
+                };
+                Diagnostic::new(
+                    &rules::NUL_BYTE,
+                    id,
+                    span,
+                    format!("{head}; Redis reads{shown} and refuses to start (`{why}`)"),
+                )
+                .fatal()
             }
             None => Diagnostic::new(
                 &rules::NUL_BYTE,
@@ -99,9 +128,12 @@ fn effective_refusal(eff: &[u8], cx: &line::LineContext) -> Option<String> {
         LineKind::UnbalancedQuotes => Some("Unbalanced quotes in configuration line".to_string()),
         LineKind::Directive => {
             let vals = values(&doc, eff, doc.tokens(l));
-            if crate::knowledge::directives::cstr(vals[0]).eq_ignore_ascii_case(b"sentinel") && vals.len() > 1 {
+            if crate::knowledge::directives::cstr(vals[0]).eq_ignore_ascii_case(b"sentinel")
+                && vals.len() > 1
+            {
                 // Queued for Sentinel (or refused outside it): the Sentinel checks decide.
-                return (!cx.sentinel).then(|| "sentinel directive while not in sentinel mode".to_string());
+                return (!cx.sentinel)
+                    .then(|| "sentinel directive while not in sentinel mode".to_string());
             }
             line::verdict(&vals, cx).err().map(|e| e.redis)
         }

@@ -33,10 +33,14 @@ impl Entry<'_> {
         self.tokens[0].span
     }
     fn span(&self, i: usize) -> Span {
-        self.tokens.get(i).map_or(self.tokens[self.tokens.len() - 1].span, |t| t.span)
+        self.tokens
+            .get(i)
+            .map_or(self.tokens[self.tokens.len() - 1].span, |t| t.span)
     }
     fn line_span(&self) -> Span {
-        self.tokens[0].span.cover(self.tokens[self.tokens.len() - 1].span)
+        self.tokens[0]
+            .span
+            .cover(self.tokens[self.tokens.len() - 1].span)
     }
     /// The values after a MULTI_ARG re-split of a single argument.
     fn split_values(&self) -> Vec<Vec<u8>> {
@@ -48,7 +52,11 @@ impl Entry<'_> {
     }
 }
 
-pub(super) fn check_servers(ctx: &Context<'_>, nul_lines: &HashSet<(FileId, u32)>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_servers(
+    ctx: &Context<'_>,
+    nul_lines: &HashSet<(FileId, u32)>,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut diags = Vec::new();
     for server in &ctx.deployment.servers {
         let cx = line_context(ctx, server.sentinel);
@@ -58,7 +66,7 @@ pub(super) fn check_servers(ctx: &Context<'_>, nul_lines: &HashSet<(FileId, u32)
             module_configs(&entries, &mut diags);
         }
         replicaof_in_cluster(&entries, &mut diags);
-        dir_and_logfile(ctx, &entries, &mut diags);
+        dir_and_logfile(ctx, server, &entries, &mut diags);
         startup(server, &entries, &mut diags);
     }
     // A file loaded by several servers is reported once.
@@ -70,7 +78,12 @@ pub(super) fn check_servers(ctx: &Context<'_>, nul_lines: &HashSet<(FileId, u32)
     }
 }
 
-fn entries<'a>(ctx: &'a Context<'_>, server: &'a Server, nul_lines: &HashSet<(FileId, u32)>, cx: &LineContext) -> Vec<Entry<'a>> {
+fn entries<'a>(
+    ctx: &'a Context<'_>,
+    server: &'a Server,
+    nul_lines: &HashSet<(FileId, u32)>,
+    cx: &LineContext,
+) -> Vec<Entry<'a>> {
     let mut out = Vec::with_capacity(server.directives.len());
     for d in &server.directives {
         if nul_lines.contains(&(d.file, d.line)) {
@@ -85,7 +98,13 @@ fn entries<'a>(ctx: &'a Context<'_>, server: &'a Server, nul_lines: &HashSet<(Fi
         let tokens = doc.tokens(l);
         let vals = values(doc, &f.source.bytes, tokens);
         let ok = line::verdict(&vals, cx).is_ok();
-        out.push(Entry { file: d.file, name: d.name.as_str(), tokens, vals, ok });
+        out.push(Entry {
+            file: d.file,
+            name: d.name.as_str(),
+            tokens,
+            vals,
+            ok,
+        });
     }
     out
 }
@@ -120,24 +139,59 @@ struct SubcommandJson {
 fn redis_commands() -> &'static HashMap<String, Vec<String>> {
     static TABLE: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let json: CommandsJson = serde_json::from_str(include_str!("../../../../../rules/redis-7.0/commands.json"))
-            .expect("rules/redis-7.0/commands.json is valid");
-        json.commands.into_iter().map(|c| (c.name, c.subcommands.into_iter().map(|s| s.name).collect())).collect()
+        let json: CommandsJson =
+            serde_json::from_str(include_str!("../../../../../rules/redis-7.0/commands.json"))
+                .expect("rules/redis-7.0/commands.json is valid");
+        json.commands
+            .into_iter()
+            .map(|c| (c.name, c.subcommands.into_iter().map(|s| s.name).collect()))
+            .collect()
     })
 }
 
 /// The commands a Sentinel has (`COMMAND LIST` of redis-sentinel 7.0.15).
 const SENTINEL_COMMANDS: &[(&str, &[&str])] = &[
-    ("acl", &["cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "load", "log", "save", "setuser", "users", "whoami"]),
+    (
+        "acl",
+        &[
+            "cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "load", "log",
+            "save", "setuser", "users", "whoami",
+        ],
+    ),
     ("auth", &[]),
     (
         "client",
         &[
-            "caching", "getname", "getredir", "help", "id", "info", "kill", "list", "no-evict", "pause", "reply", "setname", "tracking",
-            "trackinginfo", "unblock", "unpause",
+            "caching",
+            "getname",
+            "getredir",
+            "help",
+            "id",
+            "info",
+            "kill",
+            "list",
+            "no-evict",
+            "pause",
+            "reply",
+            "setname",
+            "tracking",
+            "trackinginfo",
+            "unblock",
+            "unpause",
         ],
     ),
-    ("command", &["count", "docs", "getkeys", "getkeysandflags", "help", "info", "list"]),
+    (
+        "command",
+        &[
+            "count",
+            "docs",
+            "getkeys",
+            "getkeysandflags",
+            "help",
+            "info",
+            "list",
+        ],
+    ),
     ("hello", &[]),
     ("info", &[]),
     ("ping", &[]),
@@ -178,9 +232,14 @@ const SENTINEL_COMMANDS: &[(&str, &[&str])] = &[
 
 fn has_subcommand(sentinel: bool, command: &str, sub: &str) -> bool {
     if sentinel {
-        SENTINEL_COMMANDS.iter().any(|(c, subs)| *c == command && subs.contains(&sub))
+        SENTINEL_COMMANDS
+            .iter()
+            .any(|(c, subs)| *c == command && subs.contains(&sub))
     } else {
-        redis_commands().get(command).is_some_and(|subs| subs.iter().any(|s| s.split_once('|').is_some_and(|(_, x)| x == sub)))
+        redis_commands().get(command).is_some_and(|subs| {
+            subs.iter()
+                .any(|s| s.split_once('|').is_some_and(|(_, x)| x == sub))
+        })
     }
 }
 
@@ -191,14 +250,23 @@ fn lower(v: &[u8]) -> String {
 /// Replays the `rename-command` lines against the live command table (`config.c`: the
 /// command is looked up under its current name, removed, and re-added under the new one).
 fn rename_commands(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
-    let renames: Vec<&Entry<'_>> = entries.iter().filter(|e| e.ok && e.name == "rename-command").collect();
+    let renames: Vec<&Entry<'_>> = entries
+        .iter()
+        .filter(|e| e.ok && e.name == "rename-command")
+        .collect();
     if renames.is_empty() {
         return;
     }
     let mut live: HashMap<String, String> = if server.sentinel {
-        SENTINEL_COMMANDS.iter().map(|(c, _)| (c.to_string(), c.to_string())).collect()
+        SENTINEL_COMMANDS
+            .iter()
+            .map(|(c, _)| (c.to_string(), c.to_string()))
+            .collect()
     } else {
-        redis_commands().keys().map(|c| (c.clone(), c.clone())).collect()
+        redis_commands()
+            .keys()
+            .map(|c| (c.clone(), c.clone()))
+            .collect()
     };
     // Original name → where it was renamed.
     let mut renamed: HashMap<String, (FileId, Span, String)> = HashMap::new();
@@ -206,10 +274,14 @@ fn rename_commands(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnos
         let old = lower(e.vals[1]);
         let new = cstr(e.vals[2]);
         let fatal = |message: String, help: String, span: Span| {
-            Diagnostic::new(&rules::RENAME_COMMAND_INVALID, e.file, span, message).fatal().help(help)
+            Diagnostic::new(&rules::RENAME_COMMAND_INVALID, e.file, span, message)
+                .fatal()
+                .help(help)
         };
         if let Some((container, sub)) = old.split_once('|') {
-            let exists = live.get(container).is_some_and(|orig| has_subcommand(server.sentinel, orig, sub));
+            let exists = live
+                .get(container)
+                .is_some_and(|orig| has_subcommand(server.sentinel, orig, sub));
             let d = if exists {
                 fatal(
                     format!("`{}` is a subcommand: renaming it crashes Redis at startup (an assertion fails, or a segfault in Sentinel)", display(e.vals[1])),
@@ -228,7 +300,11 @@ fn rename_commands(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnos
         }
         let Some(orig) = live.remove(&old) else {
             let help = if let Some((file, span, to)) = renamed.get(&old) {
-                let what = if to.is_empty() { "removed (renamed to `\"\"`)".to_string() } else { format!("renamed to `{to}`") };
+                let what = if to.is_empty() {
+                    "removed (renamed to `\"\"`)".to_string()
+                } else {
+                    format!("renamed to `{to}`")
+                };
                 let d = fatal(
                     format!("`{}` was already {what} above, so the name no longer exists: Redis refuses to start (`No such command in rename-command`)", display(e.vals[1])),
                     "rename each command once; rename-command applies to the command's current name".to_string(),
@@ -239,7 +315,10 @@ fn rename_commands(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnos
                 continue;
             } else if server.sentinel && redis_commands().contains_key(&old) {
                 let names: Vec<&str> = SENTINEL_COMMANDS.iter().map(|(c, _)| *c).collect();
-                format!("Sentinel has only its own commands ({}); delete the line", names.join(", "))
+                format!(
+                    "Sentinel has only its own commands ({}); delete the line",
+                    names.join(", ")
+                )
             } else {
                 match closest(old.as_bytes(), live.keys().map(String::as_str)) {
                     Some(c) => format!("did you mean `{c}`?"),
@@ -278,7 +357,10 @@ fn module_configs(entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
     if entries.iter().any(|e| e.ok && e.name == "loadmodule") {
         return; // whether a loaded module claims the option is known only at startup
     }
-    for e in entries.iter().filter(|e| e.ok && matches!(table::classify(e.vals[0]), NameKind::ModuleConfig)) {
+    for e in entries
+        .iter()
+        .filter(|e| e.ok && matches!(table::classify(e.vals[0]), NameKind::ModuleConfig))
+    {
         let name = display(e.vals[0]);
         let module = name.split('.').next().unwrap_or_default().to_string();
         let typo = table::suggest(e.vals[0]).filter(|s| !s.contains('.'));
@@ -303,13 +385,20 @@ fn module_configs(entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
 // RL016 replicaof with cluster-enabled
 
 fn replicaof_in_cluster(entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
-    let Some(cluster) = last(entries, "cluster-enabled") else { return };
+    let Some(cluster) = last(entries, "cluster-enabled") else {
+        return;
+    };
     if yes_no(cluster.vals[1]) != Some(true) {
         return;
     }
-    let Some(rep) = last(entries, "replicaof") else { return };
+    let Some(rep) = last(entries, "replicaof") else {
+        return;
+    };
     let v = rep.split_values();
-    if v.len() == 2 && cstr(&v[0]).eq_ignore_ascii_case(b"no") && cstr(&v[1]).eq_ignore_ascii_case(b"one") {
+    if v.len() == 2
+        && cstr(&v[0]).eq_ignore_ascii_case(b"no")
+        && cstr(&v[1]).eq_ignore_ascii_case(b"one")
+    {
         return;
     }
     out.push(
@@ -328,7 +417,61 @@ fn replicaof_in_cluster(entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
 // ---------------------------------------------------------------------------------------
 // RL017 dir and logfile on the host
 
-fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
+/// What a host path is, as far as the filesystem can tell.
+enum HostPath {
+    Dir,
+    File,
+    /// Missing, with the errno text Redis would print.
+    Missing(&'static str),
+    Unknown,
+}
+
+/// Directories every Linux host has (FHS), even when a `--root` tree or pasted files leave
+/// them out: never reported missing.
+const ALWAYS_THERE: &[&str] = &[
+    "/",
+    "/tmp",
+    "/var",
+    "/var/tmp",
+    "/var/lib",
+    "/var/log",
+    "/var/run",
+    "/run",
+    "/etc",
+    "/usr",
+    "/usr/local",
+    "/opt",
+    "/srv",
+    "/home",
+    "/root",
+    "/mnt",
+    "/dev",
+    "/dev/shm",
+];
+
+fn host_path(ctx: &Context<'_>, path: &str) -> HostPath {
+    if ALWAYS_THERE.contains(&path) {
+        return HostPath::Dir;
+    }
+    match ctx.fs.metadata(path) {
+        Ok(m) if m.is_dir => HostPath::Dir,
+        Ok(_) => HostPath::File,
+        Err(FsError::NotFound) => HostPath::Missing("No such file or directory"),
+        Err(_) if path != "/" => match host_path(ctx, fs::parent(path)) {
+            HostPath::File => HostPath::Missing("Not a directory"),
+            HostPath::Missing(why) => HostPath::Missing(why),
+            _ => HostPath::Unknown,
+        },
+        Err(_) => HostPath::Unknown,
+    }
+}
+
+fn dir_and_logfile(
+    ctx: &Context<'_>,
+    server: &Server,
+    entries: &[Entry<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
     let mut cwd: Option<String> = None;
     for e in entries.iter().filter(|e| e.ok && e.name == "dir") {
         let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
@@ -339,9 +482,9 @@ fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagn
         } else {
             continue; // relative to the directory Redis is started in, which we do not know
         };
-        let problem = match ctx.fs.metadata(&path) {
-            Err(FsError::NotFound) => Some("No such file or directory"),
-            Ok(m) if !m.is_dir => Some("Not a directory"),
+        let problem = match host_path(ctx, &path) {
+            HostPath::Missing(why) => Some(why),
+            HostPath::File => Some("Not a directory"),
             _ => None,
         };
         if let Some(why) = problem {
@@ -358,7 +501,39 @@ fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagn
         }
         cwd = Some(path);
     }
-    let Some(e) = last(entries, "logfile") else { return };
+    // Modules are loaded after the whole configuration was read (never by Sentinel).
+    if !server.sentinel {
+        for e in entries.iter().filter(|e| e.ok && e.name == "loadmodule") {
+            let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
+            let path = if value.starts_with('/') {
+                fs::normalize(&value)
+            } else if let Some(base) = &cwd {
+                fs::join(base, &value)
+            } else {
+                continue;
+            };
+            let problem = match host_path(ctx, &path) {
+                HostPath::Missing(why) => Some(why),
+                HostPath::Dir => Some("Is a directory"),
+                _ => None,
+            };
+            if let Some(why) = problem {
+                out.push(
+                    Diagnostic::new(
+                        &rules::DIR_MISSING,
+                        e.file,
+                        e.span(1),
+                        format!("the module `{path}` is not a file on the target host ({why}): Redis aborts at startup (`Module {} failed to load`)", display(e.vals[1])),
+                    )
+                    .fatal()
+                    .help("install the module at that path, fix the path, or remove the `loadmodule` line (and the module's options)"),
+                );
+            }
+        }
+    }
+    let Some(e) = last(entries, "logfile") else {
+        return;
+    };
     let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
     if value.is_empty() {
         return;
@@ -371,14 +546,14 @@ fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagn
         return;
     };
     let parent = fs::parent(&path).to_string();
-    let problem = match ctx.fs.metadata(&path) {
-        Ok(m) if m.is_dir => Some(("Is a directory", path.clone())),
-        Err(FsError::NotFound) => match ctx.fs.metadata(&parent) {
-            Err(FsError::NotFound) => Some(("No such file or directory", parent.clone())),
-            Ok(m) if !m.is_dir => Some(("Not a directory", parent.clone())),
+    let problem = match host_path(ctx, &parent) {
+        HostPath::Missing(why) => Some((why, parent.clone())),
+        HostPath::File => Some(("Not a directory", parent.clone())),
+        HostPath::Dir => match host_path(ctx, &path) {
+            HostPath::Dir => Some(("Is a directory", path.clone())),
             _ => None,
         },
-        _ => None,
+        HostPath::Unknown => None,
     };
     if let Some((why, at)) = problem {
         out.push(
@@ -398,7 +573,10 @@ fn dir_and_logfile(ctx: &Context<'_>, entries: &[Entry<'_>], out: &mut Vec<Diagn
 // RL004 startup aborts that follow from the configuration alone
 
 fn int_of(e: Option<&Entry<'_>>, default: i64) -> i64 {
-    e.and_then(|e| table::lookup(e.name.as_bytes()).and_then(|spec| check_int(spec, e.vals[1]).ok())).unwrap_or(default)
+    e.and_then(|e| {
+        table::lookup(e.name.as_bytes()).and_then(|spec| check_int(spec, e.vals[1]).ok())
+    })
+    .unwrap_or(default)
 }
 
 fn flag(entries: &[Entry<'_>], name: &str) -> Option<(bool, Span, FileId)> {
@@ -417,7 +595,9 @@ fn startup(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
     });
     let unixsocket = last(entries, "unixsocket").is_some_and(|e| !cstr(e.vals[1]).is_empty());
     let fatal = |file: FileId, span: Span, message: String, help: &str| {
-        Diagnostic::new(&rules::INVALID_VALUE, file, span, message).fatal().help(help.to_string())
+        Diagnostic::new(&rules::INVALID_VALUE, file, span, message)
+            .fatal()
+            .help(help.to_string())
     };
 
     // Nowhere to listen.
@@ -461,7 +641,8 @@ fn startup(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
     };
     if let Some((file, span, what)) = enabler {
         let set = |name: &str| last(entries, name).is_some_and(|e| !cstr(e.vals[1]).is_empty());
-        let aborts = "Redis aborts at startup (`Failed to configure TLS. Check logs for more info.`)";
+        let aborts =
+            "Redis aborts at startup (`Failed to configure TLS. Check logs for more info.`)";
         if !set("tls-cert-file") {
             out.push(fatal(
                 file,
@@ -478,8 +659,10 @@ fn startup(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
                 "set `tls-key-file` (the server certificate's private key)",
             ));
         }
-        let auth_clients = last(entries, "tls-auth-clients").is_none_or(|e| !cstr(e.vals[1]).eq_ignore_ascii_case(b"no"));
-        let peers = auth_clients || tls_repl.is_some_and(|t| t.0) || tls_cluster.is_some_and(|t| t.0);
+        let auth_clients = last(entries, "tls-auth-clients")
+            .is_none_or(|e| !cstr(e.vals[1]).eq_ignore_ascii_case(b"no"));
+        let peers =
+            auth_clients || tls_repl.is_some_and(|t| t.0) || tls_cluster.is_some_and(|t| t.0);
         if peers && !set("tls-ca-cert-file") && !set("tls-ca-cert-dir") {
             out.push(fatal(
                 file,
@@ -492,7 +675,11 @@ fn startup(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
             let v = cstr(p.vals[1]);
             let known = [b"tlsv1".as_slice(), b"tlsv1.1", b"tlsv1.2", b"tlsv1.3"];
             // `sdssplitlen(…, " ")`: every single space separates, so two spaces make an empty word.
-            if !v.is_empty() && !v.split(|&b| b == b' ').all(|w| known.iter().any(|k| k.eq_ignore_ascii_case(w))) {
+            if !v.is_empty()
+                && !v
+                    .split(|&b| b == b' ')
+                    .all(|w| known.iter().any(|k| k.eq_ignore_ascii_case(w)))
+            {
                 out.push(fatal(
                     p.file,
                     p.span(1),
@@ -508,7 +695,11 @@ fn startup(server: &Server, entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
         if let Some((true, cspan, cfile)) = flag(entries, "cluster-enabled") {
             let cluster_port_e = last(entries, "cluster-port");
             let cluster_port = int_of(cluster_port_e, 0);
-            let data_port = if tls_cluster.is_some_and(|t| t.0) { tls_port } else { port };
+            let data_port = if tls_cluster.is_some_and(|t| t.0) {
+                tls_port
+            } else {
+                port
+            };
             if cluster_port == 0 && data_port > 55535 {
                 let (file, span) = port_e.map_or((cfile, cspan), |p| (p.file, p.line_span()));
                 out.push(

@@ -53,7 +53,12 @@ pub struct LineError {
 
 impl LineError {
     fn new(refusal: Refusal, blame: Blame, redis: impl Into<String>) -> LineError {
-        LineError { refusal, blame, redis: redis.into(), help: None }
+        LineError {
+            refusal,
+            blame,
+            redis: redis.into(),
+            help: None,
+        }
     }
     fn help(mut self, help: impl Into<String>) -> LineError {
         self.help = Some(help.into());
@@ -76,13 +81,19 @@ pub const BAD_DIRECTIVE: &str = "Bad directive or wrong number of arguments";
 
 /// Redis' verdict on a line whose arguments (name first) are `args`.
 pub fn verdict(args: &[&[u8]], cx: &LineContext) -> Result<(), LineError> {
-    let Some(name) = args.first() else { return Ok(()) };
+    let Some(name) = args.first() else {
+        return Ok(());
+    };
     let argc = args.len();
     let arity = |min: usize, max: usize| -> Result<(), LineError> {
         if argc < min {
             Err(LineError::new(Refusal::Arity, Blame::Name, BAD_DIRECTIVE))
         } else if argc > max {
-            Err(LineError::new(Refusal::Arity, Blame::Surplus(max), BAD_DIRECTIVE))
+            Err(LineError::new(
+                Refusal::Arity,
+                Blame::Surplus(max),
+                BAD_DIRECTIVE,
+            ))
         } else {
             Ok(())
         }
@@ -125,24 +136,44 @@ fn value_error(e: ValueError, resplit: bool) -> LineError {
         (false, Some(i)) => Blame::Arg(i + 1),
         (false, None) => Blame::Values,
     };
-    let refusal = if e.arity { Refusal::Arity } else { Refusal::Value };
-    LineError { refusal, blame, redis: e.redis, help: e.help }
+    let refusal = if e.arity {
+        Refusal::Arity
+    } else {
+        Refusal::Value
+    };
+    LineError {
+        refusal,
+        blame,
+        redis: e.redis,
+        help: e.help,
+    }
 }
 
 fn table_verdict(spec: &DirectiveSpec, args: &[&[u8]], cx: &LineContext) -> Result<(), LineError> {
     let argc = args.len();
     if !spec.multi_arg && argc != 2 {
-        let blame = if argc < 2 { Blame::Name } else { Blame::Surplus(2) };
-        let help = if argc < 2 {
-            format!("`{}` takes exactly one value (default `{}`)", spec.name, spec.default)
+        let blame = if argc < 2 {
+            Blame::Name
         } else {
-            format!("`{}` takes exactly one value; quote it if it contains spaces", spec.name)
+            Blame::Surplus(2)
+        };
+        let help = if argc < 2 {
+            format!(
+                "`{}` takes exactly one value (default `{}`)",
+                spec.name, spec.default
+            )
+        } else {
+            format!(
+                "`{}` takes exactly one value; quote it if it contains spaces",
+                spec.name
+            )
         };
         return Err(LineError::new(Refusal::Arity, blame, "wrong number of arguments").help(help));
     }
     // A MULTI_ARG directive given exactly one non-empty argument has it re-split.
     let resplit_storage;
-    let (vals, resplit): (Vec<&[u8]>, bool) = if spec.multi_arg && argc == 2 && !args[1].is_empty() {
+    let (vals, resplit): (Vec<&[u8]>, bool) = if spec.multi_arg && argc == 2 && !args[1].is_empty()
+    {
         resplit_storage = conf::split_value(cstr(args[1])).unwrap_or_default();
         (resplit_storage.iter().map(Vec::as_slice).collect(), true)
     } else {
@@ -152,7 +183,8 @@ fn table_verdict(spec: &DirectiveSpec, args: &[&[u8]], cx: &LineContext) -> Resu
     match spec.value_type {
         ValueType::Bool => {
             let yes = values::check_bool(vals[0]).map_err(err)?;
-            if spec.validator() == Some("activedefrag-build") && yes && !cx.active_defrag_supported {
+            if spec.validator() == Some("activedefrag-build") && yes && !cx.active_defrag_supported
+            {
                 return Err(LineError::new(
                     Refusal::ActiveDefrag,
                     Blame::Arg(1),
@@ -169,21 +201,29 @@ fn table_verdict(spec: &DirectiveSpec, args: &[&[u8]], cx: &LineContext) -> Resu
         ValueType::Enum => values::check_enum(spec, &vals).map_err(err)?,
         ValueType::String => values::check_string(spec, vals[0], cx.title).map_err(err)?,
         ValueType::Special => match spec.name.as_str() {
-            "dir" => {
-                if cstr(vals[0]).is_empty() {
-                    return Err(LineError::new(Refusal::Chdir, Blame::Arg(1), "No such file or directory")
-                        .help("name the data directory, e.g. `dir /var/lib/redis`"));
-                }
+            "dir" if cstr(vals[0]).is_empty() => {
+                return Err(LineError::new(
+                    Refusal::Chdir,
+                    Blame::Arg(1),
+                    "No such file or directory",
+                )
+                .help("name the data directory, e.g. `dir /var/lib/redis`"));
             }
             "save" => values::check_save(&vals).map_err(err)?,
-            "client-output-buffer-limit" => values::check_client_output_buffer_limit(&vals).map_err(err)?,
+            "client-output-buffer-limit" => {
+                values::check_client_output_buffer_limit(&vals).map_err(err)?
+            }
             "oom-score-adj-values" => values::check_oom_score_adj_values(&vals).map_err(err)?,
-            "notify-keyspace-events" => values::check_notify_keyspace_events(vals[0]).map_err(err)?,
-            "bind" => {
-                if vals.len() > 16 {
-                    return Err(LineError::new(Refusal::Value, Blame::Values, "Too many bind addresses specified.")
-                        .help("Redis binds at most 16 addresses"));
-                }
+            "notify-keyspace-events" => {
+                values::check_notify_keyspace_events(vals[0]).map_err(err)?
+            }
+            "bind" if vals.len() > 16 => {
+                return Err(LineError::new(
+                    Refusal::Value,
+                    Blame::Values,
+                    "Too many bind addresses specified.",
+                )
+                .help("Redis binds at most 16 addresses"));
             }
             "replicaof" => values::check_replicaof(&vals).map_err(err)?,
             "latency-tracking-info-percentiles" => values::check_percentiles(&vals).map_err(err)?,
@@ -208,22 +248,37 @@ mod tests {
         assert_eq!(v("port").unwrap_err().refusal, Refusal::Arity);
         assert_eq!(v("port 1 2").unwrap_err().blame, Blame::Surplus(2));
         assert_eq!(v("maxmemroy 1gb").unwrap_err().refusal, Refusal::Unknown);
-        assert!(matches!(v("vm-enabled no").unwrap_err().refusal, Refusal::Removed(_)));
+        assert!(matches!(
+            v("vm-enabled no").unwrap_err().refusal,
+            Refusal::Removed(_)
+        ));
         assert!(v("list-max-ziplist-entries 5").is_ok());
-        assert_eq!(v("list-max-ziplist-entries 5 6").unwrap_err().refusal, Refusal::Arity);
+        assert_eq!(
+            v("list-max-ziplist-entries 5 6").unwrap_err().refusal,
+            Refusal::Arity
+        );
         assert!(v("include a").is_ok());
         assert_eq!(v("include").unwrap_err().refusal, Refusal::Arity);
         assert_eq!(v("rename-command a").unwrap_err().refusal, Refusal::Arity);
         assert!(v("mod.cfg a b").is_ok());
-        assert_eq!(v("mod.cfg").unwrap_err().redis, "Module config specified without value");
-        assert_eq!(v("activedefrag yes").unwrap_err().refusal, Refusal::ActiveDefrag);
+        assert_eq!(
+            v("mod.cfg").unwrap_err().redis,
+            "Module config specified without value"
+        );
+        assert_eq!(
+            v("activedefrag yes").unwrap_err().refusal,
+            Refusal::ActiveDefrag
+        );
         assert!(v("activedefrag no").is_ok());
         assert!(v("save").is_ok());
         assert!(v("bind").is_ok());
         assert_eq!(v("replicaof").unwrap_err().refusal, Refusal::Arity);
         assert_eq!(v("save 900 1 #").unwrap_err().refusal, Refusal::Arity);
         assert_eq!(v("save 900 1 # x").unwrap_err().refusal, Refusal::Value);
-        assert_eq!(v("sentinel monitor m 1 2 3").unwrap_err().refusal, Refusal::SentinelOutsideSentinel);
+        assert_eq!(
+            v("sentinel monitor m 1 2 3").unwrap_err().refusal,
+            Refusal::SentinelOutsideSentinel
+        );
         assert!(v("sentinel").is_ok());
     }
 
@@ -232,6 +287,9 @@ mod tests {
         let ok: Vec<&[u8]> = vec![b"save", b"900 1 300 10"];
         assert!(verdict(&ok, &LineContext::default()).is_ok());
         let bad: Vec<&[u8]> = vec![b"save", b"900 1 x"];
-        assert_eq!(verdict(&bad, &LineContext::default()).unwrap_err().blame, Blame::Arg(1));
+        assert_eq!(
+            verdict(&bad, &LineContext::default()).unwrap_err().blame,
+            Blame::Arg(1)
+        );
     }
 }

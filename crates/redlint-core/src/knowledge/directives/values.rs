@@ -20,7 +20,12 @@ pub struct ValueError {
 
 impl ValueError {
     pub fn new(redis: impl Into<String>) -> ValueError {
-        ValueError { redis: redis.into(), help: None, arg: None, arity: false }
+        ValueError {
+            redis: redis.into(),
+            help: None,
+            arg: None,
+            arity: false,
+        }
     }
     pub fn arity(mut self) -> ValueError {
         self.arity = true;
@@ -147,7 +152,11 @@ pub fn strtoll(value: &[u8], base: u32) -> Strtoll {
     }
     if i == start {
         // No conversion: endptr = nptr.
-        return Strtoll { value: 0, full: s.is_empty(), overflow: false };
+        return Strtoll {
+            value: 0,
+            full: s.is_empty(),
+            overflow: false,
+        };
     }
     let value = if negative {
         if acc > (i64::MAX as u128) + 1 {
@@ -162,7 +171,11 @@ pub fn strtoll(value: &[u8], base: u32) -> Strtoll {
     } else {
         acc as i64
     };
-    Strtoll { value, full: i == s.len(), overflow }
+    Strtoll {
+        value,
+        full: i == s.len(),
+        overflow,
+    }
 }
 
 /// `util.c: string2d` (`strtod` over the whole sds): no leading blank, whole string used,
@@ -329,8 +342,12 @@ pub fn check_bool(value: &[u8]) -> Result<bool, ValueError> {
     yes_no(value).ok_or_else(|| {
         let lower = String::from_utf8_lossy(cstr(value)).to_ascii_lowercase();
         let help = match lower.trim() {
-            "true" | "on" | "1" | "enable" | "enabled" | "y" => "write `yes` (booleans are only `yes` or `no`)".to_string(),
-            "false" | "off" | "0" | "disable" | "disabled" | "n" | "none" => "write `no` (booleans are only `yes` or `no`)".to_string(),
+            "true" | "on" | "1" | "enable" | "enabled" | "y" => {
+                "write `yes` (booleans are only `yes` or `no`)".to_string()
+            }
+            "false" | "off" | "0" | "disable" | "disabled" | "n" | "none" => {
+                "write `no` (booleans are only `yes` or `no`)".to_string()
+            }
             _ => "write `yes` or `no`".to_string(),
         };
         ValueError::new("argument must be 'yes' or 'no'").help(help)
@@ -368,7 +385,10 @@ fn integer_help(value: &[u8]) -> String {
         }
     }
     let unsigned = t.strip_prefix('-').unwrap_or(t);
-    if unsigned.len() > 1 && unsigned.bytes().all(|b| b.is_ascii_digit()) && unsigned.starts_with('0') {
+    if unsigned.len() > 1
+        && unsigned.bytes().all(|b| b.is_ascii_digit())
+        && unsigned.starts_with('0')
+    {
         let trimmed = unsigned.trim_start_matches('0');
         let trimmed = if trimmed.is_empty() { "0" } else { trimmed };
         let sign = if t.starts_with('-') { "-" } else { "" };
@@ -384,7 +404,9 @@ fn integer_help(value: &[u8]) -> String {
             return format!("write a whole number, e.g. `{}`", f.trunc() as i64);
         }
     }
-    if t.bytes().next().is_some_and(|b| b.is_ascii_digit()) && t.bytes().any(|b| b.is_ascii_alphabetic()) {
+    if t.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && t.bytes().any(|b| b.is_ascii_alphabetic())
+    {
         return "this directive takes a plain integer without units".to_string();
     }
     if t.contains("{{") || t.contains("__") || t.starts_with('$') || t.starts_with('%') {
@@ -398,14 +420,21 @@ pub fn check_int(spec: &DirectiveSpec, value: &[u8]) -> Result<i64, ValueError> 
     let v = if spec.octal {
         let r = strtoll(value, 8);
         if r.overflow || !r.full {
-            return Err(ValueError::new("argument couldn't be parsed as an octal number")
-                .help("write the permission bits in octal, e.g. `700` or `0770`"));
+            return Err(
+                ValueError::new("argument couldn't be parsed as an octal number")
+                    .help("write the permission bits in octal, e.g. `700` or `0770`"),
+            );
         }
         r.value
     } else {
         match string2ll(value) {
             Some(v) => v,
-            None => return Err(ValueError::new("argument couldn't be parsed into an integer").help(integer_help(value))),
+            None => {
+                return Err(
+                    ValueError::new("argument couldn't be parsed into an integer")
+                        .help(integer_help(value)),
+                )
+            }
         }
     };
     // Unsigned targets compare the value reinterpreted as unsigned, signed ones as signed;
@@ -421,11 +450,11 @@ pub fn format_bytes(bytes: u128) -> String {
     const G: u128 = 1024 * 1024 * 1024;
     const M: u128 = 1024 * 1024;
     const K: u128 = 1024;
-    if bytes != 0 && bytes % G == 0 {
+    if bytes != 0 && bytes.is_multiple_of(G) {
         format!("{}gb", bytes / G)
-    } else if bytes != 0 && bytes % M == 0 {
+    } else if bytes != 0 && bytes.is_multiple_of(M) {
         format!("{}mb", bytes / M)
-    } else if bytes != 0 && bytes % K == 0 {
+    } else if bytes != 0 && bytes.is_multiple_of(K) {
         format!("{}kb", bytes / K)
     } else {
         format!("{bytes}")
@@ -437,7 +466,9 @@ pub fn memory_help(value: &[u8]) -> String {
     let s = String::from_utf8_lossy(value);
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
-    let split = lower.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(lower.len());
+    let split = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
+        .unwrap_or(lower.len());
     let (num, unit) = lower.split_at(split);
     let unit = unit.trim();
     let unit_bytes: Option<u128> = match unit {
@@ -466,7 +497,8 @@ pub fn memory_help(value: &[u8]) -> String {
         }
     }
     if t.ends_with('%') {
-        return "only `maxmemory-clients` accepts a percentage; write a size such as `4gb`".to_string();
+        return "only `maxmemory-clients` accepts a percentage; write a size such as `4gb`"
+            .to_string();
     }
     units.to_string()
 }
@@ -488,9 +520,16 @@ pub fn check_memory(spec: &DirectiveSpec, value: &[u8]) -> Result<i128, ValueErr
     {
         -i128::from(string2ll(&value[..value.len() - 1]).unwrap_or(0))
     } else {
-        let redis = if spec.percent { "argument must be a memory or percent value" } else { "argument must be a memory value" };
+        let redis = if spec.percent {
+            "argument must be a memory or percent value"
+        } else {
+            "argument must be a memory value"
+        };
         let help = if spec.percent {
-            format!("{}; or a percentage of maxmemory such as `10%`", memory_help(value))
+            format!(
+                "{}; or a percentage of maxmemory such as `10%`",
+                memory_help(value)
+            )
         } else {
             memory_help(value)
         };
@@ -498,8 +537,11 @@ pub fn check_memory(spec: &DirectiveSpec, value: &[u8]) -> Result<i128, ValueErr
     };
     if spec.percent && stored < 0 {
         if stored < -100 {
-            return Err(ValueError::new("percentage argument must be less or equal to 100")
-                .help("a percentage of maxmemory between `0%` and `100%`, or a size such as `1gb`"));
+            return Err(
+                ValueError::new("percentage argument must be less or equal to 100").help(
+                    "a percentage of maxmemory between `0%` and `100%`, or a size such as `1gb`",
+                ),
+            );
         }
         return Ok(stored);
     }
@@ -521,18 +563,38 @@ pub fn check_memory(spec: &DirectiveSpec, value: &[u8]) -> Result<i128, ValueErr
 /// `config.c: configEnumGetValue` + the shutdown-flags validator. Several names only for
 /// the multi-value enums (`shutdown-on-sig*`).
 pub fn check_enum(spec: &DirectiveSpec, args: &[&[u8]]) -> Result<(), ValueError> {
-    let listing = || format!("argument(s) must be one of the following: {}", spec.values.join(", "));
+    let listing = || {
+        format!(
+            "argument(s) must be one of the following: {}",
+            spec.values.join(", ")
+        )
+    };
     if args.is_empty() || (!spec.multi_value && args.len() != 1) {
-        return Err(ValueError::new(listing()).help(format!("write one of: {}", spec.values.join(", "))).arity());
+        return Err(ValueError::new(listing())
+            .help(format!("write one of: {}", spec.values.join(", ")))
+            .arity());
     }
     let mut save = false;
     let mut nosave = false;
     for (i, a) in args.iter().enumerate() {
         let v = cstr(a);
-        let Some(name) = spec.values.iter().find(|n| n.as_bytes().eq_ignore_ascii_case(v)) else {
-            let normalized = String::from_utf8_lossy(v).to_ascii_lowercase().replace('_', "-");
-            let help = match closest(normalized.as_bytes(), spec.values.iter().map(String::as_str)) {
-                Some(c) => format!("did you mean `{c}`? ({} accepts: {})", spec.name, spec.values.join(", ")),
+        let Some(name) = spec
+            .values
+            .iter()
+            .find(|n| n.as_bytes().eq_ignore_ascii_case(v))
+        else {
+            let normalized = String::from_utf8_lossy(v)
+                .to_ascii_lowercase()
+                .replace('_', "-");
+            let help = match closest(
+                normalized.as_bytes(),
+                spec.values.iter().map(String::as_str),
+            ) {
+                Some(c) => format!(
+                    "did you mean `{c}`? ({} accepts: {})",
+                    spec.name,
+                    spec.values.join(", ")
+                ),
                 None => format!("{} accepts: {}", spec.name, spec.values.join(", ")),
             };
             return Err(ValueError::new(listing()).help(help).at(i));
@@ -541,8 +603,10 @@ pub fn check_enum(spec: &DirectiveSpec, args: &[&[u8]]) -> Result<(), ValueError
         nosave |= name == "nosave";
     }
     if spec.validator() == Some("shutdown-flags") && save && nosave {
-        return Err(ValueError::new("shutdown options SAVE and NOSAVE can't be used simultaneously")
-            .help("keep either `save` or `nosave`"));
+        return Err(ValueError::new(
+            "shutdown options SAVE and NOSAVE can't be used simultaneously",
+        )
+        .help("keep either `save` or `nosave`"));
     }
     Ok(())
 }
@@ -616,25 +680,37 @@ pub fn check_proc_title_template(value: &[u8], state: TitleState) -> Result<(), 
 
 /// String validators of the table (`isValidDBfilename`, `isValidAOFfilename`,
 /// `isValidAOFdirname`, `isValidAnnouncedHostname`, `isValidProcTitleTemplate`).
-pub fn check_string(spec: &DirectiveSpec, value: &[u8], state: TitleState) -> Result<(), ValueError> {
+pub fn check_string(
+    spec: &DirectiveSpec,
+    value: &[u8],
+    state: TitleState,
+) -> Result<(), ValueError> {
     let v = cstr(value);
     match spec.validator() {
-        Some("basename") => {
-            if !is_base_name(v) {
-                return Err(ValueError::new("dbfilename can't be a path, just a filename").help(format!(
+        Some("basename") if !is_base_name(v) => {
+            return Err(
+                ValueError::new("dbfilename can't be a path, just a filename").help(format!(
                     "write only the file name (`dbfilename {}`) and put the directory in `dir`",
                     base_name_of(v)
-                )));
-            }
+                )),
+            );
         }
         Some("basename-nonempty") => {
-            let what = if spec.name == "appenddirname" { "dirname" } else { "filename" };
+            let what = if spec.name == "appenddirname" {
+                "dirname"
+            } else {
+                "filename"
+            };
             if v.is_empty() {
                 return Err(ValueError::new(format!("{} can't be empty", spec.name))
                     .help(format!("write a name such as `{}`", spec.default)));
             }
             if !is_base_name(v) {
-                return Err(ValueError::new(format!("{} can't be a path, just a {what}", spec.name)).help(format!(
+                return Err(ValueError::new(format!(
+                    "{} can't be a path, just a {what}",
+                    spec.name
+                ))
+                .help(format!(
                     "write only the name (`{} {}`); it is created inside `dir`",
                     spec.name,
                     base_name_of(v)
@@ -643,10 +719,15 @@ pub fn check_string(spec: &DirectiveSpec, value: &[u8], state: TitleState) -> Re
         }
         Some("hostname-chars") => {
             if v.len() >= 256 {
-                return Err(ValueError::new("Hostnames must be less than 256 characters")
-                    .help("use a host name shorter than 256 characters"));
+                return Err(
+                    ValueError::new("Hostnames must be less than 256 characters")
+                        .help("use a host name shorter than 256 characters"),
+                );
             }
-            if !v.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.') {
+            if !v
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.')
+            {
                 return Err(ValueError::new("Hostnames may only contain alphanumeric characters, hyphens or dots")
                     .help("write a plain host name (letters, digits, `-` and `.`), without a scheme, port or path"));
             }
@@ -659,7 +740,11 @@ pub fn check_string(spec: &DirectiveSpec, value: &[u8], state: TitleState) -> Re
 
 /// `save`: `""` alone, or pairs `<seconds ≥ 1> <changes ≥ 0>` read with `strtoll`.
 pub fn check_save(args: &[&[u8]]) -> Result<(), ValueError> {
-    let args: &[&[u8]] = if args.len() == 1 && cstr(args[0]).is_empty() { &[] } else { args };
+    let args: &[&[u8]] = if args.len() == 1 && cstr(args[0]).is_empty() {
+        &[]
+    } else {
+        args
+    };
     if args.len() % 2 == 1 {
         return Err(ValueError::new("Invalid save parameters")
             .help("`save` takes pairs `<seconds> <changes>`, e.g. `save 3600 1 300 100`; `save \"\"` disables snapshots")
@@ -682,7 +767,7 @@ pub fn check_save(args: &[&[u8]]) -> Result<(), ValueError> {
 
 /// `client-output-buffer-limit`: groups of `<class> <hard> <soft> <soft-seconds>`.
 pub fn check_client_output_buffer_limit(args: &[&[u8]]) -> Result<(), ValueError> {
-    if args.len() % 4 != 0 {
+    if !args.len().is_multiple_of(4) {
         return Err(ValueError::new("Wrong number of arguments in buffer limit configuration.")
             .help("write groups of four: `<normal|replica|pubsub> <hard limit> <soft limit> <soft seconds>`, e.g. `client-output-buffer-limit replica 256mb 64mb 60`")
             .arity());
@@ -692,25 +777,34 @@ pub fn check_client_output_buffer_limit(args: &[&[u8]]) -> Result<(), ValueError
         let known = [b"normal".as_slice(), b"slave", b"replica", b"pubsub"];
         if !known.iter().any(|k| k.eq_ignore_ascii_case(class)) {
             let help = if class.eq_ignore_ascii_case(b"master") {
-                "the class `master` cannot be limited; use `normal`, `replica` or `pubsub`".to_string()
+                "the class `master` cannot be limited; use `normal`, `replica` or `pubsub`"
+                    .to_string()
             } else {
                 "the class is `normal`, `replica` (or `slave`) or `pubsub`".to_string()
             };
-            return Err(ValueError::new("Invalid client class specified in buffer limit configuration.").help(help).at(g * 4));
+            return Err(ValueError::new(
+                "Invalid client class specified in buffer limit configuration.",
+            )
+            .help(help)
+            .at(g * 4));
         }
-        for k in 1..=2 {
-            if parse_memory(group[k]).is_none() {
-                return Err(ValueError::new("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
-                    .help(memory_help(group[k]))
-                    .at(g * 4 + k));
+        for (k, limit) in group.iter().enumerate().take(3).skip(1) {
+            if parse_memory(limit).is_none() {
+                return Err(ValueError::new(
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+                )
+                .help(memory_help(limit))
+                .at(g * 4 + k));
             }
         }
         let r = strtoll(group[3], 10);
         // Stored into an int: the value is truncated to 32 bits before the `< 0` check.
         if !r.full || (r.value as i32) < 0 {
-            return Err(ValueError::new("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
-                .help("the soft-limit duration is a whole number of seconds, at least 0")
-                .at(g * 4 + 3));
+            return Err(ValueError::new(
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+            )
+            .help("the soft-limit duration is a whole number of seconds, at least 0")
+            .at(g * 4 + 3));
         }
     }
     Ok(())
@@ -726,9 +820,11 @@ pub fn check_oom_score_adj_values(args: &[&[u8]]) -> Result<(), ValueError> {
     for (i, a) in args.iter().enumerate() {
         let r = strtoll(a, 10);
         if !r.full || r.value < -2000 || r.value > 2000 {
-            return Err(ValueError::new("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")
-                .help("each value is a whole number between -2000 and 2000")
-                .at(i));
+            return Err(ValueError::new(
+                "Invalid oom-score-adj-values, elements must be between -2000 and 2000.",
+            )
+            .help("each value is a whole number between -2000 and 2000")
+            .at(i));
         }
     }
     Ok(())
@@ -738,7 +834,9 @@ pub fn check_oom_score_adj_values(args: &[&[u8]]) -> Result<(), ValueError> {
 pub fn check_notify_keyspace_events(value: &[u8]) -> Result<(), ValueError> {
     let v = cstr(value);
     if let Some(bad) = v.iter().find(|c| !b"Ag$lshzxeKEtmdn".contains(c)) {
-        let help = if b"GLSHZXKETMDN".contains(&bad.to_ascii_uppercase()) && bad.is_ascii_alphabetic() {
+        let help = if b"GLSHZXKETMDN".contains(&bad.to_ascii_uppercase())
+            && bad.is_ascii_alphabetic()
+        {
             format!(
                 "the classes are case-sensitive: `{}` is not one of them (`K` keyspace, `E` keyevent, `g` generic, `$` string, `l` list, `s` set, `h` hash, `z` zset, `x` expired, `e` evicted, `t` stream, `m` key-miss, `d` module, `n` new, `A` = g$lshzxetd)",
                 *bad as char
@@ -746,7 +844,9 @@ pub fn check_notify_keyspace_events(value: &[u8]) -> Result<(), ValueError> {
         } else {
             "use only the class characters K E g $ l s h z x e t m d n A, e.g. `Ex` for expired-key events".to_string()
         };
-        return Err(ValueError::new("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.").help(help));
+        return Err(
+            ValueError::new("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.").help(help),
+        );
     }
     Ok(())
 }
@@ -764,7 +864,9 @@ pub fn check_replicaof(args: &[&[u8]]) -> Result<(), ValueError> {
     let r = strtoll(args[1], 10);
     let port = r.value as i32;
     if !r.full || !(0..=65535).contains(&port) {
-        return Err(ValueError::new("Invalid master port").help("the port is a number between 0 and 65535").at(1));
+        return Err(ValueError::new("Invalid master port")
+            .help("the port is a number between 0 and 65535")
+            .at(1));
     }
     Ok(())
 }
@@ -777,14 +879,18 @@ pub fn check_percentiles(args: &[&[u8]]) -> Result<(), ValueError> {
     for (i, a) in args.iter().enumerate() {
         match string2d(a) {
             None => {
-                return Err(ValueError::new("Invalid latency-tracking-info-percentiles parameters")
-                    .help("write decimal numbers such as `50 99 99.9`")
-                    .at(i))
+                return Err(
+                    ValueError::new("Invalid latency-tracking-info-percentiles parameters")
+                        .help("write decimal numbers such as `50 99 99.9`")
+                        .at(i),
+                )
             }
             Some(p) if !(0.0..=100.0).contains(&p) => {
-                return Err(ValueError::new("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
-                    .help("percentiles are between 0 and 100, e.g. `50 99 99.9`")
-                    .at(i))
+                return Err(ValueError::new(
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",
+                )
+                .help("percentiles are between 0 and 100, e.g. `50 99 99.9`")
+                .at(i))
             }
             Some(_) => {}
         }
@@ -833,8 +939,22 @@ mod tests {
 
     #[test]
     fn strtoll_like_c() {
-        assert_eq!(strtoll(b" +7", 10), Strtoll { value: 7, full: true, overflow: false });
-        assert_eq!(strtoll(b"", 10), Strtoll { value: 0, full: true, overflow: false });
+        assert_eq!(
+            strtoll(b" +7", 10),
+            Strtoll {
+                value: 7,
+                full: true,
+                overflow: false
+            }
+        );
+        assert_eq!(
+            strtoll(b"", 10),
+            Strtoll {
+                value: 0,
+                full: true,
+                overflow: false
+            }
+        );
         assert!(!strtoll(b" ", 10).full);
         assert!(!strtoll(b"1k", 10).full);
         assert_eq!(strtoll(b"0770", 8).value, 0o770);
@@ -864,15 +984,33 @@ mod tests {
     fn typed_values() {
         let port = lookup(b"port").unwrap();
         assert!(check_int(port, b"65535").is_ok());
-        assert!(check_int(port, b"65536").unwrap_err().redis.contains("between 0 and 65535"));
-        assert!(check_int(port, b"06379").unwrap_err().help.unwrap().contains("`6379`"));
+        assert!(check_int(port, b"65536")
+            .unwrap_err()
+            .redis
+            .contains("between 0 and 65535"));
+        assert!(check_int(port, b"06379")
+            .unwrap_err()
+            .help
+            .unwrap()
+            .contains("`6379`"));
         let perm = lookup(b"unixsocketperm").unwrap();
         assert!(check_int(perm, b"0770").is_ok());
         assert!(check_int(perm, b"").is_ok());
-        assert_eq!(check_int(perm, b"1000").unwrap_err().redis, "argument must be between 0 and 777 inclusive");
+        assert_eq!(
+            check_int(perm, b"1000").unwrap_err().redis,
+            "argument must be between 0 and 777 inclusive"
+        );
         let mm = lookup(b"maxmemory").unwrap();
-        assert!(check_memory(mm, b"1gib").unwrap_err().help.unwrap().contains("`1gb`"));
-        assert!(check_memory(mm, b"1.5gb").unwrap_err().help.unwrap().contains("`1536mb`"));
+        assert!(check_memory(mm, b"1gib")
+            .unwrap_err()
+            .help
+            .unwrap()
+            .contains("`1gb`"));
+        assert!(check_memory(mm, b"1.5gb")
+            .unwrap_err()
+            .help
+            .unwrap()
+            .contains("`1536mb`"));
         let mc = lookup(b"maxmemory-clients").unwrap();
         assert!(check_memory(mc, b"10%").is_ok());
         assert!(check_memory(mc, b"101%").is_err());
@@ -906,7 +1044,14 @@ mod tests {
         assert!(check_proc_title_template(b"{title} {listen-addr} {server-mode}", st).is_ok());
         assert!(check_proc_title_template(b"{title}", st).is_err());
         assert!(check_proc_title_template(b"{server-mode}", st).is_err());
-        assert!(check_proc_title_template(b"{server-mode}", TitleState { sentinel: true, ..st }).is_ok());
+        assert!(check_proc_title_template(
+            b"{server-mode}",
+            TitleState {
+                sentinel: true,
+                ..st
+            }
+        )
+        .is_ok());
         assert!(check_proc_title_template(b"{{", st).is_ok());
         assert!(check_proc_title_template(b"{nope}", st).is_err());
         assert!(check_proc_title_template(b"x {", st).is_err());

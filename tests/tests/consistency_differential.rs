@@ -58,7 +58,7 @@ fn save_after_include_matches_the_server() {
     }
     let a = ("a.conf", "port 6379\n");
     let b = ("b.conf", "save 200 2\nsave 300 3\n");
-    /// (name, files as (path, text), expectation)
+    // (main, files, the accumulated list the lines read as)
     type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
     let cases: &[Case] = &[
         // (main, files, the accumulated list the lines read as)

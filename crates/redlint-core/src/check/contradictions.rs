@@ -13,10 +13,10 @@ use crate::sizing;
 use crate::source::Span;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for server in &ctx.deployment.servers {
-        if effective::is_fragment(ctx.ws, server.main) {
-            continue;
-        }
+    for server in effective::redis_servers(ctx) {
+        daemonize_with_supervision(ctx, server, out);
+    }
+    for server in ctx.deployment.servers.iter().filter(|s| s.sentinel) {
         daemonize_with_supervision(ctx, server, out);
     }
     let topology = effective::Topology::of(ctx);
@@ -545,6 +545,26 @@ mod tests {
             ),
         ]);
         assert!(lines(&f, "RL205").is_empty());
+    }
+
+    #[test]
+    fn servers_in_d_directories_without_a_main_config_beside_are_servers() {
+        let f = run(&[(
+            "/etc/redis/instances.d/6379.conf",
+            Kind::Redis,
+            "maxmemory-policy allkeys-lru\n",
+        )]);
+        assert_eq!(lines(&f, "RL204").len(), 1);
+        // Next to a main config it is a fragment of that server: not checked as a server.
+        let f = run(&[
+            (MAIN, Kind::Redis, "maxmemory 1gb\n"),
+            (
+                "/etc/redis/conf.d/6379.conf",
+                Kind::Redis,
+                "maxmemory-policy allkeys-lru\n",
+            ),
+        ]);
+        assert!(lines(&f, "RL204").is_empty());
     }
 
     #[test]

@@ -151,23 +151,44 @@ pub(super) fn enum_setting<'a>(
     Some((String::from_utf8_lossy(v).to_ascii_lowercase(), d))
 }
 
-/// True if the file sits in a drop-in directory (`redis.conf.d/`, `conf.d/`): a fragment meant
-/// to be included, not a server's main configuration.
-pub(super) fn is_fragment(ws: &Workspace, file: FileId) -> bool {
+fn host_path(ws: &Workspace, file: FileId) -> &str {
     let f = ws.file(file);
-    let path = f.host_path.as_deref().unwrap_or(&f.source.path);
-    let dir = crate::fs::parent(path);
+    f.host_path.as_deref().unwrap_or(&f.source.path)
+}
+
+/// True if the file sits in a drop-in directory (`redis.conf.d/`, `conf.d/`, any `*.d`).
+pub(super) fn in_dropin_dir(ws: &Workspace, file: FileId) -> bool {
+    let dir = crate::fs::parent(host_path(ws, file));
     let dir_name = dir.rsplit('/').next().unwrap_or(dir);
     dir_name.ends_with(".d") && dir_name.len() > 2
+}
+
+/// The directories holding the main config of a redis-server that is not itself in a drop-in
+/// directory: a `*.d` directory inside one of them holds fragments of that server.
+fn server_dirs<'a>(ctx: &'a Context<'_>) -> std::collections::HashSet<&'a str> {
+    ctx.deployment
+        .servers
+        .iter()
+        .filter(|s| !s.sentinel && !in_dropin_dir(ctx.ws, s.main))
+        .map(|s| crate::fs::parent(host_path(ctx.ws, s.main)))
+        .collect()
+}
+
+fn is_fragment_of(ctx: &Context<'_>, dirs: &std::collections::HashSet<&str>, file: FileId) -> bool {
+    in_dropin_dir(ctx.ws, file)
+        && dirs.contains(crate::fs::parent(crate::fs::parent(host_path(
+            ctx.ws, file,
+        ))))
 }
 
 /// The redis-server processes of the deployment (not Sentinels, not drop-in fragments that
 /// the model treats as servers because nothing includes them).
 pub(super) fn redis_servers<'a>(ctx: &'a Context<'_>) -> impl Iterator<Item = &'a Server> + 'a {
+    let dirs = server_dirs(ctx);
     ctx.deployment
         .servers
         .iter()
-        .filter(move |s| !s.sentinel && !is_fragment(ctx.ws, s.main))
+        .filter(move |s| !s.sentinel && !is_fragment_of(ctx, &dirs, s.main))
 }
 
 /// True if the deployment has a Sentinel: then any master may become a replica after a

@@ -125,15 +125,15 @@ impl Context<'_> {
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
 const CHECKS: &[Check] = &[
-    directives::check,
     sentinel::check,
     sysctl::check,
+    directives::check,
+    acl::check,
     overrides::check,
     contradictions::check,
     sizing::check,
     kernel::check,
     deprecation::check,
-    acl::check,
 ];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {

@@ -343,7 +343,7 @@ fn save_after_include(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnost
 fn unloaded_fragments(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for id in ctx.ws.ids() {
         let f = ctx.ws.file(id);
-        if f.kind != Kind::Redis || f.conf().is_none() || !effective::is_fragment(ctx.ws, id) {
+        if f.kind != Kind::Redis || f.conf().is_none() || !effective::in_dropin_dir(ctx.ws, id) {
             continue;
         }
         let path = f.host_path.clone().unwrap_or_else(|| f.source.path.clone());

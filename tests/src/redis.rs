@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 /// The redis-server binary, if installed.
 pub fn redis_server() -> Option<PathBuf> {
-    ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].iter().map(PathBuf::from).find(|p| p.exists())
+    ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
 }
 
 /// Returns false (and says why) when the server is missing outside CI; panics in CI.
@@ -32,7 +35,9 @@ pub fn pick_port() -> u16 {
     loop {
         let n = NEXT_PORT.fetch_add(1, Ordering::Relaxed);
         let port = base.wrapping_add(n % 20000);
-        if (20000..60000).contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if (20000..60000).contains(&port)
+            && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+        {
             return port;
         }
     }
@@ -107,7 +112,10 @@ impl Drop for Running {
 
 fn stop(child: &mut Child) {
     if let Ok(None) = child.try_wait() {
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
@@ -145,9 +153,14 @@ pub fn command(port: u16, args: &[&str]) -> std::io::Result<String> {
 }
 
 fn reply_complete(b: &[u8]) -> bool {
+    !b.is_empty() && reply_end(b, 0).is_some()
+}
+
+/// Where the RESP2 reply starting at `i` ends, if it is complete.
+fn reply_end(b: &[u8], i: usize) -> Option<usize> {
     fn parse(b: &[u8], i: usize) -> Option<usize> {
         let end = b[i..].windows(2).position(|w| w == b"\r\n")? + i;
-        let head = std::str::from_utf8(&b[i + 1..end]).ok()?;
+        let head = std::str::from_utf8(&b[i + 1..end]).unwrap_or("");
         match b.get(i)? {
             b'+' | b'-' | b':' => Some(end + 2),
             b'$' => {
@@ -170,7 +183,45 @@ fn reply_complete(b: &[u8]) -> bool {
             _ => None,
         }
     }
-    !b.is_empty() && parse(b, 0).is_some()
+    parse(b, i)
+}
+
+/// Send many commands (binary-safe) on one connection, pipelined in batches, and return each
+/// raw reply in order.
+pub fn pipeline(port: u16, commands: &[Vec<Vec<u8>>]) -> std::io::Result<Vec<Vec<u8>>> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut replies = Vec::with_capacity(commands.len());
+    let (mut buf, mut chunk) = (Vec::new(), vec![0u8; 1 << 16]);
+    for batch in commands.chunks(256) {
+        let mut req = Vec::new();
+        for args in batch {
+            req.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+            for a in args {
+                req.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                req.extend_from_slice(a);
+                req.extend_from_slice(b"\r\n");
+            }
+        }
+        s.write_all(&req)?;
+        let want = replies.len() + batch.len();
+        while replies.len() < want {
+            match reply_end(&buf, 0) {
+                Some(end) if !buf.is_empty() => replies.push(buf.drain(..end).collect()),
+                _ => {
+                    let n = s.read(&mut chunk)?;
+                    if n == 0 {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "server closed the connection",
+                        ));
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+            }
+        }
+    }
+    Ok(replies)
 }
 
 /// How to start the server.
@@ -187,7 +238,11 @@ pub struct Start {
 
 impl Default for Start {
     fn default() -> Start {
-        Start { sentinel: false, force_loopback: true, files: Vec::new() }
+        Start {
+            sentinel: false,
+            force_loopback: true,
+            files: Vec::new(),
+        }
     }
 }
 
@@ -203,7 +258,8 @@ pub fn start(config: &[u8], opts: &Start) -> Result<Running, String> {
         }
         std::fs::write(&p, bytes).map_err(|e| e.to_string())?;
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).map_err(|e| e.to_string())?;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode))
+            .map_err(|e| e.to_string())?;
     }
     let conf = dir.path().join("redis.conf");
     std::fs::write(&conf, config).map_err(|e| e.to_string())?;
@@ -219,7 +275,10 @@ pub fn start(config: &[u8], opts: &Start) -> Result<Running, String> {
     if opts.force_loopback {
         cmd.args(["--bind", "127.0.0.1"]);
     }
-    cmd.current_dir(dir.path()).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -232,7 +291,8 @@ pub fn start(config: &[u8], opts: &Start) -> Result<Running, String> {
             return Err(format!("exit {status}\n{err}\n{logtext}"));
         }
         if let Ok(reply) = command(port, &["PING"]) {
-            if reply.starts_with("+PONG") || reply.starts_with("-NOAUTH") || reply.starts_with("-") {
+            if reply.starts_with("+PONG") || reply.starts_with("-NOAUTH") || reply.starts_with("-")
+            {
                 return Ok(Running { child, port, dir });
             }
         }

@@ -4,6 +4,7 @@
 //! (`include`, `aclfile`, sysctl.d, scripts) are followed through the [`fs::FileSystem`]
 //! trait, so the CLI, a `--root` tree and the browser build run the very same engine.
 
+pub mod acl;
 pub mod check;
 pub mod config;
 pub mod finding;

@@ -275,6 +275,19 @@ fn split_args(
     }
 }
 
+/// `sdssplitargs` over one string: each argument's raw span in `value` and its decoded bytes
+/// (`None`: unbalanced quotes). Redis re-splits ACL selectors `(...)` this way.
+pub fn split_value_spans(value: &[u8]) -> Option<Vec<(Span, Vec<u8>)>> {
+    let mut doc = ConfDocument::default();
+    split_args(value, 0, value.len(), &mut doc).ok()?;
+    Some(
+        doc.tokens
+            .iter()
+            .map(|t| (t.span, doc.value(value, t).to_vec()))
+            .collect(),
+    )
+}
+
 /// Split a single string the way `sdssplitargs` does, returning owned values. Used where
 /// Redis re-tokenises one argument (MULTI_ARG directives given one quoted argument).
 pub fn split_value(value: &[u8]) -> Option<Vec<Vec<u8>>> {

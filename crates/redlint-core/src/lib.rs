@@ -13,6 +13,7 @@ pub mod fs;
 pub mod knowledge;
 pub mod model;
 pub mod rules;
+pub mod security;
 pub mod source;
 pub mod syntax;
 

@@ -1,5 +1,8 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
+pub mod exposure;
+pub mod passwords;
+
 use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 use crate::model::{Deployment, FileId, Workspace};
 use crate::rules::Rule;
@@ -111,7 +114,7 @@ impl Context<'_> {
 /// Every check, in one list; each is a function over the whole context.
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-const CHECKS: &[Check] = &[];
+const CHECKS: &[Check] = &[exposure::check, passwords::check];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -61,7 +61,7 @@ pub fn dryrun(users: &UserSet, table: &CommandTable, user: &[u8], argv: &[&[u8]]
             cmd.name
         ));
     }
-    match check_user(&u.user, table, cmd, argv) {
+    match check_user(&u.user, cmd, argv) {
         Ok(()) => DryRun::Ok,
         Err(Denial::Command) => DryRun::Denied(format!(
             "This user has no permissions to run the '{}' command",
@@ -99,13 +99,7 @@ impl Denial {
 
 /// `ACLCheckAllUserCommandPerm`: allowed if any selector allows; else the most relevant denial
 /// (channel > key > command; the later argument among equals).
-pub fn check_user(
-    user: &AclUser,
-    table: &CommandTable,
-    cmd: &Command,
-    argv: &[&[u8]],
-) -> Result<(), Denial> {
-    let _ = table;
+pub fn check_user(user: &AclUser, cmd: &Command, argv: &[&[u8]]) -> Result<(), Denial> {
     let mut keys: Option<Vec<KeyRef>> = None;
     let mut relevant = Denial::Command;
     let (mut local_idx, mut last_idx) = (0usize, 0usize);
@@ -520,7 +514,7 @@ fn keys_from_proc(proc: GetKeysProc, argv: &[&[u8]]) -> Vec<KeyRef> {
             }
             let Some(sp) = streams else { return Vec::new() };
             let num = argc - sp - 1;
-            if num == 0 || num % 2 != 0 {
+            if num == 0 || num % 2 == 1 {
                 return Vec::new();
             }
             let num = num / 2;

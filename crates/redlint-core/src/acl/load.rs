@@ -79,6 +79,34 @@ pub enum ProblemKind {
     Rule(AclError),
     /// redis.conf: a bare `user` line ("Bad directive or wrong number of arguments").
     BareUser,
+    /// ACL file: a NUL byte. Redis reads the file with `fgets` and appends each chunk as a C
+    /// string, so the rest of that line is lost and the next line is glued on; what results
+    /// does not load.
+    NulByte,
+}
+
+impl ProblemKind {
+    /// What Redis says (or does) about it.
+    pub fn message(&self) -> String {
+        match self {
+            ProblemKind::NotUserLine => {
+                "should start with user keyword followed by the username".to_string()
+            }
+            ProblemKind::BadUserName => "the user name contains whitespace".to_string(),
+            ProblemKind::DuplicateUser { .. } => "Duplicate user".to_string(),
+            ProblemKind::UnmatchedSelector { crash: true } => {
+                "unmatched parenthesis (redis-server 7.0.15 crashes)".to_string()
+            }
+            ProblemKind::UnmatchedSelector { crash: false } => {
+                "Unmatched parenthesis in selector definition".to_string()
+            }
+            ProblemKind::Rule(e) => e.message().to_string(),
+            ProblemKind::BareUser => "Bad directive or wrong number of arguments".to_string(),
+            ProblemKind::NulByte => {
+                "a NUL byte cuts the line and joins it with the next one".to_string()
+            }
+        }
+    }
 }
 
 /// One reason the server refuses to start, located.
@@ -90,8 +118,11 @@ pub struct Problem {
     /// The token (or line) at fault.
     pub span: Span,
     pub kind: ProblemKind,
-    /// For `Rule`: the rule's text as Redis read it (may be a secret).
+    /// For `Rule`: the failing rule's text as Redis read it (may be a secret); for names, the
+    /// name.
     pub text: Vec<u8>,
+    /// The failing rule is inside a `(...)` selector.
+    pub in_selector: bool,
 }
 
 /// The result of loading users: the users, and every problem (any problem is fatal).
@@ -119,12 +150,15 @@ fn apply_rules(
     let mut out = Vec::new();
     for (i, rule) in decl.rules.iter().enumerate() {
         if let Err(e) = user.apply(env, rule) {
-            let span = match &rule.kind {
-                RuleKind::Selector(ops) => {
-                    failing_selector_op(env, ops).map_or(rule.span, |(op, _)| op.span)
-                }
-                _ => rule.span,
+            // Inside a selector, point at the rule that fails.
+            let (span, text) = match &rule.kind {
+                RuleKind::Selector(ops) => failing_selector_op(env, ops)
+                    .map_or((rule.span, rule.text.clone()), |(op, _)| {
+                        (op.span, op.text.clone())
+                    }),
+                _ => (rule.span, rule.text.clone()),
             };
+            let in_selector = matches!(rule.kind, RuleKind::Selector(_));
             out.push((
                 i,
                 Problem {
@@ -132,7 +166,8 @@ fn apply_rules(
                     line,
                     span,
                     kind: ProblemKind::Rule(e),
-                    text: rule.text.clone(),
+                    text,
+                    in_selector,
                 },
             ));
         }
@@ -142,6 +177,50 @@ fn apply_rules(
 
 /// Load an ACL file as `ACLLoadFromFile` (at startup, or `ACL LOAD`) does.
 pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'_>) -> AclLoad {
+    if let Some(nul) = source.iter().position(|&b| b == 0) {
+        // What Redis actually reads; its lines no longer match the file's.
+        let text = as_read_by_fgets(source);
+        let mut load = load_acl_lines(file, &text, &crate::syntax::acl::parse(&text), env);
+        if !load.problems.is_empty() {
+            let line = doc
+                .lines
+                .iter()
+                .position(|l| l.span.end as usize > nul)
+                .unwrap_or(0) as u32;
+            load.problems = vec![Problem {
+                file,
+                line,
+                span: Span::new(nul, nul + 1),
+                kind: ProblemKind::NulByte,
+                text: Vec::new(),
+                in_selector: false,
+            }];
+        }
+        return load;
+    }
+    load_acl_lines(file, source, doc, env)
+}
+
+/// The text `ACLLoadFromFile` builds: `fgets` chunks (up to a newline, at most 1023 bytes),
+/// each appended as a C string, so a NUL drops the rest of its chunk.
+pub fn as_read_by_fgets(source: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(source.len());
+    let mut rest = source;
+    while !rest.is_empty() {
+        let mut n = rest
+            .iter()
+            .take(1023)
+            .position(|&b| b == b'\n')
+            .map_or(rest.len().min(1023), |i| i + 1);
+        n = n.max(1);
+        let chunk = &rest[..n];
+        out.extend_from_slice(chunk.split(|&b| b == 0).next().unwrap_or_default());
+        rest = &rest[n..];
+    }
+    out
+}
+
+fn load_acl_lines(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'_>) -> AclLoad {
     let mut load = AclLoad::default();
     let mut first_seen: HashMap<Vec<u8>, Span> = HashMap::new();
     for (i, line) in doc.lines.iter().enumerate() {
@@ -156,6 +235,7 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                 span: first_word,
                 kind: ProblemKind::NotUserLine,
                 text: Vec::new(),
+                in_selector: false,
             }),
             AclFileLine::BadName { name } => load.problems.push(Problem {
                 file,
@@ -163,6 +243,7 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                 span: name,
                 kind: ProblemKind::BadUserName,
                 text: source[name.range()].to_vec(),
+                in_selector: false,
             }),
             AclFileLine::User(decl) => {
                 if let Some(first) = first_seen.get(&decl.name) {
@@ -174,6 +255,7 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                             first: (file, *first),
                         },
                         text: decl.name.clone(),
+                        in_selector: false,
                     });
                     continue;
                 }
@@ -188,6 +270,7 @@ pub fn load_acl_file(file: FileId, source: &[u8], doc: &AclDocument, env: &Env<'
                             crash: u.after_rules,
                         },
                         text: Vec::new(),
+                        in_selector: false,
                     });
                 } else {
                     load.problems.extend(
@@ -258,6 +341,7 @@ pub fn load_conf_users(
                 span,
                 kind: ProblemKind::BareUser,
                 text: Vec::new(),
+                in_selector: false,
             });
             continue;
         };
@@ -268,6 +352,7 @@ pub fn load_conf_users(
                 span: decl.name_span,
                 kind: ProblemKind::DuplicateUser { first: *first },
                 text: decl.name.clone(),
+                in_selector: false,
             });
             continue;
         }
@@ -279,6 +364,7 @@ pub fn load_conf_users(
                 span: u.span,
                 kind: ProblemKind::UnmatchedSelector { crash: false },
                 text: Vec::new(),
+                in_selector: false,
             });
             continue;
         }
@@ -307,6 +393,7 @@ pub fn load_conf_users(
                 span: decl.name_span,
                 kind: ProblemKind::BadUserName,
                 text: decl.name.clone(),
+                in_selector: false,
             });
         }
         let mut user = match load.users.get_mut(&decl.name) {

@@ -74,13 +74,10 @@ pub fn dryrun_file(bytes: &[u8], kind: Kind, user: &str, argv: &[&[u8]]) -> Resu
         }
     };
     if let Some(p) = load.problems.first() {
-        let what = match &p.kind {
-            ProblemKind::Rule(e) => e.message().to_string(),
-            other => format!("{other:?}"),
-        };
         return Err(format!(
-            "Redis refuses to load these users (line {}: {what})",
-            p.line + 1
+            "Redis refuses to load these users (line {}: {})",
+            p.line + 1,
+            p.kind.message()
         ));
     }
     Ok(dryrun(&load.users, table, user.as_bytes(), argv))
@@ -146,6 +143,15 @@ pub enum UsersFrom {
     Unknown,
 }
 
+/// `user` lines and a non-empty `aclfile` in one server: Redis refuses to start.
+#[derive(Debug, Clone)]
+pub struct UsersWithAclfile {
+    /// The `aclfile` directive: (file, line index).
+    pub aclfile: (FileId, u32),
+    /// Every `user` line: (file, line index).
+    pub user_lines: Vec<(FileId, u32)>,
+}
+
 /// The ACL state of one server.
 #[derive(Debug, Clone)]
 pub struct ServerAcl {
@@ -158,7 +164,7 @@ pub struct ServerAcl {
     pub file_problems: Vec<Problem>,
     /// `user` lines together with a non-empty `aclfile`: Redis refuses to start. Holds the
     /// `aclfile` directive's (file, line) and every user line's (file, line).
-    pub conflict: Option<((FileId, u32), Vec<(FileId, u32)>)>,
+    pub conflict: Option<UsersWithAclfile>,
     /// `acl-pubsub-default allchannels` in the end.
     pub pubsub_allchannels: bool,
     pub sentinel: bool,
@@ -212,9 +218,10 @@ pub fn server_acl(ws: &Workspace, server: &Server) -> ServerAcl {
     let conf_load = load::load_conf_users(&lines, &env, settings.requirepass.as_deref());
     let aclfile_set = settings.aclfile.as_ref().is_some_and(|a| !a.is_empty());
     let conflict = match aclfile_at {
-        Some(at) if aclfile_set && !user_lines.is_empty() => {
-            Some((at, user_lines.iter().map(|(f, l, _)| (*f, *l)).collect()))
-        }
+        Some(at) if aclfile_set && !user_lines.is_empty() => Some(UsersWithAclfile {
+            aclfile: at,
+            user_lines: user_lines.iter().map(|(f, l, _)| (*f, *l)).collect(),
+        }),
         _ => None,
     };
     let mut out = ServerAcl {

@@ -93,6 +93,8 @@ pub enum SelectorRule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectorOp {
     pub span: Span,
+    /// The rule's text (decoded by `sdssplitargs`).
+    pub text: Vec<u8>,
     pub rule: SelectorRule,
 }
 
@@ -365,6 +367,7 @@ fn selector_ops(
         .map(|(span, value)| SelectorOp {
             span: map(1 + span.start as usize, 1 + span.end as usize),
             rule: parse_selector_rule(&value, table),
+            text: value,
         })
         .collect()
 }

@@ -1,5 +1,6 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
+pub mod acl;
 pub mod exposure;
 pub mod passwords;
 
@@ -114,7 +115,7 @@ impl Context<'_> {
 /// Every check, in one list; each is a function over the whole context.
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-const CHECKS: &[Check] = &[exposure::check, passwords::check];
+const CHECKS: &[Check] = &[acl::check, exposure::check, passwords::check];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -315,3 +315,148 @@ pub fn verdict(config: &[u8], opts: &Start) -> Verdict {
         Err(e) => Verdict::Reject(e),
     }
 }
+
+/// `n` consecutive free ports on 127.0.0.1.
+pub fn pick_consecutive_ports(n: u16) -> u16 {
+    loop {
+        let first = pick_port();
+        if first > 65000 {
+            continue;
+        }
+        if (1..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", first + i)).is_ok()) {
+            // Skip past them so the next pick does not hand them out again.
+            for _ in 1..n {
+                let _ = NEXT_PORT.fetch_add(1, Ordering::Relaxed);
+            }
+            return first;
+        }
+    }
+}
+
+/// Start redis-server (or Sentinel) on a config file that already names its own port and
+/// 127.0.0.1-only bind; wait until it answers PING (any reply, NOAUTH included) on `port`.
+/// `log` receives its log. The process is stopped by PID when the returned value drops.
+pub fn start_file(conf: &Path, port: u16, sentinel: bool, log: &Path) -> Result<Child, String> {
+    let bin = redis_server().ok_or("redis-server not installed")?;
+    let mut cmd = Command::new(bin);
+    cmd.arg(conf);
+    if sentinel {
+        cmd.arg("--sentinel");
+    }
+    cmd.args(["--daemonize", "no"]).arg("--logfile").arg(log);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            return Err(format!(
+                "exit {status}\n{err}\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            ));
+        }
+        if command(port, &["PING"]).is_ok() {
+            return Ok(child);
+        }
+        if Instant::now() > deadline {
+            stop(&mut child);
+            return Err(format!(
+                "no answer within 10 s\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Stop a child started by [`start_file`] (SIGTERM by PID, then SIGKILL).
+pub fn stop_child(child: &mut Child) {
+    stop(child);
+}
+
+/// A persistent connection for many commands (e.g. AUTH then ACL DRYRUN).
+pub struct Connection {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Connection {
+    pub fn open(port: u16) -> std::io::Result<Connection> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        Ok(Connection {
+            stream,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Send one command, return one raw reply.
+    pub fn call(&mut self, args: &[&[u8]]) -> std::io::Result<String> {
+        let mut req = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            req.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            req.extend_from_slice(a);
+            req.extend_from_slice(b"\r\n");
+        }
+        self.stream.write_all(&req)?;
+        let mut chunk = vec![0u8; 65536];
+        loop {
+            if let Some(end) = reply_end(&self.buf) {
+                let reply: Vec<u8> = self.buf.drain(..end).collect();
+                return Ok(String::from_utf8_lossy(&reply).into_owned());
+            }
+            let n = self.stream.read(&mut chunk)?;
+            if n == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "connection closed",
+                ));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    pub fn call_str(&mut self, args: &[&str]) -> std::io::Result<String> {
+        let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.call(&bytes)
+    }
+}
+
+/// Length of the first complete RESP reply in `b`, if complete.
+pub fn reply_end(b: &[u8]) -> Option<usize> {
+    fn parse(b: &[u8], i: usize) -> Option<usize> {
+        let end = b.get(i..)?.windows(2).position(|w| w == b"\r\n")? + i;
+        let head = std::str::from_utf8(&b[i + 1..end]).ok()?;
+        match b.get(i)? {
+            b'+' | b'-' | b':' => Some(end + 2),
+            b'$' => {
+                let n: i64 = head.parse().ok()?;
+                if n < 0 {
+                    Some(end + 2)
+                } else {
+                    let stop = end + 2 + n as usize + 2;
+                    (b.len() >= stop).then_some(stop)
+                }
+            }
+            b'*' => {
+                let n: i64 = head.parse().ok()?;
+                let mut j = end + 2;
+                for _ in 0..n.max(0) {
+                    j = parse(b, j)?;
+                }
+                Some(j)
+            }
+            _ => None,
+        }
+    }
+    if b.is_empty() {
+        None
+    } else {
+        parse(b, 0)
+    }
+}

@@ -33,6 +33,8 @@ enum Command {
     Check(CheckArgs),
     /// Apply fixes in place (`--diff` prints them instead).
     Fix(FixArgs),
+    /// Write a complete, hardened deployment sized for a host.
+    Generate(GenerateArgs),
     /// Print one rule's documentation, or list every rule.
     Rule {
         /// A rule code (RL001) or name (unknown-directive).
@@ -69,6 +71,65 @@ struct FixArgs {
     /// Format of the findings left after fixing.
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Directory to write the deployment into, laid out as a host root.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// A TOML profile with the same settings (flags override it).
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// Memory of the target host or container, e.g. 8GiB.
+    #[arg(long, value_name = "SIZE", value_parser = host::parse_size)]
+    host_memory: Option<u64>,
+    /// CPUs of the target host or container.
+    #[arg(long, value_name = "N")]
+    host_cpus: Option<u32>,
+    /// `detect`: size for this machine (cgroup limits first).
+    #[arg(long, value_name = "detect", value_parser = ["detect"])]
+    host: Option<String>,
+    /// Open-files limit for the systemd drop-in.
+    #[arg(long, value_name = "N")]
+    nofile: Option<u64>,
+    #[arg(long, value_enum)]
+    role: Option<RoleArg>,
+    #[arg(long, value_enum)]
+    topology: Option<TopologyArg>,
+    #[arg(long, value_name = "N")]
+    replicas: Option<u32>,
+    #[arg(long, value_name = "N")]
+    sentinels: Option<u32>,
+    /// Addresses to listen on (the server's own IPs).
+    #[arg(long, value_name = "ADDR", num_args = 1..)]
+    bind: Vec<String>,
+    #[arg(long)]
+    port: Option<u16>,
+    #[arg(long)]
+    sentinel_port: Option<u16>,
+    /// Serve TLS only (certificates expected under /etc/redis/tls/).
+    #[arg(long)]
+    tls: bool,
+    #[arg(long, value_enum)]
+    redis_build: Option<BuildArg>,
+    /// Replace files that already exist in DIR.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Cache,
+    Store,
+    Queue,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TopologyArg {
+    Standalone,
+    Replicated,
+    Sentinel,
 }
 
 #[derive(Args)]
@@ -178,6 +239,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Fix(args) => fix(args),
+        Command::Generate(args) => generate(args),
         Command::Rule { code } => rule(code.as_deref()),
     };
     match result {
@@ -343,6 +405,140 @@ fn redact_diff(diff: &str, file: &redlint_core::fix::FixedFile, show: bool) -> S
         out = out.replace(s.as_str(), "***");
     }
     out
+}
+
+fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
+    use redlint_core::generate::{self, Role, Spec, Topology};
+    let detected = args.host.as_ref().map(|_| host::detect());
+    let mut spec = match &args.profile {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            // Host facts may come from flags: fill them in before validating the profile.
+            let mut table: toml::Table =
+                text.parse().map_err(|e| format!("{}: {e}", p.display()))?;
+            if let Some(m) = args.host_memory.or(detected.and_then(|d| d.memory)) {
+                table.insert("host-memory".into(), toml::Value::Integer(m as i64));
+            }
+            if let Some(c) = args.host_cpus.or(detected.and_then(|d| d.cpus)) {
+                table.insert("host-cpus".into(), toml::Value::Integer(c as i64));
+            }
+            let spec: Spec = table
+                .try_into()
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            spec
+        }
+        None => {
+            let memory = args
+                .host_memory
+                .or(detected.and_then(|d| d.memory))
+                .ok_or("give --host-memory SIZE (or --host detect, or a --profile)")?;
+            let cpus = args
+                .host_cpus
+                .or(detected.and_then(|d| d.cpus))
+                .ok_or("give --host-cpus N (or --host detect, or a --profile)")?;
+            Spec::for_host(memory, cpus)
+        }
+    };
+    if let Some(n) = args.nofile.or(detected
+        .and_then(|d| d.nofile)
+        .filter(|_| args.profile.is_none()))
+    {
+        spec.nofile = n;
+    }
+    if let Some(r) = args.role {
+        spec.role = match r {
+            RoleArg::Cache => Role::Cache,
+            RoleArg::Store => Role::Store,
+            RoleArg::Queue => Role::Queue,
+        };
+    }
+    if let Some(t) = args.topology {
+        spec.topology = match t {
+            TopologyArg::Standalone => Topology::Standalone,
+            TopologyArg::Replicated => Topology::Replicated,
+            TopologyArg::Sentinel => Topology::Sentinel,
+        };
+    }
+    if let Some(n) = args.replicas {
+        spec.replicas = n;
+    }
+    if let Some(n) = args.sentinels {
+        spec.sentinels = n;
+    }
+    if !args.bind.is_empty() {
+        spec.bind = args.bind.clone();
+    }
+    if let Some(p) = args.port {
+        spec.port = p;
+    }
+    if let Some(p) = args.sentinel_port {
+        spec.sentinel_port = p;
+    }
+    if args.tls {
+        spec.tls = true;
+    }
+    if let Some(b) = args.redis_build {
+        spec.redis_build = match b {
+            BuildArg::Distro => RedisBuild::Distro,
+            BuildArg::Official => RedisBuild::Official,
+        };
+    }
+    let mut failure = None;
+    let mut random = |buf: &mut [u8]| {
+        if let Err(e) = getrandom::fill(buf) {
+            failure = Some(e.to_string());
+        }
+    };
+    let files = generate::generate(&spec, &mut random)?;
+    if let Some(e) = failure {
+        return Err(format!(
+            "the operating system's random number generator failed: {e}"
+        ));
+    }
+    write_tree(&args.out, &files, args.force)?;
+    for f in &files {
+        println!("{}", args.out.join(&f.path).display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write generated files under `out` with their modes; existing files only with `force`.
+fn write_tree(
+    out: &Path,
+    files: &[redlint_core::generate::GeneratedFile],
+    force: bool,
+) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if !force {
+        if let Some(f) = files.iter().find(|f| out.join(&f.path).exists()) {
+            return Err(format!(
+                "{} exists; use --force to replace the generated files",
+                out.join(&f.path).display()
+            ));
+        }
+    }
+    for f in files {
+        let path = out.join(&f.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        // Created with its final mode, so a secret is never readable by others, not even briefly.
+        let tmp = path.with_extension("redlint-tmp");
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(f.mode)
+            .open(&tmp)
+            .map_err(|e| format!("{}: {e}", tmp.display()))?;
+        file.write_all(f.contents.as_bytes())
+            .and_then(|_| file.sync_all())
+            .map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(f.mode))
+            .map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn rule(code: Option<&str>) -> Result<ExitCode, String> {

@@ -265,3 +265,80 @@ fn rule_lists_and_prints() {
     let out = redlint(&["rule", "RL009"]);
     assert!(stdout(&out).contains("## What it does"), "{}", stdout(&out));
 }
+
+#[test]
+fn generate_writes_a_host_root_that_lints_clean() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new("generate");
+    let out = s.0.join("out");
+    let o = out.to_str().unwrap();
+    let run = redlint(&[
+        "generate",
+        "--out",
+        o,
+        "--host-memory",
+        "4GiB",
+        "--host-cpus",
+        "4",
+        "--topology",
+        "sentinel",
+        "--role",
+        "store",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let mode = |p: &str| std::fs::metadata(out.join(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("credentials.env"), 0o600);
+    assert_eq!(mode("etc/redis/users.acl"), 0o640);
+    assert!(out.join("etc/redis/sentinel-3.conf").is_file());
+    // Refuses to overwrite without --force.
+    let again = redlint(&[
+        "generate",
+        "--out",
+        o,
+        "--host-memory",
+        "4GiB",
+        "--host-cpus",
+        "4",
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    // A profile gives the same inputs.
+    let profile = s.write(
+        "profile.toml",
+        b"role = \"cache\"\ntopology = \"replicated\"\nreplicas = 1\n",
+    );
+    let run = redlint(&[
+        "generate",
+        "--out",
+        &format!("{o}2"),
+        "--profile",
+        &profile,
+        "--host-memory",
+        "1GiB",
+        "--host-cpus",
+        "2",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(out
+        .with_file_name("out2")
+        .join("etc/redis/redis-6380.conf")
+        .is_file());
+    let bad = s.write("bad.toml", b"role = \"cache\"\ncolour = 1\n");
+    assert_eq!(
+        redlint(&[
+            "generate",
+            "--out",
+            &format!("{o}3"),
+            "--profile",
+            &bad,
+            "--host-memory",
+            "1GiB",
+            "--host-cpus",
+            "2"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    // No password on stdout.
+    assert!(!stdout(&run).contains("PASSWORD="));
+}

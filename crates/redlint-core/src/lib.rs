@@ -10,6 +10,7 @@ pub mod config;
 pub mod finding;
 pub mod fix;
 pub mod fs;
+pub mod generate;
 pub mod knowledge;
 pub mod model;
 pub mod rules;
@@ -83,6 +84,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
         ws: &ws,
         deployment: &deployment,
         options,
+        fs,
     };
     diags.extend(check::run(&ctx));
     let findings = check::resolve(&ws, diags, options);

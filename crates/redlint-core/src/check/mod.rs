@@ -3,6 +3,8 @@
 pub mod acl;
 pub mod exposure;
 pub mod passwords;
+pub mod sentinel;
+pub mod sysctl;
 
 use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 use crate::model::{Deployment, FileId, Workspace};
@@ -99,6 +101,8 @@ pub struct Context<'a> {
     pub ws: &'a Workspace,
     pub deployment: &'a Deployment,
     pub options: &'a Options,
+    /// The target host's files, for facts a check must look up there (Sentinel scripts).
+    pub fs: &'a dyn crate::fs::FileSystem,
 }
 
 impl Context<'_> {
@@ -115,7 +119,13 @@ impl Context<'_> {
 /// Every check, in one list; each is a function over the whole context.
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-const CHECKS: &[Check] = &[acl::check, exposure::check, passwords::check];
+const CHECKS: &[Check] = &[
+    acl::check,
+    exposure::check,
+    passwords::check,
+    sentinel::check,
+    sysctl::check,
+];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -2,3 +2,4 @@
 
 pub mod commands;
 pub mod directives;
+pub mod sysctl_keys;

@@ -3,8 +3,10 @@
 //! this model; they never re-parse text and never do I/O.
 
 mod include;
+pub mod kernel;
 pub mod kind;
 pub mod secrets;
+pub mod sentinel;
 
 use std::collections::HashMap;
 

@@ -23,6 +23,16 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A server whose main file sits in a drop-in directory (`redis.conf.d/`) is most likely a
+/// fragment meant to be included, not a configuration of its own: findings that only follow
+/// from Redis' defaults (no `bind`, no password) are not made for it.
+fn fragment(ctx: &Context<'_>, server: &Server) -> bool {
+    let f = ctx.ws.file(server.main);
+    let path = f.host_path.as_deref().unwrap_or(&f.source.path);
+    let dir = crate::fs::parent(path);
+    dir.rsplit('/').next().is_some_and(|d| d.ends_with(".d"))
+}
+
 fn what(server: &Server) -> &'static str {
     if server.sentinel {
         "Sentinel"
@@ -106,6 +116,9 @@ fn bind_all_interfaces(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Dia
             ),
         ),
         _ => {
+            if fragment(ctx, access.server) {
+                return;
+            }
             let (file, span) = server_anchor(ws, access.server);
             (
                 file,
@@ -251,6 +264,9 @@ fn no_authentication(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagn
             "`requirepass` is empty, so the `default` user needs no password".to_string(),
         ),
         NopassOrigin::Builtin => {
+            if fragment(ctx, access.server) {
+                return;
+            }
             let (file, span) = server_anchor(ws, access.server);
             (
                 file,
@@ -315,6 +331,9 @@ fn tls_disabled(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagnostic
     let Some(addr) = l.remote_addrs().next() else {
         return;
     };
+    if l.bind.is_none() && fragment(ctx, access.server) {
+        return;
+    }
     let (file, span): (FileId, Span) = match (&l.bind, addr.span) {
         (Some(b), Some(span)) => (b.file, span),
         _ => match l.port.at {
@@ -522,6 +541,23 @@ mod tests {
         let f = redis("port 6380\nrequirepass Xk2vP9qL7mZ4wR8nT3bY6cH\n");
         assert!(has(&f, "RL301", 1, "warning"), "{:#?}", codes(&f));
         assert!(!f.iter().any(|f| f.code == "RL303"));
+    }
+
+    #[test]
+    fn drop_in_fragments_are_not_judged_by_defaults() {
+        let f = run(&[(
+            "/etc/redis/redis.conf.d/tuning.conf",
+            Kind::Redis,
+            "maxmemory 1gb\n",
+        )]);
+        assert!(f.is_empty(), "{:#?}", codes(&f));
+        // What a fragment says explicitly is still judged.
+        let f = run(&[(
+            "/etc/redis/redis.conf.d/net.conf",
+            Kind::Redis,
+            "bind 0.0.0.0\nprotected-mode no\n",
+        )]);
+        assert!(has(&f, "RL301", 1, "error"), "{:#?}", codes(&f));
     }
 
     #[test]

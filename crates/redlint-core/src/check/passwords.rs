@@ -17,8 +17,9 @@ use crate::security::{args, show};
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let creds = credentials::collect(ctx.ws, ctx.deployment);
     let context = context_words(ctx, &creds);
+    let mut estimates = HashMap::new();
     for c in &creds {
-        quality(c, &context, out);
+        quality(c, &context, &mut estimates, out);
         plaintext(c, out);
     }
     reused(&creds, out);
@@ -68,7 +69,12 @@ fn context_words(ctx: &Context<'_>, creds: &[Credential]) -> Vec<String> {
 
 /// RL401 weak, RL402 placeholder or template, RL403 equal to the user name: the first that
 /// applies (each says the password must change, for its own reason).
-fn quality(c: &Credential, context: &[String], out: &mut Vec<Diagnostic>) {
+fn quality(
+    c: &Credential,
+    context: &[String],
+    estimates: &mut HashMap<[u8; 32], strength::Estimate>,
+    out: &mut Vec<Diagnostic>,
+) {
     let what = c.describe();
     let generate = "generate a long random password, e.g. `openssl rand -hex 32` (or `ACL GENPASS`), and store it as `#<sha256>` where Redis allows";
     let Some(pw) = &c.plain else {
@@ -142,7 +148,10 @@ fn quality(c: &Credential, context: &[String], out: &mut Vec<Diagnostic>) {
         );
         return;
     }
-    let e = strength::estimate(pw, context);
+    // The same password is often written in several places: estimate it once.
+    let e = estimates
+        .entry(c.digest)
+        .or_insert_with(|| strength::estimate(pw, context));
     if e.log10 >= WARNING_BELOW {
         return;
     }

@@ -25,6 +25,8 @@ pub const WARNING_BELOW: f64 = 15.0;
 
 /// Only the first characters are examined (zxcvbn's own limit; keeps the cost bounded).
 const MAX_CHARS: usize = 100;
+/// Passwords up to this length are also priced whole (see [`estimate`]).
+const WHOLE_MAX_CHARS: usize = 32;
 
 /// Words an attacker of a Redis deployment tries first, besides the deployment's own names.
 const INFRA_WORDS: &[&str] = &[
@@ -338,14 +340,17 @@ pub fn estimate(password: &[u8], context: &[String]) -> Estimate {
     }
     log10 += log10_factorial(words);
     // The whole string at once finds what splitting hides (`P@ssw0rd`: l33t across classes).
-    let mut whole_parts = Parts {
-        chars: chars.len(),
-        ..Parts::default()
-    };
-    let whole = price(&chars, &inputs, &mut whole_parts);
-    if whole < log10 {
-        log10 = whole;
-        parts = whole_parts;
+    // zxcvbn's cost grows fast with length; longer passwords rely on the parts.
+    if chars.len() <= WHOLE_MAX_CHARS {
+        let mut whole_parts = Parts {
+            chars: chars.len(),
+            ..Parts::default()
+        };
+        let whole = price(&chars, &inputs, &mut whole_parts);
+        if whole < log10 {
+            log10 = whole;
+            parts = whole_parts;
+        }
     }
     Estimate {
         log10: log10.min(brute_log10(&chars)),

@@ -259,3 +259,77 @@ fn access_model_matches_the_real_server() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     assert_eq!(seen.len(), 3, "every kind of answer was observed: {seen:?}");
 }
+
+/// RL405's unsafe fix (`>password` → `#<sha256>`) keeps the password working.
+#[test]
+fn hashed_password_fix_still_authenticates() {
+    if !redis::require_redis() {
+        return;
+    }
+    // ACL files split on spaces; redis.conf `user` lines may quote a password with spaces.
+    let password = "Xk2vP9qL7mZ4wR8nT3bY6cHq";
+    let acl = format!("user default off\nuser app on >{password} ~* &* +@all\n");
+    let conf = "user app on \">a b c\" ~* &* +@all\n";
+    let mut fs = MemoryFs::new();
+    fs.insert("/srv/users.acl", acl.clone());
+    fs.insert("/srv/redis.conf", conf);
+    let inputs = vec![
+        redlint_core::Input {
+            path: "users.acl".into(),
+            host_path: Some("/srv/users.acl".into()),
+            bytes: acl.clone().into_bytes(),
+            kind: Kind::Acl,
+        },
+        redlint_core::Input {
+            path: "redis.conf".into(),
+            host_path: Some("/srv/redis.conf".into()),
+            bytes: conf.as_bytes().to_vec(),
+            kind: Kind::Redis,
+        },
+    ];
+    let outcome = redlint_core::fix::fix(inputs, &fs, &redlint_core::Options::default(), true);
+    let fixed = |name: &str| {
+        outcome
+            .files
+            .iter()
+            .find(|f| f.path == name)
+            .map(|f| String::from_utf8_lossy(&f.fixed).into_owned())
+            .unwrap_or_else(|| panic!("{name} was not fixed"))
+    };
+    let fixed_acl = fixed("users.acl");
+    let fixed_conf = fixed("redis.conf");
+    assert!(
+        !fixed_acl.contains('>') && fixed_acl.contains(" #"),
+        "{fixed_acl}"
+    );
+    assert!(
+        !fixed_conf.contains('>') && fixed_conf.contains(" #"),
+        "{fixed_conf}"
+    );
+    for (conf, files, pw) in [
+        (
+            "aclfile users.acl\n".to_string(),
+            vec![("users.acl".to_string(), fixed_acl.into_bytes(), 0o644)],
+            password,
+        ),
+        (fixed_conf, Vec::new(), "a b c"),
+    ] {
+        let running = redis::start(
+            conf.as_bytes(),
+            &Start {
+                files,
+                ..Start::default()
+            },
+        )
+        .expect("starts with the hashed password");
+        assert_eq!(
+            ask([127, 0, 0, 1], running.port, &["AUTH", "app", pw]),
+            Answer::Ran
+        );
+        assert_eq!(
+            ask([127, 0, 0, 1], running.port, &["AUTH", "app", "wrong"]),
+            Answer::NeedsAuth
+        );
+        running.stop();
+    }
+}

@@ -5,8 +5,10 @@ mod contradictions;
 mod deprecation;
 pub mod directives;
 mod effective;
+pub mod exposure;
 mod kernel;
 mod overrides;
+pub mod passwords;
 pub mod sentinel;
 mod sizing;
 pub mod sysctl;
@@ -134,6 +136,8 @@ const CHECKS: &[Check] = &[
     sizing::check,
     kernel::check,
     deprecation::check,
+    exposure::check,
+    passwords::check,
 ];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {

@@ -71,15 +71,7 @@ impl Report {
 /// Check a deployment: the given files plus everything they reference through `fs`.
 pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> Report {
     let mut ws = model::Workspace::new();
-    for input in inputs {
-        ws.add(
-            input.path,
-            input.host_path,
-            input.bytes,
-            input.kind,
-            model::Origin::Given,
-        );
-    }
+    ws.add_given(inputs);
     let (deployment, mut diags) = model::Deployment::build(&mut ws, fs, options.host);
     let ctx = check::Context {
         ws: &ws,

@@ -104,25 +104,53 @@ impl Workspace {
                 return *id;
             }
         }
-        let syntax = match kind {
-            Kind::Redis | Kind::Sentinel => Syntax::Conf(conf::parse(&bytes)),
-            Kind::Acl => Syntax::Acl(acl::parse(&bytes)),
-            Kind::Sysctl => Syntax::Sysctl(sysctl::parse(&bytes)),
-            Kind::Systemd | Kind::Limits => Syntax::Text,
+        let file = parse_file(path, host_path, bytes, kind, origin);
+        self.insert(file)
+    }
+
+    /// Add many given files, parsing them in parallel where threads exist (not in the browser
+    /// build, where the same code runs on one thread).
+    pub fn add_given(&mut self, inputs: Vec<crate::Input>) {
+        let parse = |i: crate::Input| parse_file(i.path, i.host_path, i.bytes, i.kind, Origin::Given);
+        #[cfg(not(target_arch = "wasm32"))]
+        let parsed: Vec<File> = {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+            if threads > 1 && inputs.len() > 1 {
+                let chunk = inputs.len().div_ceil(threads);
+                let mut chunks: Vec<Vec<crate::Input>> = Vec::new();
+                let mut it = inputs.into_iter().peekable();
+                while it.peek().is_some() {
+                    chunks.push(it.by_ref().take(chunk).collect());
+                }
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = chunks
+                        .into_iter()
+                        .map(|c| scope.spawn(move || c.into_iter().map(parse).collect::<Vec<File>>()))
+                        .collect();
+                    // A parser never panics on input (property-tested); if one did, the join
+                    // error is re-raised rather than silently losing files.
+                    handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+                })
+            } else {
+                inputs.into_iter().map(parse).collect()
+            }
         };
-        let secrets = secrets::find(kind, &bytes, &syntax);
+        #[cfg(target_arch = "wasm32")]
+        let parsed: Vec<File> = inputs.into_iter().map(parse).collect();
+        for file in parsed {
+            let dup = file.host_path.as_ref().is_some_and(|h| self.by_host.contains_key(h));
+            if !dup {
+                self.insert(file);
+            }
+        }
+    }
+
+    fn insert(&mut self, file: File) -> FileId {
         let id = FileId(self.files.len() as u32);
-        if let Some(h) = &host_path {
+        if let Some(h) = &file.host_path {
             self.by_host.insert(h.clone(), id);
         }
-        self.files.push(File {
-            source: SourceFile::new(path, bytes),
-            host_path,
-            kind,
-            syntax,
-            secrets,
-            origin,
-        });
+        self.files.push(file);
         id
     }
 
@@ -144,6 +172,18 @@ impl Workspace {
         let doc = f.conf().expect("conf file");
         (f, doc, &doc.lines[line as usize])
     }
+}
+
+/// Parse one file by kind and find its secrets: pure, so files can be parsed in parallel.
+fn parse_file(path: String, host_path: Option<String>, bytes: Vec<u8>, kind: Kind, origin: Origin) -> File {
+    let syntax = match kind {
+        Kind::Redis | Kind::Sentinel => Syntax::Conf(conf::parse(&bytes)),
+        Kind::Acl => Syntax::Acl(acl::parse(&bytes)),
+        Kind::Sysctl => Syntax::Sysctl(sysctl::parse(&bytes)),
+        Kind::Systemd | Kind::Limits => Syntax::Text,
+    };
+    let secrets = secrets::find(kind, &bytes, &syntax);
+    File { source: SourceFile::new(path, bytes), host_path, kind, syntax, secrets, origin }
 }
 
 /// One directive line of a server's effective configuration, in load order.

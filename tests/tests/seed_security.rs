@@ -185,6 +185,8 @@ fn bare_metal_passwords() {
         .expect("RL401");
     assert_eq!(weak.severity.as_str(), "error");
     assert!(weak.message.contains("a year"), "{}", weak.message);
+    // ... and Redis does not even use it: the ACL file's `default` user wins.
+    assert!(weak.related.iter().any(|r| r.file == conf && r.line == 110));
     let reused = f
         .iter()
         .find(|x| x.file == conf && x.line == 46 && x.code == "RL404")

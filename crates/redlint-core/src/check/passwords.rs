@@ -19,7 +19,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let context = context_words(ctx, &creds);
     let mut estimates = HashMap::new();
     for c in &creds {
-        quality(c, &context, &mut estimates, out);
+        let mut found = Vec::new();
+        quality(c, &context, &mut estimates, &mut found);
+        out.extend(found.into_iter().map(|d| with_notes(d, c)));
         plaintext(c, out);
     }
     reused(&creds, out);
@@ -69,6 +71,14 @@ fn context_words(ctx: &Context<'_>, creds: &[Credential]) -> Vec<String> {
 
 /// RL401 weak, RL402 placeholder or template, RL403 equal to the user name: the first that
 /// applies (each says the password must change, for its own reason).
+/// The lines that decide whether this password is used, as related locations.
+fn with_notes(mut d: Diagnostic, c: &Credential) -> Diagnostic {
+    for (file, span, note) in &c.notes {
+        d = d.related(*file, *span, *note);
+    }
+    d
+}
+
 fn quality(
     c: &Credential,
     context: &[String],
@@ -402,6 +412,21 @@ mod tests {
                 assert!(fix.edits.iter().all(|e| e.replacement == "***"));
             }
         }
+    }
+
+    #[test]
+    fn overridden_and_ignored_passwords_point_at_what_wins() {
+        let f = run(&[(
+            "/etc/redis/redis.conf",
+            Kind::Redis,
+            "requirepass foobared\nrequirepass Q8wE3rT6yU1iO4pA7sD0fG2hXk2vP9qL\nuser default on >secret ~* +@all\n",
+        )]);
+        let p = f
+            .iter()
+            .find(|f| f.code == "RL402" && f.line == 1)
+            .expect("RL402");
+        let lines: Vec<u32> = p.related.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 2], "{:#?}", p.related);
     }
 
     #[test]

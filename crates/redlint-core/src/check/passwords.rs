@@ -66,6 +66,7 @@ fn context_words(ctx: &Context<'_>, creds: &[Credential]) -> Vec<String> {
             }
         }
     }
+    strength::dedup_context(&mut words);
     words
 }
 
@@ -221,25 +222,42 @@ fn principal_text(c: &Credential) -> String {
 
 /// RL404: one password for several principals.
 fn reused(creds: &[Credential], out: &mut Vec<Diagnostic>) {
+    /// Names in a message and related locations per finding are capped: a group of
+    /// thousands of users costs linear work, not quadratic.
+    const NAMED: usize = 3;
+    const RELATED: usize = 8;
     let mut groups: HashMap<[u8; 32], Vec<&Credential>> = HashMap::new();
     for c in creds {
         groups.entry(c.digest).or_default().push(c);
     }
     for group in groups.values() {
-        let mut principals: Vec<(Realm, &[u8])> = group.iter().map(|c| c.principal()).collect();
-        principals.sort();
-        principals.dedup();
+        // The distinct principals in order of appearance, with their places.
+        let mut principals: Vec<(Realm, &[u8])> = Vec::new();
+        let mut places: HashMap<(Realm, &[u8]), Vec<&Credential>> = HashMap::new();
+        for c in group {
+            let at = places.entry(c.principal()).or_default();
+            if at.is_empty() {
+                principals.push(c.principal());
+            }
+            if at.len() < RELATED {
+                at.push(c);
+            }
+        }
         if principals.len() < 2 {
             continue;
         }
         for c in group {
-            let mut others: Vec<String> = group
-                .iter()
-                .filter(|o| o.principal() != c.principal())
-                .map(|o| principal_text(o))
+            let others = principals.iter().filter(|p| **p != c.principal());
+            let mut names: Vec<String> = others
+                .clone()
+                .take(NAMED)
+                .map(|p| places[p][0])
+                .map(principal_text)
                 .collect();
-            others.sort();
-            others.dedup();
+            let more = principals.len() - 1 - names.len();
+            if more > 0 {
+                names.push(format!("{more} more"));
+            }
             let mut d = Diagnostic::new(
                 &rules::PASSWORD_REUSED,
                 c.file,
@@ -247,15 +265,11 @@ fn reused(creds: &[Credential], out: &mut Vec<Diagnostic>) {
                 format!(
                     "{} is also the password of {}: whoever holds one of these credentials (a monitoring agent, a Sentinel, a replica) can log in as the others",
                     c.describe(),
-                    join_and(&others)
+                    join_and(&names)
                 ),
             )
             .help("give every user and every role its own random password, so that one leaked configuration does not open the others");
-            for o in group
-                .iter()
-                .filter(|o| o.principal() != c.principal())
-                .take(8)
-            {
+            for o in others.flat_map(|p| places[p].iter()).take(RELATED) {
                 d = d.related(o.file, o.span, o.label());
             }
             out.push(d);
@@ -512,6 +526,23 @@ mod tests {
     }
 
     #[test]
+    fn many_users_with_one_password_stay_linear() {
+        let mut acl = String::new();
+        for i in 0..3000 {
+            acl.push_str(&format!("user u{i} on #{HASH} ~* +@read\n"));
+        }
+        let f = run(&[("/etc/redis/users.acl", Kind::Acl, &acl)]);
+        let reuse: Vec<&Finding> = f.iter().filter(|f| f.code == "RL404").collect();
+        assert_eq!(reuse.len(), 3000);
+        assert!(
+            reuse[0].message.contains("and 2996 more"),
+            "{}",
+            reuse[0].message
+        );
+        assert_eq!(reuse[0].related.len(), 8);
+    }
+
+    #[test]
     fn sentinel_password_equal_to_data_password_is_reuse() {
         let pw = "Xk2vP9qL7mZ4wR8nT3bY6cHq";
         let f = run(&[
@@ -558,5 +589,68 @@ mod tests {
             "user app on nopass ~app:* +@read\n",
         )]);
         assert_eq!(at(&f, "RL406").len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    use proptest::prelude::*;
+
+    use crate::fs::MemoryFs;
+    use crate::{check, Input, Kind, Options};
+
+    fn words() -> impl Strategy<Value = String> {
+        let word = prop_oneof![
+            Just("requirepass".to_string()),
+            Just("masterauth".to_string()),
+            Just("user".to_string()),
+            Just("bind".to_string()),
+            Just("protected-mode".to_string()),
+            Just("sentinel".to_string()),
+            Just("auth-pass".to_string()),
+            Just("rename-command".to_string()),
+            Just("aclfile".to_string()),
+            Just("nopass".to_string()),
+            Just(">".to_string()),
+            Just("#".to_string()),
+            Just("\"".to_string()),
+            Just("${X}".to_string()),
+            Just("on".to_string()),
+            "[ -~]{0,12}",
+            "\\PC{0,6}",
+        ];
+        prop::collection::vec(prop::collection::vec(word, 0..6), 0..12).prop_map(|lines| {
+            lines
+                .into_iter()
+                .map(|l| l.join(" "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn security_checks_never_panic(conf in words(), acl in words(), sentinel in words(),
+                                       raw in prop::collection::vec(any::<u8>(), 0..200)) {
+            let mut fs = MemoryFs::new();
+            let files = [
+                ("/etc/redis/redis.conf", Kind::Redis, conf.into_bytes()),
+                ("/etc/redis/users.acl", Kind::Acl, acl.into_bytes()),
+                ("/etc/redis/sentinel.conf", Kind::Sentinel, sentinel.into_bytes()),
+                ("/etc/redis/raw.conf", Kind::Redis, raw),
+            ];
+            let mut inputs = Vec::new();
+            for (path, kind, bytes) in files {
+                fs.insert(path, bytes.clone());
+                inputs.push(Input { path: path.into(), host_path: Some(path.into()), bytes, kind });
+            }
+            let report = check(inputs, &fs, &Options::default());
+            for f in &report.findings {
+                if f.code.starts_with("RL3") || f.code.starts_with("RL4") {
+                    prop_assert!(!f.fatal);
+                }
+            }
+        }
     }
 }

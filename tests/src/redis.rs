@@ -153,7 +153,37 @@ pub fn command(port: u16, args: &[&str]) -> std::io::Result<String> {
 }
 
 fn reply_complete(b: &[u8]) -> bool {
-    !b.is_empty() && reply_end(b).is_some()
+    !b.is_empty() && reply_end(b, 0).is_some()
+}
+
+/// Where the RESP2 reply starting at `i` ends, if it is complete.
+fn reply_end(b: &[u8], i: usize) -> Option<usize> {
+    fn parse(b: &[u8], i: usize) -> Option<usize> {
+        let end = b[i..].windows(2).position(|w| w == b"\r\n")? + i;
+        let head = std::str::from_utf8(&b[i + 1..end]).unwrap_or("");
+        match b.get(i)? {
+            b'+' | b'-' | b':' => Some(end + 2),
+            b'$' => {
+                let n: i64 = head.parse().ok()?;
+                if n < 0 {
+                    Some(end + 2)
+                } else {
+                    let stop = end + 2 + n as usize + 2;
+                    (b.len() >= stop).then_some(stop)
+                }
+            }
+            b'*' => {
+                let n: i64 = head.parse().ok()?;
+                let mut j = end + 2;
+                for _ in 0..n.max(0) {
+                    j = parse(b, j)?;
+                }
+                Some(j)
+            }
+            _ => None,
+        }
+    }
+    parse(b, i)
 }
 
 /// Send many commands (binary-safe) on one connection, pipelined in batches, and return each
@@ -176,7 +206,7 @@ pub fn pipeline(port: u16, commands: &[Vec<Vec<u8>>]) -> std::io::Result<Vec<Vec
         s.write_all(&req)?;
         let want = replies.len() + batch.len();
         while replies.len() < want {
-            match reply_end(&buf) {
+            match reply_end(&buf, 0) {
                 Some(end) if !buf.is_empty() => replies.push(buf.drain(..end).collect()),
                 _ => {
                     let n = s.read(&mut chunk)?;
@@ -376,7 +406,10 @@ impl Connection {
         self.stream.write_all(&req)?;
         let mut chunk = vec![0u8; 65536];
         loop {
-            if let Some(end) = reply_end(&self.buf) {
+            if let Some(end) = (!self.buf.is_empty())
+                .then(|| reply_end(&self.buf, 0))
+                .flatten()
+            {
                 let reply: Vec<u8> = self.buf.drain(..end).collect();
                 return Ok(String::from_utf8_lossy(&reply).into_owned());
             }
@@ -394,39 +427,5 @@ impl Connection {
     pub fn call_str(&mut self, args: &[&str]) -> std::io::Result<String> {
         let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         self.call(&bytes)
-    }
-}
-
-/// Length of the first complete RESP reply in `b`, if complete.
-pub fn reply_end(b: &[u8]) -> Option<usize> {
-    fn parse(b: &[u8], i: usize) -> Option<usize> {
-        let end = b.get(i..)?.windows(2).position(|w| w == b"\r\n")? + i;
-        let head = std::str::from_utf8(&b[i + 1..end]).ok()?;
-        match b.get(i)? {
-            b'+' | b'-' | b':' => Some(end + 2),
-            b'$' => {
-                let n: i64 = head.parse().ok()?;
-                if n < 0 {
-                    Some(end + 2)
-                } else {
-                    let stop = end + 2 + n as usize + 2;
-                    (b.len() >= stop).then_some(stop)
-                }
-            }
-            b'*' => {
-                let n: i64 = head.parse().ok()?;
-                let mut j = end + 2;
-                for _ in 0..n.max(0) {
-                    j = parse(b, j)?;
-                }
-                Some(j)
-            }
-            _ => None,
-        }
-    }
-    if b.is_empty() {
-        None
-    } else {
-        parse(b, 0)
     }
 }

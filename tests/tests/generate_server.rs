@@ -330,8 +330,9 @@ fn sentinel_topology_fails_over_when_the_master_dies() {
             dir.path(),
         ));
     }
-    // Wait until every Sentinel knows both replicas and the other Sentinels.
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // Wait until every Sentinel knows both replicas and the other Sentinels (hello messages go
+    // out every 2 s; a loaded CI machine can take a while).
+    let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let ready = (0..3u16).all(|n| {
             let Ok(mut c) = Connection::open(sport + n) else {

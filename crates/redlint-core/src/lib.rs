@@ -15,6 +15,7 @@ pub mod knowledge;
 pub mod model;
 pub mod rules;
 pub mod security;
+pub mod sizing;
 pub mod source;
 pub mod syntax;
 

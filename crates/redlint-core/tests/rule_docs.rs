@@ -7,7 +7,8 @@ use redlint_core::rules::{self, Rule};
 use redlint_core::{check, HostFacts, Input, Kind, Options, RedisBuild};
 
 struct Block {
-    kind: Kind,
+    /// `None`: a plain file on the host, not checked.
+    kind: Option<Kind>,
     path: String,
     executable: bool,
     text: String,
@@ -32,8 +33,34 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
         let Some(kind_word) = words.next() else {
             continue;
         };
-        let kind = Kind::parse(kind_word)
-            .unwrap_or_else(|| panic!("{}: unknown block kind `{kind_word}`", rule.code));
+        // Blocks of other languages (`text path=/usr/lib/redis/modules/x.so`) only make a file
+        // exist on the host; they are not checked.
+        let kind = match Kind::parse(kind_word) {
+            Some(k) => k,
+            None if ["text", "sh", "console"].contains(&kind_word) => {
+                let path = info
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("path="));
+                let mut text = String::new();
+                for l in lines.by_ref() {
+                    if l.starts_with("```") {
+                        break;
+                    }
+                    text.push_str(l);
+                    text.push('\n');
+                }
+                if let Some(path) = path {
+                    blocks.push(Block {
+                        kind: None,
+                        path: path.to_string(),
+                        executable: false,
+                        text,
+                    });
+                }
+                continue;
+            }
+            None => panic!("{}: unknown block kind `{kind_word}`", rule.code),
+        };
         let mut path = match kind {
             Kind::Redis => "/etc/redis/redis.conf",
             Kind::Sentinel => "/etc/redis/sentinel.conf",
@@ -71,7 +98,7 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
             text.push('\n');
         }
         blocks.push(Block {
-            kind,
+            kind: Some(kind),
             path,
             executable,
             text,
@@ -108,12 +135,12 @@ fn codes_for(blocks: &[Block], options: &Options) -> Vec<String> {
             fs.insert(b.path.clone(), b.text.clone());
         }
         // Scripts are only there to exist; everything else is checked.
-        if !b.executable {
+        if let (false, Some(kind)) = (b.executable, b.kind) {
             inputs.push(Input {
                 path: b.path.trim_start_matches('/').to_string(),
                 host_path: Some(b.path.clone()),
                 bytes: b.text.clone().into_bytes(),
-                kind: b.kind,
+                kind,
             });
         }
     }

@@ -86,7 +86,7 @@ fn acl_line<'a>(
 /// What Redis does about it, by where the problem is.
 fn refuses(in_acl_file: bool) -> &'static str {
     if in_acl_file {
-        "Redis refuses to load the ACL file and does not start"
+        "Redis refuses to load the ACL file"
     } else {
         "Redis refuses to start"
     }
@@ -102,6 +102,10 @@ fn report(
     // A trailing `# …` hides the rest of its line: report it once, not each word after it.
     let mut comment_from: Option<(FileId, u32, u32)> = None;
     for p in problems {
+        // A bare `user` line in redis.conf is an arity error, which RL003 reports.
+        if matches!(p.kind, ProblemKind::BareUser) {
+            continue;
+        }
         if let Some((f, l, at)) = comment_from {
             if f == p.file && l == p.line && p.span.start >= at {
                 continue;
@@ -804,7 +808,7 @@ mod tests {
             codes(&f),
             [
                 ("RL020", 2, 18),
-                ("RL021", 3, 1),
+                ("RL003", 3, 1),
                 ("RL021", 4, 6),
                 ("RL021", 5, 11)
             ]

@@ -4,7 +4,7 @@
 
 use super::{Context, Diagnostic};
 use crate::finding::Severity;
-use crate::model::{Directive, FileId, Server};
+use crate::model::{FileId, Server};
 use crate::rules;
 use crate::security::access::{default_nopass_origin, server_anchor, Access, NopassOrigin, Reach};
 use crate::security::listen::{is_public, AddrClass};
@@ -404,12 +404,8 @@ fn tls_disabled(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagnostic
     let mut d = Diagnostic::new(&rules::TLS_DISABLED, file, span, message)
         .help("serve clients over TLS only: `tls-port 6379`, `port 0`, with `tls-cert-file`, `tls-key-file` and `tls-ca-cert-file` (and `tls-replication yes` for replicas)");
     if let Some((pf, pl, _)) = l.port.at {
-        let p = Directive {
-            file: pf,
-            line: pl,
-            name: "port".to_string(),
-        };
-        d = d.related(pf, line_span(ctx.ws, &p), "plain-text port");
+        let (_, _, line) = ctx.ws.conf_line(pf, pl);
+        d = d.related(pf, line.content, "plain-text port");
     }
     out.push(d);
 }

@@ -1,9 +1,16 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
 pub mod acl;
+mod contradictions;
+mod deprecation;
+pub mod directives;
+mod effective;
 pub mod exposure;
+mod kernel;
+mod overrides;
 pub mod passwords;
 pub mod sentinel;
+mod sizing;
 pub mod sysctl;
 
 use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
@@ -120,11 +127,17 @@ impl Context<'_> {
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
 const CHECKS: &[Check] = &[
-    acl::check,
-    exposure::check,
-    passwords::check,
     sentinel::check,
     sysctl::check,
+    directives::check,
+    acl::check,
+    overrides::check,
+    contradictions::check,
+    sizing::check,
+    kernel::check,
+    deprecation::check,
+    exposure::check,
+    passwords::check,
 ];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
@@ -183,7 +196,11 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                         .into_iter()
                         .map(|(file, span, replacement)| {
                             let ef = ws.file(file);
-                            let replacement = if options.show_secrets || !ef.is_secret(span) {
+                            // Deleting a secret reveals nothing; writing one is masked.
+                            let replacement = if options.show_secrets
+                                || replacement.is_empty()
+                                || !ef.is_secret(span)
+                            {
                                 replacement
                             } else {
                                 "***".to_string()

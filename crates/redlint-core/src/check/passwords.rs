@@ -15,7 +15,10 @@ use crate::security::{args, show};
 
 /// RL401–RL406.
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let creds = credentials::collect(ctx.ws, ctx.deployment);
+    let mut creds = credentials::collect(ctx.ws, ctx.deployment);
+    if !ctx.options.show_secrets {
+        hide_telling_names(&mut creds);
+    }
     let context = context_words(ctx, &creds);
     let mut estimates = HashMap::new();
     for c in &creds {
@@ -26,6 +29,28 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     reused(&creds, out);
     nopass_users(ctx, out);
+}
+
+/// A user name that is (nearly) some password of the deployment must not appear in messages:
+/// `user app on >app` would print the password as the user's name.
+fn hide_telling_names(creds: &mut [Credential]) {
+    let digests: std::collections::HashSet<[u8; 32]> = creds.iter().map(|c| c.digest).collect();
+    let mut telling: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+    for c in creds.iter() {
+        let near = c
+            .plain
+            .as_ref()
+            .is_some_and(|p| strength::equals_user(p, &c.user));
+        if near
+            || digests.contains(&credentials::sha256(&c.user))
+            || digests.contains(&credentials::sha256(&c.user.to_ascii_uppercase()))
+        {
+            telling.insert(c.user.clone());
+        }
+    }
+    for c in creds.iter_mut() {
+        c.user_hidden = telling.contains(&c.user);
+    }
 }
 
 /// Names of this deployment an attacker would try first: users, masters, hosts.
@@ -109,7 +134,7 @@ fn quality(
                     &rules::PASSWORD_EQUALS_USERNAME,
                     c.file,
                     c.span,
-                    format!("{what} is the SHA-256 of the user name itself"),
+                    format!("{what} is the SHA-256 of the user's own name"),
                 )
                 .help(generate),
             );
@@ -151,8 +176,7 @@ fn quality(
                 c.file,
                 c.span,
                 format!(
-                    "{what} is the user name `{}` itself (give or take case, separators or a number)",
-                    show(&c.user)
+                    "{what} is the user's own name (give or take case, separators or a number)"
                 ),
             )
             .help(generate),
@@ -215,8 +239,8 @@ fn plaintext(c: &Credential, out: &mut Vec<Diagnostic>) {
 /// Short words for a principal in a message: "user `admin`", "Sentinel user `default`".
 fn principal_text(c: &Credential) -> String {
     match c.realm {
-        Realm::Redis => format!("user `{}`", show(&c.user)),
-        Realm::Sentinel => format!("Sentinel user `{}`", show(&c.user)),
+        Realm::Redis => format!("user `{}`", c.user_text()),
+        Realm::Sentinel => format!("Sentinel user `{}`", c.user_text()),
     }
 }
 
@@ -417,6 +441,10 @@ mod tests {
         assert_eq!(at(&f, "RL401").iter().map(|x| x.1).collect::<Vec<_>>(), [3]);
         assert_eq!(at(&f, "RL403").iter().map(|x| x.1).collect::<Vec<_>>(), [4]);
         assert_eq!(at(&f, "RL405").len(), 5);
+        // The user `bob` has the password `Bob`: its name is withheld from every message.
+        for x in f.iter().filter(|x| x.line == 4) {
+            assert!(!x.message.to_lowercase().contains("bob"), "{}", x.message);
+        }
         for x in &f {
             assert!(!x.fatal);
             for secret in ["foobared", "APP_PASSWORD", "Prod_2024", "Xk2vP9"] {

@@ -71,7 +71,13 @@ impl<'a> Loader<'a> {
                 }
                 _ => {}
             }
-            self.directives.push(Directive { file, line, name });
+            let depth = self.stack.len().saturating_sub(1) as u32;
+            self.directives.push(Directive {
+                file,
+                line,
+                name,
+                depth,
+            });
         }
         self.stack.pop();
     }

@@ -154,6 +154,9 @@ pub struct Directive {
     pub line: u32,
     /// Lower-case primary name (aliases resolved).
     pub name: String,
+    /// Include nesting: 0 in the main file, 1 in a file it includes, … (the `include` line
+    /// that loaded a line at depth d is the next directive at depth d − 1).
+    pub depth: u32,
 }
 
 /// A redis-server or Sentinel process: its main file and everything it loads.

@@ -58,6 +58,8 @@ pub struct Credential {
     /// Lines that decide whether this password is used: the line that overrides it, the
     /// `aclfile` that makes Redis ignore it. Shown as related locations.
     pub notes: Vec<(FileId, Span, &'static str)>,
+    /// The user's name gives a password away (it is one, or nearly): messages show `***`.
+    pub user_hidden: bool,
 }
 
 impl Credential {
@@ -65,10 +67,19 @@ impl Credential {
         (self.realm, &self.user)
     }
 
+    /// The user name for a message, or `***` when it would give a password away.
+    pub fn user_text(&self) -> String {
+        if self.user_hidden {
+            "***".to_string()
+        } else {
+            super::show(&self.user)
+        }
+    }
+
     /// Words for this password in a message, e.g. "the password of user `app`". Never the
     /// password itself.
     pub fn describe(&self) -> String {
-        let user = super::show(&self.user);
+        let user = self.user_text();
         match &self.role {
             Role::AclUser { .. } if self.realm == Realm::Sentinel => {
                 format!("the password of Sentinel user `{user}`")
@@ -93,7 +104,7 @@ impl Credential {
 
     /// Shorter words for a related location: "user `app`", "`requirepass`".
     pub fn label(&self) -> String {
-        let user = super::show(&self.user);
+        let user = self.user_text();
         match &self.role {
             Role::AclUser { .. } if self.realm == Realm::Sentinel => {
                 format!("same password: Sentinel user `{user}`")
@@ -178,6 +189,7 @@ impl Collector<'_> {
             realm,
             user: user.to_vec(),
             notes: Vec::new(),
+            user_hidden: false,
         })
     }
 
@@ -204,6 +216,7 @@ impl Collector<'_> {
                 realm,
                 user: decl.name.clone(),
                 notes: Vec::new(),
+                user_hidden: false,
             });
         }
     }
@@ -355,6 +368,7 @@ pub fn collect(ws: &Workspace, deployment: &Deployment) -> Vec<Credential> {
                         file: id,
                         line: i as u32,
                         name: crate::model::directive_name(ws, id, i as u32),
+                        depth: 0,
                     })
                     .collect();
                 c.conf_unit(&directives, f.kind == Kind::Sentinel);

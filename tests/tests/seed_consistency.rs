@@ -1,0 +1,300 @@
+//! The seed deployment's cross-file mistakes (tests/fixtures/seed/README.md) are reported at
+//! their lines by the consistency rules (RL1xx overrides, RL2xx contradictions, RL7xx host and
+//! kernel, RL8xx deprecations), and a hardened configuration gets none of them.
+
+use std::path::{Path, PathBuf};
+
+use redlint_core::fs::{DirEntry, FileSystem, FsError, Metadata};
+use redlint_core::model::kind;
+use redlint_core::{check, Finding, Input, Options};
+
+/// A seed folder seen as the target host's filesystem root.
+struct RootFs(PathBuf);
+
+impl RootFs {
+    fn real(&self, host: &str) -> PathBuf {
+        self.0.join(host.trim_start_matches('/'))
+    }
+}
+
+fn io(e: std::io::Error) -> FsError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => FsError::NotFound,
+        std::io::ErrorKind::PermissionDenied => FsError::PermissionDenied,
+        _ => FsError::Other(e.to_string()),
+    }
+}
+
+impl FileSystem for RootFs {
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        let p = self.real(path);
+        if p.is_dir() {
+            return Err(FsError::IsADirectory);
+        }
+        std::fs::read(p).map_err(io)
+    }
+    fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(self.real(path)).map_err(io)?;
+        Ok(Metadata {
+            is_dir: m.is_dir(),
+            executable: m.permissions().mode() & 0o111 != 0,
+        })
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(self.real(path)).map_err(io)? {
+            let e = e.map_err(io)?;
+            out.push(DirEntry {
+                name: e.file_name().to_string_lossy().into_owned(),
+                is_dir: e.file_type().map_err(io)?.is_dir(),
+            });
+        }
+        Ok(out)
+    }
+    fn display_path(&self, host_path: &str) -> String {
+        host_path.trim_start_matches('/').to_string()
+    }
+}
+
+fn seed(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/seed")
+        .join(name)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("seed dir") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Check a seed folder as `redlint check --root <folder> <folder>` would.
+fn check_seed(name: &str, options: &Options) -> Vec<Finding> {
+    let root = seed(name);
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let mut inputs = Vec::new();
+    for f in files {
+        let rel = f
+            .strip_prefix(&root)
+            .expect("inside root")
+            .to_string_lossy()
+            .into_owned();
+        let host = format!("/{rel}");
+        let Some(kind) = kind::from_path(&host) else {
+            continue;
+        };
+        inputs.push(Input {
+            path: rel,
+            host_path: Some(host),
+            bytes: std::fs::read(&f).expect("read"),
+            kind,
+        });
+    }
+    check(inputs, &RootFs(root), options).findings
+}
+
+fn is_mine(code: &str) -> bool {
+    ["RL1", "RL2", "RL7", "RL8"]
+        .iter()
+        .any(|p| code.starts_with(p))
+}
+
+fn located(findings: &[Finding]) -> Vec<(String, u32, &'static str)> {
+    findings
+        .iter()
+        .filter(|f| is_mine(f.code))
+        .map(|f| (f.file.clone(), f.line, f.code))
+        .collect()
+}
+
+#[test]
+fn bare_metal_rows_of_the_seed_table() {
+    let findings = check_seed("bare-metal", &Options::default());
+    let got = located(&findings);
+    let expected: &[(&str, u32, &str)] = &[
+        // daemonize yes contradicts supervised systemd
+        ("etc/redis/redis.conf", 21, "RL201"),
+        // requirepass is replaced by the ACL file's default user
+        ("etc/redis/redis.conf", 46, "RL202"),
+        // 7.0 renames
+        ("etc/redis/redis.conf", 77, "RL801"),
+        ("etc/redis/redis.conf", 90, "RL801"),
+        ("etc/redis/redis.conf", 91, "RL801"),
+        ("etc/redis/redis.conf", 92, "RL801"),
+        ("etc/redis/redis.conf", 95, "RL801"),
+        ("etc/redis/redis.conf", 96, "RL801"),
+        // tuning.conf is never loaded; it contradicts maxmemory and timeout
+        ("etc/redis/redis.conf.d/tuning.conf", 1, "RL104"),
+        ("etc/redis/redis.conf.d/tuning.conf", 2, "RL104"),
+        ("etc/redis/redis.conf.d/tuning.conf", 15, "RL104"),
+        // THP is not a sysctl
+        ("etc/sysctl.conf", 7, "RL708"),
+        ("etc/sysctl.conf", 8, "RL708"),
+        // limits.d does not reach a systemd service
+        ("etc/security/limits.d/redis.conf", 1, "RL709"),
+        ("etc/security/limits.d/redis.conf", 2, "RL709"),
+    ];
+    for (file, line, code) in expected {
+        assert!(
+            got.iter()
+                .any(|(f, l, c)| f == file && l == line && c == code),
+            "missing {file}:{line} {code}; got {got:#?}"
+        );
+    }
+}
+
+#[test]
+fn bare_metal_findings_name_both_lines() {
+    let findings = check_seed("bare-metal", &Options::default());
+    let find = |file: &str, line: u32, code: &str| {
+        findings
+            .iter()
+            .find(|f| f.file == file && f.line == line && f.code == code)
+            .unwrap_or_else(|| panic!("{file}:{line} {code}"))
+    };
+    let daemonize = find("etc/redis/redis.conf", 21, "RL201");
+    assert_eq!(daemonize.related[0].line, 22);
+    let fix = daemonize.fix.as_ref().expect("daemonize fix");
+    assert_eq!(fix.edits[0].replacement, "no");
+
+    let pass = find("etc/redis/redis.conf", 46, "RL202");
+    assert!(pass.related.iter().any(|r| r.line == 110));
+    assert!(
+        !pass.message.contains("AI_Platform"),
+        "secret in message: {}",
+        pass.message
+    );
+
+    let maxmemory = find("etc/redis/redis.conf.d/tuning.conf", 2, "RL104");
+    assert!(maxmemory.message.contains("2gb") && maxmemory.message.contains("4gb"));
+    assert_eq!(maxmemory.related[0].line, 56);
+    let timeout = find("etc/redis/redis.conf.d/tuning.conf", 15, "RL104");
+    assert_eq!(timeout.related[0].line, 9);
+    let unloaded = find("etc/redis/redis.conf.d/tuning.conf", 1, "RL104");
+    assert!(
+        unloaded
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("include /etc/redis/redis.conf.d/*.conf")),
+        "{:?}",
+        unloaded.help
+    );
+
+    let limits = find("etc/security/limits.d/redis.conf", 1, "RL709");
+    assert!(limits.message.contains("LimitNOFILE=65535"));
+    assert_eq!(
+        limits.related[0].file,
+        "etc/systemd/system/redis-server.service.d/override.conf"
+    );
+
+    let rename = find("etc/redis/redis.conf", 77, "RL801");
+    assert_eq!(
+        rename.fix.as_ref().expect("rename fix").edits[0].replacement,
+        "busy-reply-threshold"
+    );
+}
+
+#[test]
+fn other_seed_deployments() {
+    // docker-dev / docker-opt: maxmemory is set and AOF is on; nothing of these families
+    // applies without host facts, except that 1gb on a 1 GiB container cannot work.
+    let mut options = Options::default();
+    options.host.memory = Some(1 << 30);
+    let got = located(&check_seed("docker-dev", &options));
+    assert!(
+        got.iter()
+            .any(|(f, l, c)| f == "redis.conf" && *l == 14 && *c == "RL702"),
+        "{got:#?}"
+    );
+}
+
+#[test]
+fn a_hardened_config_gets_none_of_these_findings() {
+    let dir = std::env::temp_dir().join(format!("redlint-hardened-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let put = |p: &str, text: &str| {
+        let path = dir.join(p);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    put(
+        "etc/redis/redis.conf",
+        "bind 127.0.0.1 -::1\nprotected-mode yes\nport 6379\ntcp-backlog 511\ntimeout 0\n\
+         daemonize no\nsupervised systemd\npidfile /run/redis/redis-server.pid\n\
+         loglevel notice\nlogfile /var/log/redis/redis-server.log\n\
+         save 3600 1 300 100 60 10000\ndir /var/lib/redis\n\
+         aclfile /etc/redis/users.acl\nmaxclients 10000\nmaxmemory 2gb\n\
+         maxmemory-policy noeviction\nappendonly yes\nappendfsync everysec\n\
+         busy-reply-threshold 5000\nhash-max-listpack-entries 512\n\
+         include /etc/redis/redis.conf.d/*.conf\n",
+    );
+    put("etc/redis/redis.conf.d/local.conf", "slowlog-max-len 256\n");
+    put(
+        "etc/redis/users.acl",
+        "user default on #42cec6fdf6f9def5f1dda187f466c57bfb6d1206741c898a7e8a76ba7b0f4112 ~* &* +@all\n",
+    );
+    put(
+        "etc/sysctl.d/99-redis.conf",
+        "vm.overcommit_memory = 1\nnet.core.somaxconn = 1024\n",
+    );
+    put(
+        "etc/systemd/system/redis-server.service.d/override.conf",
+        "[Service]\nLimitNOFILE=65535\n",
+    );
+    let mut options = Options::default();
+    options.host.memory = Some(4 << 30);
+    options.host.cpus = Some(4);
+    let root = dir.clone();
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let inputs = files
+        .iter()
+        .filter_map(|f| {
+            let rel = f.strip_prefix(&root).ok()?.to_string_lossy().into_owned();
+            let host = format!("/{rel}");
+            Some(Input {
+                kind: kind::from_path(&host)?,
+                path: rel,
+                host_path: Some(host),
+                bytes: std::fs::read(f).ok()?,
+            })
+        })
+        .collect();
+    let findings = check(inputs, &RootFs(root), &options).findings;
+    let _ = std::fs::remove_dir_all(&dir);
+    let mine: Vec<_> = findings.iter().filter(|f| is_mine(f.code)).collect();
+    assert!(mine.is_empty(), "{mine:#?}");
+}
+
+#[test]
+#[ignore]
+fn print_seed_findings() {
+    for name in ["bare-metal", "docker-dev", "docker-opt", "compose-sentinel"] {
+        for f in check_seed(name, &Options::default()) {
+            if is_mine(f.code) {
+                eprintln!(
+                    "{name}/{}:{} {} {:?} {}\n    help: {:?}\n    related: {:?}",
+                    f.file,
+                    f.line,
+                    f.code,
+                    f.severity,
+                    f.message,
+                    f.help,
+                    f.related
+                        .iter()
+                        .map(|r| format!("{}:{} {}", r.file, r.line, r.message))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+}

@@ -35,6 +35,9 @@ enum Command {
     Fix(FixArgs),
     /// Write a complete, hardened deployment sized for a host.
     Generate(GenerateArgs),
+    /// Offline ACL questions about the users a file defines.
+    #[command(subcommand)]
+    Acl(AclCommand),
     /// Print one rule's documentation, or list every rule.
     Rule {
         /// A rule code (RL001) or name (unknown-directive).
@@ -54,6 +57,21 @@ struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, default_value = "info", value_parser = parse_severity)]
     fail_on: Severity,
+}
+
+#[derive(Subcommand)]
+enum AclCommand {
+    /// Answer as Redis 7.0's `ACL DRYRUN USER COMMAND ARG...` would for the users in FILE
+    /// (an ACL file, or a redis.conf with `user` lines). Prints OK and exits 0, or prints the
+    /// denial Redis gives and exits 1; an unknown user or command exits 2.
+    Dryrun {
+        file: PathBuf,
+        user: String,
+        command: String,
+        args: Vec<String>,
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<Kind>,
+    },
 }
 
 #[derive(Args)]
@@ -240,6 +258,13 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Fix(args) => fix(args),
         Command::Generate(args) => generate(args),
+        Command::Acl(AclCommand::Dryrun {
+            file,
+            user,
+            command,
+            args,
+            kind,
+        }) => acl_dryrun(&file, &user, &command, &args, kind),
         Command::Rule { code } => rule(code.as_deref()),
     };
     match result {
@@ -539,6 +564,39 @@ fn write_tree(
         std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+fn acl_dryrun(
+    file: &Path,
+    user: &str,
+    command: &str,
+    args: &[String],
+    kind: Option<Kind>,
+) -> Result<ExitCode, String> {
+    use redlint_core::acl::DryRun;
+    let bytes = disk::read_bounded(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let kind = kind
+        .or_else(|| redlint_core::model::kind::from_path(&file.to_string_lossy()))
+        .or_else(|| redlint_core::model::kind::from_content(&bytes))
+        .unwrap_or(Kind::Acl);
+    let kind = if kind == Kind::Acl {
+        redlint_core::acl::Kind::Acl
+    } else {
+        redlint_core::acl::Kind::Redis
+    };
+    let mut argv: Vec<&[u8]> = vec![command.as_bytes()];
+    argv.extend(args.iter().map(|a| a.as_bytes()));
+    match redlint_core::acl::dryrun_file(&bytes, kind, user, &argv)? {
+        DryRun::Ok => {
+            println!("OK");
+            Ok(ExitCode::SUCCESS)
+        }
+        DryRun::Denied(text) => {
+            println!("{text}");
+            Ok(ExitCode::from(1))
+        }
+        DryRun::Error(text) => Err(text),
+    }
 }
 
 fn rule(code: Option<&str>) -> Result<ExitCode, String> {

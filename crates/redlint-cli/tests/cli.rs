@@ -342,3 +342,35 @@ fn generate_writes_a_host_root_that_lints_clean() {
     // No password on stdout.
     assert!(!stdout(&run).contains("PASSWORD="));
 }
+
+#[test]
+fn acl_dryrun_answers_like_redis() {
+    let s = Scratch::new("dryrun");
+    let acl = s.write(
+        "users.acl",
+        b"user app on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdbd62a11ef721d1542d ~app:* &app:* -@all +@read +@write\nuser ro on nopass ~* -@all +@read +config\n",
+    );
+    let ok = redlint(&["acl", "dryrun", &acl, "app", "SET", "app:1", "v"]);
+    assert_eq!((ok.status.code(), stdout(&ok).trim()), (Some(0), "OK"));
+    let denied = redlint(&["acl", "dryrun", &acl, "app", "GET", "other"]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert_eq!(
+        stdout(&denied).trim(),
+        "This user has no permissions to access the 'other' key"
+    );
+    // `+config` on a "read-only" user grants CONFIG SET.
+    let cfg = redlint(&["acl", "dryrun", &acl, "ro", "CONFIG", "SET", "dir", "/tmp"]);
+    assert_eq!(cfg.status.code(), Some(0));
+    let denied = redlint(&["acl", "dryrun", &acl, "app", "CONFIG", "GET", "maxmemory"]);
+    assert_eq!(
+        stdout(&denied).trim(),
+        "This user has no permissions to run the 'config|get' command"
+    );
+    let unknown = redlint(&["acl", "dryrun", &acl, "nobody", "GET", "k"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("User 'nobody' not found"),
+        "{}",
+        stderr(&unknown)
+    );
+}

@@ -185,6 +185,8 @@ fn bare_metal_passwords() {
         .expect("RL401");
     assert_eq!(weak.severity.as_str(), "error");
     assert!(weak.message.contains("a year"), "{}", weak.message);
+    // ... and Redis does not even use it: the ACL file's `default` user wins.
+    assert!(weak.related.iter().any(|r| r.file == conf && r.line == 110));
     let reused = f
         .iter()
         .find(|x| x.file == conf && x.line == 46 && x.code == "RL404")
@@ -310,4 +312,90 @@ fn hardened_deployment_gets_no_security_finding() {
         .filter(|f| f.code.starts_with("RL3") || f.code.starts_with("RL4"))
         .collect();
     assert!(f.is_empty(), "\n{}", listing(&f));
+}
+
+/// Over the real-world corpus: no security finding is fatal (Redis starts regardless), and no
+/// message shows a password written in the checked file.
+#[test]
+fn corpus_security_findings_are_never_fatal_and_never_show_secrets() {
+    let Some(shared) = redlint_tests::shared().or_else(|| {
+        std::env::var_os("REDLINT_SHARED")
+            .map(PathBuf::from)
+            .filter(|p| p.is_dir())
+    }) else {
+        eprintln!("SKIPPED: ../shared (the corpus) is not present; set REDLINT_SHARED");
+        return;
+    };
+    let base = shared.join("corpus/real-world");
+    let mut checked = 0;
+    let mut reported = 0;
+    for (dir, kind) in [
+        ("redis", Kind::Redis),
+        ("sentinel", Kind::Sentinel),
+        ("acl", Kind::Acl),
+    ] {
+        let mut files = Vec::new();
+        let Ok(entries) = std::fs::read_dir(base.join(dir)) else {
+            continue;
+        };
+        files.extend(entries.filter_map(|e| e.ok()).map(|e| e.path()));
+        files.sort();
+        for path in files {
+            let bytes = std::fs::read(&path).expect("read");
+            let host = format!("/corpus/{}", path.file_name().unwrap().to_string_lossy());
+            let mut fs = MemoryFs::new();
+            fs.insert(host.clone(), bytes.clone());
+            let report = check(
+                vec![Input {
+                    path: host.clone(),
+                    host_path: Some(host),
+                    bytes,
+                    kind,
+                }],
+                &fs,
+                &Options::default(),
+            );
+            checked += 1;
+            // Passwords long and odd enough not to be ordinary words of a message.
+            let mut secrets: Vec<String> = Vec::new();
+            for f in &report.workspace.files {
+                for s in &f.secrets {
+                    let v = String::from_utf8_lossy(&f.source.bytes[s.range()]).into_owned();
+                    let v = v
+                        .trim_start_matches(['>', '<', '#', '!', '"', '\''])
+                        .to_string();
+                    if v.chars().count() >= 8 && v.chars().any(|c| !c.is_ascii_lowercase()) {
+                        secrets.push(v);
+                    }
+                }
+            }
+            for f in report
+                .findings
+                .iter()
+                .filter(|f| f.code.starts_with("RL3") || f.code.starts_with("RL4"))
+            {
+                reported += 1;
+                assert!(!f.fatal, "{}:{} {} is fatal", f.file, f.line, f.code);
+                let mut texts = vec![f.message.as_str()];
+                texts.extend(f.help.as_deref());
+                texts.extend(f.related.iter().map(|r| r.message.as_str()));
+                for s in &secrets {
+                    assert!(
+                        texts.iter().all(|t| !t.contains(s.as_str())),
+                        "{}:{} {} shows a secret",
+                        f.file,
+                        f.line,
+                        f.code
+                    );
+                }
+                if let Some(fix) = &f.fix {
+                    assert!(fix.edits.iter().all(|e| e.replacement == "***"));
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 50 && reported > 50,
+        "{checked} files, {reported} findings"
+    );
 }

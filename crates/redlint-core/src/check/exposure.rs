@@ -4,9 +4,10 @@
 
 use super::{Context, Diagnostic};
 use crate::finding::Severity;
-use crate::model::{Directive, FileId, Server};
+use crate::model::{FileId, Server};
 use crate::rules;
 use crate::security::access::{default_nopass_origin, server_anchor, Access, NopassOrigin, Reach};
+use crate::security::listen::{is_public, AddrClass};
 use crate::security::{args, line_span, show};
 use crate::source::Span;
 
@@ -15,6 +16,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for server in &ctx.deployment.servers {
         let access = Access::of(ctx.ws, server);
         bind_all_interfaces(ctx, &access, out);
+        bind_public_address(ctx, &access, out);
         protected_mode_off(ctx, &access, out);
         no_authentication(ctx, &access, out);
         tls_disabled(ctx, &access, out);
@@ -169,6 +171,52 @@ fn bind_all_interfaces(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Dia
         d = nopass_related(ctx, access, d);
     }
     out.push(d);
+}
+
+/// RL307: an address of the `bind` line that is routable on the internet.
+fn bind_public_address(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagnostic>) {
+    let l = &access.listeners;
+    let Some(bind) = &l.bind else { return };
+    let open = user_list(access);
+    for a in l.remote_addrs().filter(|a| a.class == AddrClass::Specific) {
+        let (Some(span), true) = (a.span, is_public(&a.text)) else {
+            continue;
+        };
+        let addr = a.text.trim_start_matches('-');
+        let (severity, consequence) = match access.reach() {
+            Reach::Remote if !open.is_empty() => (
+                Severity::Error,
+                format!(
+                    "and nothing asks for a password: anyone on the internet who reaches {} can log in as {}",
+                    l.ports_text(),
+                    open.join(", ")
+                ),
+            ),
+            Reach::Protected => (
+                Severity::Warning,
+                "only protected mode answers strangers `-DENIED` while the `default` user has no password".to_string(),
+            ),
+            _ => (
+                Severity::Warning,
+                format!(
+                    "anyone on the internet who reaches {} can try passwords, and scanners sweep it constantly",
+                    l.ports_text()
+                ),
+            ),
+        };
+        let d = Diagnostic::new(
+            &rules::BIND_PUBLIC_ADDRESS,
+            bind.file,
+            span,
+            format!(
+                "{} listens on `{addr}`, an address routable on the internet, {consequence}",
+                what(access.server)
+            ),
+        )
+        .severity(severity)
+        .help("bind only private or loopback addresses (e.g. `bind 127.0.0.1 10.0.4.7`) and reach Redis over a private network or VPN; if a public address is unavoidable, firewall the port to known clients and use TLS and strong passwords");
+        out.push(protected_related(ctx, access, d));
+    }
 }
 
 /// RL302: `protected-mode no` on a redis-server.
@@ -356,13 +404,8 @@ fn tls_disabled(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagnostic
     let mut d = Diagnostic::new(&rules::TLS_DISABLED, file, span, message)
         .help("serve clients over TLS only: `tls-port 6379`, `port 0`, with `tls-cert-file`, `tls-key-file` and `tls-ca-cert-file` (and `tls-replication yes` for replicas)");
     if let Some((pf, pl, _)) = l.port.at {
-        let p = Directive {
-            file: pf,
-            line: pl,
-            name: "port".to_string(),
-            depth: 0,
-        };
-        d = d.related(pf, line_span(ctx.ws, &p), "plain-text port");
+        let (_, _, line) = ctx.ws.conf_line(pf, pl);
+        d = d.related(pf, line.content, "plain-text port");
     }
     out.push(d);
 }
@@ -625,6 +668,16 @@ mod tests {
             ),
         ]);
         assert!(f.is_empty(), "{:#?}", codes(&f));
+    }
+
+    #[test]
+    fn public_addresses_are_reported() {
+        let f = redis("bind 127.0.0.1 203.0.113.5\nprotected-mode no\n");
+        assert!(has(&f, "RL307", 1, "error"), "{:#?}", codes(&f));
+        let f = redis("bind 10.0.4.7 -2001:db8::5\nrequirepass Xk2vP9qL7mZ4wR8nT3bY6cH\n");
+        assert!(has(&f, "RL307", 1, "warning"), "{:#?}", codes(&f));
+        let f = redis("bind 10.0.4.7 192.168.1.10\nrequirepass Xk2vP9qL7mZ4wR8nT3bY6cH\n");
+        assert!(!f.iter().any(|f| f.code == "RL307"), "{:#?}", codes(&f));
     }
 
     #[test]

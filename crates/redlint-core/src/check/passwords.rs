@@ -15,15 +15,42 @@ use crate::security::{args, show};
 
 /// RL401–RL406.
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let creds = credentials::collect(ctx.ws, ctx.deployment);
+    let mut creds = credentials::collect(ctx.ws, ctx.deployment);
+    if !ctx.options.show_secrets {
+        hide_telling_names(&mut creds);
+    }
     let context = context_words(ctx, &creds);
     let mut estimates = HashMap::new();
     for c in &creds {
-        quality(c, &context, &mut estimates, out);
+        let mut found = Vec::new();
+        quality(c, &context, &mut estimates, &mut found);
+        out.extend(found.into_iter().map(|d| with_notes(d, c)));
         plaintext(c, out);
     }
     reused(&creds, out);
     nopass_users(ctx, out);
+}
+
+/// A user name that is (nearly) some password of the deployment must not appear in messages:
+/// `user app on >app` would print the password as the user's name.
+fn hide_telling_names(creds: &mut [Credential]) {
+    let digests: std::collections::HashSet<[u8; 32]> = creds.iter().map(|c| c.digest).collect();
+    let mut telling: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+    for c in creds.iter() {
+        let near = c
+            .plain
+            .as_ref()
+            .is_some_and(|p| strength::equals_user(p, &c.user));
+        if near
+            || digests.contains(&credentials::sha256(&c.user))
+            || digests.contains(&credentials::sha256(&c.user.to_ascii_uppercase()))
+        {
+            telling.insert(c.user.clone());
+        }
+    }
+    for c in creds.iter_mut() {
+        c.user_hidden = telling.contains(&c.user);
+    }
 }
 
 /// Names of this deployment an attacker would try first: users, masters, hosts.
@@ -64,11 +91,20 @@ fn context_words(ctx: &Context<'_>, creds: &[Credential]) -> Vec<String> {
             }
         }
     }
+    strength::dedup_context(&mut words);
     words
 }
 
 /// RL401 weak, RL402 placeholder or template, RL403 equal to the user name: the first that
 /// applies (each says the password must change, for its own reason).
+/// The lines that decide whether this password is used, as related locations.
+fn with_notes(mut d: Diagnostic, c: &Credential) -> Diagnostic {
+    for (file, span, note) in &c.notes {
+        d = d.related(*file, *span, *note);
+    }
+    d
+}
+
 fn quality(
     c: &Credential,
     context: &[String],
@@ -98,7 +134,7 @@ fn quality(
                     &rules::PASSWORD_EQUALS_USERNAME,
                     c.file,
                     c.span,
-                    format!("{what} is the SHA-256 of the user name itself"),
+                    format!("{what} is the SHA-256 of the user's own name"),
                 )
                 .help(generate),
             );
@@ -140,8 +176,7 @@ fn quality(
                 c.file,
                 c.span,
                 format!(
-                    "{what} is the user name `{}` itself (give or take case, separators or a number)",
-                    show(&c.user)
+                    "{what} is the user's own name (give or take case, separators or a number)"
                 ),
             )
             .help(generate),
@@ -204,32 +239,49 @@ fn plaintext(c: &Credential, out: &mut Vec<Diagnostic>) {
 /// Short words for a principal in a message: "user `admin`", "Sentinel user `default`".
 fn principal_text(c: &Credential) -> String {
     match c.realm {
-        Realm::Redis => format!("user `{}`", show(&c.user)),
-        Realm::Sentinel => format!("Sentinel user `{}`", show(&c.user)),
+        Realm::Redis => format!("user `{}`", c.user_text()),
+        Realm::Sentinel => format!("Sentinel user `{}`", c.user_text()),
     }
 }
 
 /// RL404: one password for several principals.
 fn reused(creds: &[Credential], out: &mut Vec<Diagnostic>) {
+    /// Names in a message and related locations per finding are capped: a group of
+    /// thousands of users costs linear work, not quadratic.
+    const NAMED: usize = 3;
+    const RELATED: usize = 8;
     let mut groups: HashMap<[u8; 32], Vec<&Credential>> = HashMap::new();
     for c in creds {
         groups.entry(c.digest).or_default().push(c);
     }
     for group in groups.values() {
-        let mut principals: Vec<(Realm, &[u8])> = group.iter().map(|c| c.principal()).collect();
-        principals.sort();
-        principals.dedup();
+        // The distinct principals in order of appearance, with their places.
+        let mut principals: Vec<(Realm, &[u8])> = Vec::new();
+        let mut places: HashMap<(Realm, &[u8]), Vec<&Credential>> = HashMap::new();
+        for c in group {
+            let at = places.entry(c.principal()).or_default();
+            if at.is_empty() {
+                principals.push(c.principal());
+            }
+            if at.len() < RELATED {
+                at.push(c);
+            }
+        }
         if principals.len() < 2 {
             continue;
         }
         for c in group {
-            let mut others: Vec<String> = group
-                .iter()
-                .filter(|o| o.principal() != c.principal())
-                .map(|o| principal_text(o))
+            let others = principals.iter().filter(|p| **p != c.principal());
+            let mut names: Vec<String> = others
+                .clone()
+                .take(NAMED)
+                .map(|p| places[p][0])
+                .map(principal_text)
                 .collect();
-            others.sort();
-            others.dedup();
+            let more = principals.len() - 1 - names.len();
+            if more > 0 {
+                names.push(format!("{more} more"));
+            }
             let mut d = Diagnostic::new(
                 &rules::PASSWORD_REUSED,
                 c.file,
@@ -237,15 +289,11 @@ fn reused(creds: &[Credential], out: &mut Vec<Diagnostic>) {
                 format!(
                     "{} is also the password of {}: whoever holds one of these credentials (a monitoring agent, a Sentinel, a replica) can log in as the others",
                     c.describe(),
-                    join_and(&others)
+                    join_and(&names)
                 ),
             )
             .help("give every user and every role its own random password, so that one leaked configuration does not open the others");
-            for o in group
-                .iter()
-                .filter(|o| o.principal() != c.principal())
-                .take(8)
-            {
+            for o in others.flat_map(|p| places[p].iter()).take(RELATED) {
                 d = d.related(o.file, o.span, o.label());
             }
             out.push(d);
@@ -393,6 +441,10 @@ mod tests {
         assert_eq!(at(&f, "RL401").iter().map(|x| x.1).collect::<Vec<_>>(), [3]);
         assert_eq!(at(&f, "RL403").iter().map(|x| x.1).collect::<Vec<_>>(), [4]);
         assert_eq!(at(&f, "RL405").len(), 5);
+        // The user `bob` has the password `Bob`: its name is withheld from every message.
+        for x in f.iter().filter(|x| x.line == 4) {
+            assert!(!x.message.to_lowercase().contains("bob"), "{}", x.message);
+        }
         for x in &f {
             assert!(!x.fatal);
             for secret in ["foobared", "APP_PASSWORD", "Prod_2024", "Xk2vP9"] {
@@ -402,6 +454,21 @@ mod tests {
                 assert!(fix.edits.iter().all(|e| e.replacement == "***"));
             }
         }
+    }
+
+    #[test]
+    fn overridden_and_ignored_passwords_point_at_what_wins() {
+        let f = run(&[(
+            "/etc/redis/redis.conf",
+            Kind::Redis,
+            "requirepass foobared\nrequirepass Q8wE3rT6yU1iO4pA7sD0fG2hXk2vP9qL\nuser default on >secret ~* +@all\n",
+        )]);
+        let p = f
+            .iter()
+            .find(|f| f.code == "RL402" && f.line == 1)
+            .expect("RL402");
+        let lines: Vec<u32> = p.related.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 2], "{:#?}", p.related);
     }
 
     #[test]
@@ -487,6 +554,23 @@ mod tests {
     }
 
     #[test]
+    fn many_users_with_one_password_stay_linear() {
+        let mut acl = String::new();
+        for i in 0..3000 {
+            acl.push_str(&format!("user u{i} on #{HASH} ~* +@read\n"));
+        }
+        let f = run(&[("/etc/redis/users.acl", Kind::Acl, &acl)]);
+        let reuse: Vec<&Finding> = f.iter().filter(|f| f.code == "RL404").collect();
+        assert_eq!(reuse.len(), 3000);
+        assert!(
+            reuse[0].message.contains("and 2996 more"),
+            "{}",
+            reuse[0].message
+        );
+        assert_eq!(reuse[0].related.len(), 8);
+    }
+
+    #[test]
     fn sentinel_password_equal_to_data_password_is_reuse() {
         let pw = "Xk2vP9qL7mZ4wR8nT3bY6cHq";
         let f = run(&[
@@ -533,5 +617,68 @@ mod tests {
             "user app on nopass ~app:* +@read\n",
         )]);
         assert_eq!(at(&f, "RL406").len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    use proptest::prelude::*;
+
+    use crate::fs::MemoryFs;
+    use crate::{check, Input, Kind, Options};
+
+    fn words() -> impl Strategy<Value = String> {
+        let word = prop_oneof![
+            Just("requirepass".to_string()),
+            Just("masterauth".to_string()),
+            Just("user".to_string()),
+            Just("bind".to_string()),
+            Just("protected-mode".to_string()),
+            Just("sentinel".to_string()),
+            Just("auth-pass".to_string()),
+            Just("rename-command".to_string()),
+            Just("aclfile".to_string()),
+            Just("nopass".to_string()),
+            Just(">".to_string()),
+            Just("#".to_string()),
+            Just("\"".to_string()),
+            Just("${X}".to_string()),
+            Just("on".to_string()),
+            "[ -~]{0,12}",
+            "\\PC{0,6}",
+        ];
+        prop::collection::vec(prop::collection::vec(word, 0..6), 0..12).prop_map(|lines| {
+            lines
+                .into_iter()
+                .map(|l| l.join(" "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn security_checks_never_panic(conf in words(), acl in words(), sentinel in words(),
+                                       raw in prop::collection::vec(any::<u8>(), 0..200)) {
+            let mut fs = MemoryFs::new();
+            let files = [
+                ("/etc/redis/redis.conf", Kind::Redis, conf.into_bytes()),
+                ("/etc/redis/users.acl", Kind::Acl, acl.into_bytes()),
+                ("/etc/redis/sentinel.conf", Kind::Sentinel, sentinel.into_bytes()),
+                ("/etc/redis/raw.conf", Kind::Redis, raw),
+            ];
+            let mut inputs = Vec::new();
+            for (path, kind, bytes) in files {
+                fs.insert(path, bytes.clone());
+                inputs.push(Input { path: path.into(), host_path: Some(path.into()), bytes, kind });
+            }
+            let report = check(inputs, &fs, &Options::default());
+            for f in &report.findings {
+                if f.code.starts_with("RL3") || f.code.starts_with("RL4") {
+                    prop_assert!(!f.fatal);
+                }
+            }
+        }
     }
 }

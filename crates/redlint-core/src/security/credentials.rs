@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use super::args;
+use super::{args, line_span};
 use crate::acl::decl::{acl_file_line, conf_user_line, AclFileLine, UserDecl};
 use crate::acl::RuleKind;
 use crate::knowledge::commands;
@@ -55,6 +55,11 @@ pub struct Credential {
     /// The principal: realm and user name it authenticates as.
     pub realm: Realm,
     pub user: Vec<u8>,
+    /// Lines that decide whether this password is used: the line that overrides it, the
+    /// `aclfile` that makes Redis ignore it. Shown as related locations.
+    pub notes: Vec<(FileId, Span, &'static str)>,
+    /// The user's name gives a password away (it is one, or nearly): messages show `***`.
+    pub user_hidden: bool,
 }
 
 impl Credential {
@@ -62,10 +67,19 @@ impl Credential {
         (self.realm, &self.user)
     }
 
+    /// The user name for a message, or `***` when it would give a password away.
+    pub fn user_text(&self) -> String {
+        if self.user_hidden {
+            "***".to_string()
+        } else {
+            super::show(&self.user)
+        }
+    }
+
     /// Words for this password in a message, e.g. "the password of user `app`". Never the
     /// password itself.
     pub fn describe(&self) -> String {
-        let user = super::show(&self.user);
+        let user = self.user_text();
         match &self.role {
             Role::AclUser { .. } if self.realm == Realm::Sentinel => {
                 format!("the password of Sentinel user `{user}`")
@@ -90,7 +104,7 @@ impl Credential {
 
     /// Shorter words for a related location: "user `app`", "`requirepass`".
     pub fn label(&self) -> String {
-        let user = super::show(&self.user);
+        let user = self.user_text();
         match &self.role {
             Role::AclUser { .. } if self.realm == Realm::Sentinel => {
                 format!("same password: Sentinel user `{user}`")
@@ -143,9 +157,13 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    fn push(&mut self, c: Credential) {
+    /// Add a credential; its index, or `None` when this token was already collected.
+    fn push(&mut self, c: Credential) -> Option<usize> {
         if self.seen.insert((c.file, c.span)) {
             self.out.push(c);
+            Some(self.out.len() - 1)
+        } else {
+            None
         }
     }
 
@@ -157,9 +175,9 @@ impl Collector<'_> {
         role: Role,
         realm: Realm,
         user: &[u8],
-    ) {
+    ) -> Option<usize> {
         if value.is_empty() {
-            return;
+            return None;
         }
         self.push(Credential {
             file: d.file,
@@ -170,7 +188,9 @@ impl Collector<'_> {
             role,
             realm,
             user: user.to_vec(),
-        });
+            notes: Vec::new(),
+            user_hidden: false,
+        })
     }
 
     fn user_decl(&mut self, file: FileId, line: u32, decl: &UserDecl, realm: Realm) {
@@ -195,6 +215,8 @@ impl Collector<'_> {
                 role: Role::AclUser { hashed },
                 realm,
                 user: decl.name.clone(),
+                notes: Vec::new(),
+                user_hidden: false,
             });
         }
     }
@@ -210,9 +232,18 @@ impl Collector<'_> {
         let mut masteruser: Vec<u8> = b"default".to_vec();
         let mut auth_user: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
         let mut sentinel_user: Vec<u8> = b"default".to_vec();
+        // What decides whether a `requirepass`/`masterauth` line is used.
+        let mut last: HashMap<&str, &Directive> = HashMap::new();
+        let mut aclfile: Option<&Directive> = None;
+        let mut user_default: Option<&Directive> = None;
         for d in directives {
             let a = args(self.ws, d);
+            if matches!(d.name.as_str(), "requirepass" | "masterauth") {
+                last.insert(d.name.as_str(), d);
+            }
             match (d.name.as_str(), a.as_slice()) {
+                ("aclfile", [(v, _)]) => aclfile = (!v.is_empty()).then_some(d),
+                ("user", [(name, _), ..]) if *name == b"default" => user_default = Some(d),
                 ("masteruser", [(v, _)]) if !v.is_empty() => masteruser = v.to_vec(),
                 ("sentinel", [(sub, _), (m, _), (u, _)])
                     if sub.eq_ignore_ascii_case(b"auth-user") =>
@@ -232,11 +263,46 @@ impl Collector<'_> {
             let a = args(self.ws, d);
             match (d.name.as_str(), a.as_slice()) {
                 ("requirepass", [(v, span)]) => {
-                    self.plain(d, v, *span, Role::Requirepass, realm, b"default")
+                    let Some(i) = self.plain(d, v, *span, Role::Requirepass, realm, b"default")
+                    else {
+                        continue;
+                    };
+                    let mut notes = Vec::new();
+                    if let Some(a) = aclfile {
+                        notes.push((
+                            a.file,
+                            line_span(self.ws, a),
+                            "`requirepass` is ignored: the users come from this ACL file",
+                        ));
+                    } else if let Some(u) = user_default {
+                        notes.push((
+                            u.file,
+                            line_span(self.ws, u),
+                            "this `user default` line replaces the `requirepass` password",
+                        ));
+                    }
+                    if let Some(w) = last.get("requirepass").filter(|w| !same(w, d)) {
+                        notes.push((
+                            w.file,
+                            line_span(self.ws, w),
+                            "the last `requirepass` line wins",
+                        ));
+                    }
+                    self.out[i].notes = notes;
                 }
                 ("masterauth", [(v, span)]) if !sentinel => {
                     let user = masteruser.clone();
-                    self.plain(d, v, *span, Role::Masterauth, Realm::Redis, &user)
+                    let Some(i) = self.plain(d, v, *span, Role::Masterauth, Realm::Redis, &user)
+                    else {
+                        continue;
+                    };
+                    if let Some(w) = last.get("masterauth").filter(|w| !same(w, d)) {
+                        self.out[i].notes.push((
+                            w.file,
+                            line_span(self.ws, w),
+                            "the last `masterauth` line wins",
+                        ));
+                    }
                 }
                 ("sentinel", [(sub, _), (m, _), (v, span)])
                     if sub.eq_ignore_ascii_case(b"auth-pass") =>
@@ -246,13 +312,13 @@ impl Collector<'_> {
                         .cloned()
                         .unwrap_or_else(|| b"default".to_vec());
                     let role = Role::SentinelAuthPass { master: m.to_vec() };
-                    self.plain(d, v, *span, role, Realm::Redis, &user)
+                    self.plain(d, v, *span, role, Realm::Redis, &user);
                 }
                 ("sentinel", [(sub, _), (v, span)])
                     if sub.eq_ignore_ascii_case(b"sentinel-pass") =>
                 {
                     let user = sentinel_user.clone();
-                    self.plain(d, v, *span, Role::SentinelPass, Realm::Sentinel, &user)
+                    self.plain(d, v, *span, Role::SentinelPass, Realm::Sentinel, &user);
                 }
                 ("user", _) => {
                     let (f, doc, l) = self.ws.conf_line(d.file, d.line);
@@ -264,6 +330,10 @@ impl Collector<'_> {
             }
         }
     }
+}
+
+fn same(a: &Directive, b: &Directive) -> bool {
+    a.file == b.file && a.line == b.line
 }
 
 /// Every password of the deployment, each once (a file loaded by two servers is read once).

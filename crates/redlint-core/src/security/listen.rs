@@ -66,6 +66,39 @@ pub fn classify(addr: &str) -> AddrClass {
     }
 }
 
+/// An interface address that is routable on the internet: not private (RFC 1918, unique
+/// local), not shared (100.64/10), not link-local, not loopback. Host names are unknown.
+pub fn is_public(addr: &str) -> bool {
+    let a = addr.strip_prefix('-').unwrap_or(addr);
+    match a.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            let o = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || (o[0] == 100 && (64..128).contains(&o[1])))
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let first = v6.segments()[0];
+            let mapped_public = v6.to_ipv4_mapped().map(|v4| is_public(&v4.to_string()));
+            match mapped_public {
+                Some(p) => p,
+                None => {
+                    !(v6.is_loopback()
+                        || v6.is_unspecified()
+                        || v6.is_multicast()
+                        || (first & 0xfe00) == 0xfc00
+                        || (first & 0xffc0) == 0xfe80)
+                }
+            }
+        }
+        Err(_) => false,
+    }
+}
+
 /// A numeric setting and the line it comes from.
 #[derive(Debug, Clone, Copy)]
 pub struct Port {
@@ -197,6 +230,28 @@ fn port(ws: &Workspace, server: &Server, name: &str, default: u16) -> Port {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_addresses() {
+        for a in ["203.0.113.5", "8.8.8.8", "-2001:db8::1", "::ffff:8.8.8.8"] {
+            assert!(is_public(a), "{a}");
+        }
+        for a in [
+            "10.0.4.7",
+            "172.16.0.1",
+            "192.168.1.10",
+            "100.64.0.1",
+            "169.254.1.1",
+            "127.0.0.1",
+            "fd00::1",
+            "fe80::1",
+            "::1",
+            "redis.internal",
+            "0.0.0.0",
+        ] {
+            assert!(!is_public(a), "{a}");
+        }
+    }
 
     #[test]
     fn addresses() {

@@ -359,19 +359,30 @@ pub fn estimate(password: &[u8], context: &[String]) -> Estimate {
 }
 
 /// The deployment's own words from a name: `ai-redis-master` → `ai-redis-master`, `ai`,
-/// `redis`, `master`; lower-case, at least two characters.
+/// `redis`, `master`; lower-case, at least two characters. The caller dedups (see
+/// [`dedup_context`]).
 pub fn context_words(name: &[u8], out: &mut Vec<String>) {
     let s = String::from_utf8_lossy(name).to_lowercase();
-    if s.len() >= 2 && !out.contains(&s) {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() >= 2 {
         out.push(s.clone());
     }
-    let chars: Vec<char> = s.chars().collect();
     for (a, b) in segments(&chars) {
         let w: String = chars[a..b].iter().collect();
-        if w.chars().count() >= 2 && w.chars().all(char::is_alphanumeric) && !out.contains(&w) {
+        if b - a >= 2 && w.chars().all(char::is_alphanumeric) {
             out.push(w);
         }
     }
+}
+
+/// At most this many context words are kept (zxcvbn ranks each of them per call).
+pub const MAX_CONTEXT: usize = 256;
+
+/// Remove repeated context words, keeping the first occurrence, and cap the list.
+pub fn dedup_context(words: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    words.retain(|w| seen.insert(w.clone()));
+    words.truncate(MAX_CONTEXT);
 }
 
 /// An unexpanded template instead of a password: `${REDIS_PASSWORD}`, `$REDIS_PASSWORD`,
@@ -643,6 +654,7 @@ mod tests {
         for w in words {
             context_words(w.as_bytes(), &mut out);
         }
+        dedup_context(&mut out);
         out
     }
 

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod knowledge;
 pub mod model;
 pub mod rules;
+pub mod security;
 pub mod sizing;
 pub mod source;
 pub mod syntax;

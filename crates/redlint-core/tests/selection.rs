@@ -19,6 +19,8 @@ fn run(text: &str, config: Config) -> Vec<(String, u32, Severity)> {
     check(vec![input], &fs, &options)
         .findings
         .into_iter()
+        // Only the include rules: the examples are not about exposure (RL3xx would fire).
+        .filter(|f| f.code.starts_with("RL0"))
         .map(|f| (f.code.to_string(), f.line, f.severity))
         .collect()
 }

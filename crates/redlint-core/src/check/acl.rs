@@ -676,7 +676,12 @@ mod tests {
                 kind: *kind,
             });
         }
-        run_check(inputs, &fs, options).findings
+        run_check(inputs, &fs, options)
+            .findings
+            .into_iter()
+            // Exposure and password rules (RL3xx, RL4xx) judge these files too.
+            .filter(|f| !f.code.starts_with("RL3") && !f.code.starts_with("RL4"))
+            .collect()
     }
     fn findings(files: &[(&str, Kind, &str)]) -> Vec<Finding> {
         findings_with(files, &Options::default())

@@ -5,8 +5,10 @@ mod contradictions;
 mod deprecation;
 pub mod directives;
 mod effective;
+pub mod exposure;
 mod kernel;
 mod overrides;
+pub mod passwords;
 pub mod sentinel;
 mod sizing;
 pub mod sysctl;
@@ -134,6 +136,8 @@ const CHECKS: &[Check] = &[
     sizing::check,
     kernel::check,
     deprecation::check,
+    exposure::check,
+    passwords::check,
 ];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
@@ -192,7 +196,11 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                         .into_iter()
                         .map(|(file, span, replacement)| {
                             let ef = ws.file(file);
-                            let replacement = if options.show_secrets || !ef.is_secret(span) {
+                            // Deleting a secret reveals nothing; writing one is masked.
+                            let replacement = if options.show_secrets
+                                || replacement.is_empty()
+                                || !ef.is_secret(span)
+                            {
                                 replacement
                             } else {
                                 "***".to_string()

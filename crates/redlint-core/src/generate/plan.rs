@@ -8,6 +8,7 @@
 //! (`CONFIG_MIN_RESERVED_FDS`), and the kernel's `net.core.somaxconn` cap on listen backlogs.
 
 use super::spec::{Role, Spec, Topology};
+use crate::sizing;
 
 /// One sized value: what to write, and the one-line reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +29,7 @@ pub struct Plan {
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 
-/// Redis keeps 32 descriptors for itself beyond maxclients.
-pub const RESERVED_FDS: u64 = 32;
+use sizing::RESERVED_FDS;
 
 pub fn mib(bytes: u64) -> String {
     if bytes >= GIB && bytes.is_multiple_of(GIB) {
@@ -44,14 +44,9 @@ pub fn forks(spec: &Spec) -> bool {
     spec.role != Role::Cache || spec.topology != Topology::Standalone
 }
 
-/// Memory the operating system keeps: a tenth of the host, at least 32 MiB, at most 1 GiB.
-pub fn os_reserve(host_memory: u64) -> u64 {
-    (host_memory / 10).clamp(32 * MIB, GIB)
-}
-
 pub fn plan(spec: &Spec) -> Plan {
     let servers = spec.server_count() as u64;
-    let reserve = os_reserve(spec.host_memory);
+    let reserve = sizing::os_reserve(spec.host_memory);
     let usable = spec.host_memory.saturating_sub(reserve);
     let per_server = usable / servers;
     let (percent, why) = if forks(spec) {
@@ -78,11 +73,7 @@ pub fn plan(spec: &Spec) -> Plan {
     };
 
     let cpus_per_server = (spec.host_cpus as u64 / servers).max(1) as u32;
-    let threads = if cpus_per_server < 4 {
-        1
-    } else {
-        (cpus_per_server * 3 / 4).min(8)
-    };
+    let threads = sizing::recommended_io_threads(cpus_per_server);
     let io_threads = Sized {
         value: threads,
         formula: format!(

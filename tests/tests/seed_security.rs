@@ -1,0 +1,313 @@
+//! The seed deployment's exposure and password mistakes are reported on the right lines by the
+//! security families (RL3xx, RL4xx), and a hardened deployment gets none of them.
+//!
+//! Each seed folder is a host's filesystem root; it is checked the way `redlint check --root`
+//! does: every file with a known kind is an input, and references resolve inside the folder.
+
+use std::path::{Path, PathBuf};
+
+use redlint_core::fs::{DirEntry, FileSystem, FsError, MemoryFs, Metadata};
+use redlint_core::model::kind;
+use redlint_core::security::credentials;
+use redlint_core::{check, Finding, Input, Kind, Options};
+
+/// A folder standing for a host's `/` (test-only: no size limits, no special files).
+struct RootFs {
+    root: PathBuf,
+}
+
+impl RootFs {
+    fn real(&self, host_path: &str) -> PathBuf {
+        self.root.join(host_path.trim_start_matches('/'))
+    }
+}
+
+fn map_err(e: std::io::Error) -> FsError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => FsError::NotFound,
+        std::io::ErrorKind::PermissionDenied => FsError::PermissionDenied,
+        _ => FsError::Other(e.to_string()),
+    }
+}
+
+impl FileSystem for RootFs {
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        let real = self.real(path);
+        if real.is_dir() {
+            return Err(FsError::IsADirectory);
+        }
+        std::fs::read(real).map_err(map_err)
+    }
+    fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(self.real(path)).map_err(map_err)?;
+        Ok(Metadata {
+            is_dir: m.is_dir(),
+            executable: m.permissions().mode() & 0o111 != 0,
+        })
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(self.real(path)).map_err(map_err)? {
+            let e = e.map_err(map_err)?;
+            out.push(DirEntry {
+                name: e.file_name().to_string_lossy().into_owned(),
+                is_dir: e.file_type().is_ok_and(|t| t.is_dir()),
+            });
+        }
+        Ok(out)
+    }
+    fn display_path(&self, host_path: &str) -> String {
+        host_path.trim_start_matches('/').to_string()
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("seed folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn seed() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed")
+}
+
+/// Check one seed folder as a host root; findings of the security families only.
+fn check_folder(folder: &str) -> Vec<Finding> {
+    let root = seed().join(folder);
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    let mut inputs = Vec::new();
+    for path in files {
+        let rel = path
+            .strip_prefix(&root)
+            .expect("under root")
+            .to_string_lossy()
+            .into_owned();
+        let host = format!("/{rel}");
+        let bytes = std::fs::read(&path).expect("read");
+        let Some(kind) = kind::from_path(&host).or_else(|| kind::from_content(&bytes)) else {
+            continue;
+        };
+        inputs.push(Input {
+            path: rel,
+            host_path: Some(host),
+            bytes,
+            kind,
+        });
+    }
+    let fs = RootFs { root };
+    check(inputs, &fs, &Options::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.code.starts_with("RL3") || f.code.starts_with("RL4"))
+        .collect()
+}
+
+fn has(findings: &[Finding], file: &str, line: u32, code: &str) -> bool {
+    findings
+        .iter()
+        .any(|f| f.file == file && f.line == line && f.code == code)
+}
+
+fn listing(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}: {} {} {}",
+                f.file,
+                f.line,
+                f.code,
+                f.severity.as_str(),
+                f.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every password written in the seed: none may appear in any message.
+const SEED_PASSWORDS: &[&str] = &[
+    "AI_Platform_Redis_2024_Secure",
+    "AI_Platform_App_Redis_2024",
+    "Monitor_Redis_2024",
+    "Admin_Redis_2024",
+    "AI_Platform_Redis_2024_Docker",
+    "AI_Platform_Sentinel_2024",
+    "changeThisToSecurePassword",
+];
+
+fn assert_safe(findings: &[Finding]) {
+    for f in findings {
+        assert!(!f.fatal, "Redis starts despite {}: {}", f.code, f.message);
+        for pw in SEED_PASSWORDS {
+            let mut texts = vec![f.message.as_str()];
+            texts.extend(f.help.as_deref());
+            texts.extend(f.related.iter().map(|r| r.message.as_str()));
+            assert!(
+                texts.iter().all(|t| !t.contains(pw)),
+                "{} shows a password: {}",
+                f.code,
+                f.message
+            );
+        }
+    }
+}
+
+#[test]
+fn bare_metal_passwords() {
+    let f = check_folder("bare-metal");
+    let all = listing(&f);
+    assert_safe(&f);
+    let conf = "etc/redis/redis.conf";
+    let acl = "etc/redis/users.acl";
+    // A product-name + year password, and the same one as the Sentinels' `auth-pass`, which
+    // they send as user `monitor`.
+    assert!(has(&f, conf, 46, "RL401"), "{all}");
+    assert!(has(&f, conf, 46, "RL404"), "{all}");
+    for line in [4, 7, 10, 13] {
+        assert!(has(&f, acl, line, "RL401"), "users.acl:{line}\n{all}");
+        assert!(has(&f, acl, line, "RL405"), "users.acl:{line}\n{all}");
+    }
+    let weak = f
+        .iter()
+        .find(|x| x.file == conf && x.line == 46 && x.code == "RL401")
+        .expect("RL401");
+    assert_eq!(weak.severity.as_str(), "error");
+    assert!(weak.message.contains("a year"), "{}", weak.message);
+    let reused = f
+        .iter()
+        .find(|x| x.file == conf && x.line == 46 && x.code == "RL404")
+        .expect("RL404");
+    assert!(
+        reused.message.contains("user `monitor`"),
+        "{}",
+        reused.message
+    );
+    assert!(reused
+        .related
+        .iter()
+        .any(|r| r.file.ends_with("sentinel-1.conf") && r.line == 8));
+    // The plain-text passwords can be replaced by their hashes (unsafe fix).
+    let fix = f
+        .iter()
+        .find(|x| x.file == acl && x.line == 4 && x.code == "RL405")
+        .and_then(|x| x.fix.as_ref())
+        .expect("RL405 fix");
+    assert_eq!(fix.edits.len(), 1);
+    // `bind` with CIDR ranges only listens on 127.0.0.1 (and Redis aborts anyway): the
+    // server is not reported as exposed.
+    assert!(
+        !f.iter().any(|x| x.file == conf && x.code == "RL301"),
+        "{all}"
+    );
+    // tuning.conf is a drop-in nothing includes: no finding from Redis' defaults there.
+    assert!(!f.iter().any(|x| x.file.ends_with("tuning.conf")), "{all}");
+    // The Sentinels have a password but listen on every interface (no `bind`).
+    assert!(f.iter().any(|x| x.file.ends_with("sentinel-1.conf")
+        && x.code == "RL301"
+        && x.severity.as_str() == "warning"));
+}
+
+#[test]
+fn docker_dev_binds_everything_with_a_placeholder() {
+    let f = check_folder("docker-dev");
+    let all = listing(&f);
+    assert_safe(&f);
+    assert!(has(&f, "redis.conf", 3, "RL301"), "{all}");
+    assert!(has(&f, "redis.conf", 5, "RL402"), "{all}");
+    let p = f.iter().find(|x| x.code == "RL402").expect("placeholder");
+    assert_eq!(p.severity.as_str(), "error");
+    assert!(p.message.contains("placeholder"), "{}", p.message);
+}
+
+#[test]
+fn docker_opt_binds_everything_and_renames_config() {
+    let f = check_folder("docker-opt");
+    let all = listing(&f);
+    assert_safe(&f);
+    let conf = "opt/redis/conf/redis.conf";
+    assert!(has(&f, conf, 2, "RL301"), "{all}");
+    assert!(has(&f, conf, 5, "RL401"), "{all}");
+    assert!(has(&f, conf, 22, "RL306"), "{all}");
+    let rename = f
+        .iter()
+        .find(|x| x.line == 22 && x.code == "RL306")
+        .expect("RL306");
+    assert_eq!(rename.severity.as_str(), "warning");
+    // Removing commands (FLUSHALL, FLUSHDB, DEBUG) is the lesser problem.
+    for line in [19, 20, 21] {
+        assert!(
+            f.iter()
+                .any(|x| x.line == line && x.code == "RL306" && x.severity.as_str() == "info"),
+            "{all}"
+        );
+    }
+}
+
+#[test]
+fn compose_sentinel_placeholder_and_open_sentinel() {
+    let f = check_folder("compose-sentinel");
+    let all = listing(&f);
+    assert_safe(&f);
+    assert!(has(&f, "sentinel.conf", 7, "RL402"), "{all}");
+    // No `bind`, no password, and Sentinel's protected mode is off by default.
+    assert!(
+        f.iter()
+            .any(|x| x.code == "RL303" && x.severity.as_str() == "error"),
+        "{all}"
+    );
+}
+
+#[test]
+fn hardened_deployment_gets_no_security_finding() {
+    let app = "0d1f1c3e9a5b7c2d4e6f8a0b1c3d5e7f9a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d";
+    let admin = "Vq7#Lr2!xK9@mZ4$wR8^tN6&pB3*hJ5";
+    let repl = "e4c2a0f8d6b4e2c0a8f6d4b2e0c8a6f4d2b0e8c6a4f2d0b8e6c4a2f0d8b6e4c2";
+    let sentinel_pw = "Qm3$Zt8!Wd5@Hc1#Ky6%Nf9^Lp2&Rx7";
+    let hash = |s: &str| credentials::hex(&credentials::sha256(s.as_bytes()));
+    let redis = format!(
+        "bind 127.0.0.1 -::1 10.0.4.7\nprotected-mode yes\nport 0\ntls-port 6379\ntls-cert-file /etc/redis/tls/redis.crt\ntls-key-file /etc/redis/tls/redis.key\ntls-ca-cert-file /etc/redis/tls/ca.crt\ntls-replication yes\nmasteruser replicator\nmasterauth {repl}\naclfile /etc/redis/users.acl\nenable-debug-command no\nenable-module-command local\n"
+    );
+    let acl = format!(
+        "user default off\nuser admin on #{} ~* &* +@all\nuser app on #{} ~app:* &app:* +@read +@write -@dangerous\nuser replicator on #{} +psync +replconf +ping\n",
+        hash(admin),
+        hash(app),
+        hash(repl)
+    );
+    let sentinel = format!(
+        "bind 10.0.4.7\nport 0\ntls-port 26379\ntls-cert-file /etc/redis/tls/redis.crt\ntls-key-file /etc/redis/tls/redis.key\ntls-ca-cert-file /etc/redis/tls/ca.crt\ntls-replication yes\nsentinel monitor main 10.0.4.7 6379 2\nsentinel auth-user main admin\nsentinel auth-pass main {admin}\nrequirepass {sentinel_pw}\n"
+    );
+    let mut fs = MemoryFs::new();
+    let files = [
+        ("/etc/redis/redis.conf", Kind::Redis, redis),
+        ("/etc/redis/users.acl", Kind::Acl, acl),
+        ("/etc/redis/sentinel.conf", Kind::Sentinel, sentinel),
+    ];
+    let mut inputs = Vec::new();
+    for (path, kind, text) in &files {
+        fs.insert(*path, text.clone());
+        inputs.push(Input {
+            path: path.trim_start_matches('/').to_string(),
+            host_path: Some(path.to_string()),
+            bytes: text.clone().into_bytes(),
+            kind: *kind,
+        });
+    }
+    let f: Vec<Finding> = check(inputs, &fs, &Options::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.code.starts_with("RL3") || f.code.starts_with("RL4"))
+        .collect();
+    assert!(f.is_empty(), "\n{}", listing(&f));
+}

@@ -274,27 +274,3 @@ fn a_hardened_config_gets_none_of_these_findings() {
     let mine: Vec<_> = findings.iter().filter(|f| is_mine(f.code)).collect();
     assert!(mine.is_empty(), "{mine:#?}");
 }
-
-#[test]
-#[ignore]
-fn print_seed_findings() {
-    for name in ["bare-metal", "docker-dev", "docker-opt", "compose-sentinel"] {
-        for f in check_seed(name, &Options::default()) {
-            if is_mine(f.code) {
-                eprintln!(
-                    "{name}/{}:{} {} {:?} {}\n    help: {:?}\n    related: {:?}",
-                    f.file,
-                    f.line,
-                    f.code,
-                    f.severity,
-                    f.message,
-                    f.help,
-                    f.related
-                        .iter()
-                        .map(|r| format!("{}:{} {}", r.file, r.line, r.message))
-                        .collect::<Vec<_>>()
-                );
-            }
-        }
-    }
-}

@@ -111,10 +111,13 @@ impl Workspace {
     /// Add many given files, parsing them in parallel where threads exist (not in the browser
     /// build, where the same code runs on one thread).
     pub fn add_given(&mut self, inputs: Vec<crate::Input>) {
-        let parse = |i: crate::Input| parse_file(i.path, i.host_path, i.bytes, i.kind, Origin::Given);
+        let parse =
+            |i: crate::Input| parse_file(i.path, i.host_path, i.bytes, i.kind, Origin::Given);
         #[cfg(not(target_arch = "wasm32"))]
         let parsed: Vec<File> = {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(8);
             if threads > 1 && inputs.len() > 1 {
                 let chunk = inputs.len().div_ceil(threads);
                 let mut chunks: Vec<Vec<crate::Input>> = Vec::new();
@@ -125,11 +128,16 @@ impl Workspace {
                 std::thread::scope(|scope| {
                     let handles: Vec<_> = chunks
                         .into_iter()
-                        .map(|c| scope.spawn(move || c.into_iter().map(parse).collect::<Vec<File>>()))
+                        .map(|c| {
+                            scope.spawn(move || c.into_iter().map(parse).collect::<Vec<File>>())
+                        })
                         .collect();
                     // A parser never panics on input (property-tested); if one did, the join
                     // error is re-raised rather than silently losing files.
-                    handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+                    handles
+                        .into_iter()
+                        .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                        .collect()
                 })
             } else {
                 inputs.into_iter().map(parse).collect()
@@ -138,7 +146,10 @@ impl Workspace {
         #[cfg(target_arch = "wasm32")]
         let parsed: Vec<File> = inputs.into_iter().map(parse).collect();
         for file in parsed {
-            let dup = file.host_path.as_ref().is_some_and(|h| self.by_host.contains_key(h));
+            let dup = file
+                .host_path
+                .as_ref()
+                .is_some_and(|h| self.by_host.contains_key(h));
             if !dup {
                 self.insert(file);
             }
@@ -175,7 +186,13 @@ impl Workspace {
 }
 
 /// Parse one file by kind and find its secrets: pure, so files can be parsed in parallel.
-fn parse_file(path: String, host_path: Option<String>, bytes: Vec<u8>, kind: Kind, origin: Origin) -> File {
+fn parse_file(
+    path: String,
+    host_path: Option<String>,
+    bytes: Vec<u8>,
+    kind: Kind,
+    origin: Origin,
+) -> File {
     let syntax = match kind {
         Kind::Redis | Kind::Sentinel => Syntax::Conf(conf::parse(&bytes)),
         Kind::Acl => Syntax::Acl(acl::parse(&bytes)),
@@ -183,7 +200,14 @@ fn parse_file(path: String, host_path: Option<String>, bytes: Vec<u8>, kind: Kin
         Kind::Systemd | Kind::Limits => Syntax::Text,
     };
     let secrets = secrets::find(kind, &bytes, &syntax);
-    File { source: SourceFile::new(path, bytes), host_path, kind, syntax, secrets, origin }
+    File {
+        source: SourceFile::new(path, bytes),
+        host_path,
+        kind,
+        syntax,
+        secrets,
+        origin,
+    }
 }
 
 /// One directive line of a server's effective configuration, in load order.

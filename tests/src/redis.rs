@@ -29,13 +29,14 @@ pub fn require_redis() -> bool {
 
 static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 
-/// A port for this process: a per-process base (from the PID) plus a counter, in 20000..60000.
+/// A port for this process: a per-process base (from the PID) plus a counter, in 20000..55000
+/// (a cluster bus port is the port + 10000 and must stay below 65536).
 pub fn pick_port() -> u16 {
-    let base = 20000 + (std::process::id() % 2000) as u16 * 20;
+    let base = 20000 + (std::process::id() % 1000) as u16 * 15;
     loop {
         let n = NEXT_PORT.fetch_add(1, Ordering::Relaxed);
-        let port = base.wrapping_add(n % 20000);
-        if (20000..60000).contains(&port)
+        let port = base.wrapping_add(n % 15000);
+        if (20000..55000).contains(&port)
             && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
         {
             return port;

@@ -62,6 +62,10 @@ fn credentials(files: &[GeneratedFile]) -> HashMap<String, String> {
         .collect()
 }
 
+/// The two tests start many servers each; run them one at a time so Sentinel's timing is not
+/// at the mercy of the other test's load (seen: discovery stalled while both ran).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Procs(Vec<Child>);
 
 impl Drop for Procs {
@@ -216,6 +220,7 @@ fn every_role_starts_and_every_account_does_its_job_and_nothing_dangerous() {
     if !require_redis() {
         return;
     }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for role in [Role::Cache, Role::Store, Role::Queue] {
         for topology in [Topology::Standalone, Topology::Replicated] {
             let port = pick_consecutive_ports(3);
@@ -298,6 +303,7 @@ fn sentinel_topology_fails_over_when_the_master_dies() {
     if !require_redis() {
         return;
     }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let port = pick_consecutive_ports(3);
     let sport = pick_consecutive_ports(3);
     let mut spec = Spec::for_host(2 << 30, 4);

@@ -203,7 +203,41 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| format!("`{s}` is not a severity: use error, warning or info"))
 }
 
+/// What `check` and `fix` both start from.
+struct Prepared {
+    /// Each given file, with where it lives on this machine.
+    inputs: Vec<(redlint_core::Input, PathBuf)>,
+    options: Options,
+    fs: disk::DiskFs,
+}
+
 impl LintArgs {
+    /// Validate `--root`, walk the PATHs (default `.`), and settle the options.
+    fn prepare(&self, paths: &[PathBuf]) -> Result<Prepared, String> {
+        if let Some(root) = &self.root {
+            if !root.is_dir() {
+                return Err(format!("--root {}: not a directory", root.display()));
+            }
+        }
+        let default = [PathBuf::from(".")];
+        let paths = if paths.is_empty() {
+            &default[..]
+        } else {
+            paths
+        };
+        let walker = walk::Walker {
+            root: self.root.as_deref(),
+            kind: self.kind,
+        };
+        let inputs = walker.inputs(paths).map_err(|e| e.0)?;
+        let options = self.options(self.config(&paths[0])?);
+        Ok(Prepared {
+            inputs,
+            options,
+            fs: disk::DiskFs::new(self.root.as_deref()),
+        })
+    }
+
     /// The settings file (given, or found upward from `start`) with the flags layered on top.
     fn config(&self, start: &Path) -> Result<Config, String> {
         let path = match &self.config {
@@ -277,24 +311,12 @@ fn main() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    if let Some(root) = &args.lint.root {
-        if !root.is_dir() {
-            return Err(format!("--root {}: not a directory", root.display()));
-        }
-    }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let walker = walk::Walker {
-        root: args.lint.root.as_deref(),
-        kind: args.lint.kind,
-    };
-    let inputs = walker.inputs(&paths).map_err(|e| e.0)?;
-    let config = args.lint.config(&paths[0])?;
-    let options = args.lint.options(config);
-    let fs = disk::DiskFs::new(args.lint.root.as_deref());
+    let Prepared {
+        inputs,
+        options,
+        fs,
+    } = args.lint.prepare(&args.paths)?;
+    let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let report = redlint_core::check(inputs, &fs, &options);
     let terminal = std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if terminal {
@@ -328,26 +350,17 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 }
 
 fn fix(args: FixArgs) -> Result<ExitCode, String> {
-    if let Some(root) = &args.lint.root {
-        if !root.is_dir() {
-            return Err(format!("--root {}: not a directory", root.display()));
-        }
-    }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let walker = walk::Walker {
-        root: args.lint.root.as_deref(),
-        kind: args.lint.kind,
-    };
-    let inputs = walker.inputs(&paths).map_err(|e| e.0)?;
+    let Prepared {
+        inputs,
+        options,
+        fs,
+    } = args.lint.prepare(&args.paths)?;
     // Where each given file lives on this machine, by reported path.
-    let real_paths: Vec<(String, PathBuf)> = walker.real_paths(&paths).map_err(|e| e.0)?;
-    let config = args.lint.config(&paths[0])?;
-    let options = args.lint.options(config);
-    let fs = disk::DiskFs::new(args.lint.root.as_deref());
+    let real_paths: std::collections::HashMap<String, PathBuf> = inputs
+        .iter()
+        .map(|(input, real)| (input.path.clone(), real.clone()))
+        .collect();
+    let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let outcome = redlint_core::fix::fix(inputs, &fs, &options, args.unsafe_fixes);
     if args.diff {
         let mut out = String::new();
@@ -379,9 +392,8 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     let mut writes = Vec::new();
     for f in &outcome.files {
         let real = real_paths
-            .iter()
-            .find(|(p, _)| *p == f.path)
-            .map(|(_, r)| r.clone())
+            .get(&f.path)
+            .cloned()
             .or_else(|| f.host_path.as_ref().map(|h| fs.real(h)))
             .ok_or_else(|| format!("{}: cannot tell where this file lives", f.path))?;
         writes.push((real, f.fixed.clone()));

@@ -28,8 +28,9 @@ pub struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    /// Every input under the given paths, in a stable order.
-    pub fn inputs(&self, paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+    /// Every input under the given paths, in a stable order, with where it lives on this
+    /// machine (what `fix` writes back to).
+    pub fn inputs(&self, paths: &[PathBuf]) -> Result<Vec<(Input, PathBuf)>, InputError> {
         let mut out = Vec::new();
         for path in paths {
             let meta = std::fs::metadata(path)
@@ -46,7 +47,7 @@ impl Walker<'_> {
                         None => kind::from_path(&self.kind_path(&file)),
                     };
                     if let Some(kind) = kind {
-                        out.push(self.read(&file, display, kind)?);
+                        out.push((self.read(&file, display, kind)?, file));
                     }
                 }
             } else {
@@ -58,28 +59,13 @@ impl Walker<'_> {
                     .or_else(|| kind::from_path(&self.kind_path(path)))
                     .or_else(|| kind::from_content(&bytes))
                     .unwrap_or(Kind::Redis);
-                out.push(Input {
+                let input = Input {
                     path: display,
                     host_path: self.host_path(path),
                     bytes,
                     kind,
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// Reported path → real path, for every file `inputs` would return.
-    pub fn real_paths(&self, paths: &[PathBuf]) -> Result<Vec<(String, PathBuf)>, InputError> {
-        let mut out = Vec::new();
-        for path in paths {
-            if path.is_dir() {
-                let mut files = Vec::new();
-                walk_dir(path, &mut files)
-                    .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
-                out.extend(files.into_iter().map(|f| (self.display(&f), f)));
-            } else {
-                out.push((self.display(path), path.clone()));
+                };
+                out.push((input, path.clone()));
             }
         }
         Ok(out)

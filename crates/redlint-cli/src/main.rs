@@ -164,6 +164,9 @@ struct LintArgs {
     /// CPUs of the target host or container.
     #[arg(long, value_name = "N")]
     host_cpus: Option<u32>,
+    /// Open-files limit redis-server gets on the target host (`ulimit -n`, `LimitNOFILE=`).
+    #[arg(long, value_name = "N")]
+    host_nofile: Option<u64>,
     /// `detect`: read memory, CPUs (cgroup limits first) and the fd limit of this machine.
     #[arg(long, value_name = "detect", value_parser = ["detect"])]
     host: Option<String>,
@@ -273,6 +276,9 @@ impl LintArgs {
         }
         if let Some(c) = self.host_cpus {
             host.cpus = Some(c);
+        }
+        if let Some(n) = self.host_nofile {
+            host.nofile = Some(n);
         }
         Options {
             show_secrets: self.show_secrets,

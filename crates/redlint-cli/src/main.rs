@@ -195,9 +195,9 @@ enum BuildArg {
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
     match Kind::parse(s) {
-        Some(k @ (Kind::Redis | Kind::Sentinel | Kind::Acl | Kind::Sysctl)) => Ok(k),
+        Some(k @ (Kind::Redis | Kind::Sentinel | Kind::Acl | Kind::Sysctl | Kind::Helm)) => Ok(k),
         _ => Err(format!(
-            "`{s}` is not a kind: use redis, sentinel, acl or sysctl"
+            "`{s}` is not a kind: use redis, sentinel, acl, sysctl or helm"
         )),
     }
 }

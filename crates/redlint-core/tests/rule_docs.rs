@@ -68,6 +68,7 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
             Kind::Sysctl => "/etc/sysctl.d/99-redis.conf",
             Kind::Systemd => "/etc/systemd/system/redis-server.service.d/override.conf",
             Kind::Limits => "/etc/security/limits.d/redis.conf",
+            Kind::Helm => "/k8s/redis-values.yaml",
         }
         .to_string();
         let mut executable = false;

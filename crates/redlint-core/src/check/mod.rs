@@ -6,6 +6,7 @@ mod deprecation;
 pub mod directives;
 mod effective;
 pub mod exposure;
+mod helm;
 mod kernel;
 mod overrides;
 pub mod passwords;
@@ -134,6 +135,7 @@ const CHECKS: &[Check] = &[
     overrides::check,
     contradictions::check,
     sizing::check,
+    helm::check,
     kernel::check,
     deprecation::check,
     exposure::check,

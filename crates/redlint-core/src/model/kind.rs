@@ -13,6 +13,8 @@ pub enum Kind {
     Systemd,
     /// `/etc/security/limits.conf` and `limits.d/*`.
     Limits,
+    /// Helm chart values for Redis (Bitnami's `redis` chart: `auth.password`, resources, …).
+    Helm,
 }
 
 impl Kind {
@@ -24,6 +26,7 @@ impl Kind {
             "sysctl" => Kind::Sysctl,
             "systemd" => Kind::Systemd,
             "limits" => Kind::Limits,
+            "helm" => Kind::Helm,
             _ => return None,
         })
     }
@@ -35,6 +38,7 @@ impl Kind {
             Kind::Sysctl => "sysctl",
             Kind::Systemd => "systemd",
             Kind::Limits => "limits",
+            Kind::Helm => "helm",
         }
     }
 }
@@ -59,6 +63,12 @@ pub fn from_path(path: &str) -> Option<Kind> {
     }
     if name.ends_with(".service") || name.ends_with(".socket") || dir.ends_with(".service.d") {
         return Some(Kind::Systemd);
+    }
+    if (name.ends_with(".yaml") || name.ends_with(".yml"))
+        && !name.contains("compose")
+        && (name.contains("values") || name.contains("redis"))
+    {
+        return Some(Kind::Helm);
     }
     if name.ends_with(".acl") || name == "users.acl" {
         return Some(Kind::Acl);
@@ -159,5 +169,8 @@ mod tests {
         );
         assert_eq!(from_path("opt/redis/scripts/start-sentinel.sh"), None);
         assert_eq!(from_path("docker-compose.yml"), None);
+        assert_eq!(from_path("docker-compose-redis.yml"), None);
+        assert_eq!(from_path("kubernetes/redis-values.yaml"), Some(Kind::Helm));
+        assert_eq!(from_path("charts/values.yml"), Some(Kind::Helm));
     }
 }

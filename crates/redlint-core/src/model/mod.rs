@@ -16,7 +16,7 @@ use crate::check::Diagnostic;
 use crate::fs::FileSystem;
 use crate::knowledge::directives;
 use crate::source::{SourceFile, Span};
-use crate::syntax::{acl, conf, sysctl};
+use crate::syntax::{acl, conf, sysctl, yaml};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
@@ -26,6 +26,8 @@ pub enum Syntax {
     Conf(conf::ConfDocument),
     Acl(acl::AclDocument),
     Sysctl(sysctl::SysctlDocument),
+    /// Helm values.
+    Yaml(yaml::YamlDocument),
     /// Kinds redlint reads as plain text (systemd units, limits.d).
     Text,
 }
@@ -67,6 +69,12 @@ impl File {
     pub fn sysctl(&self) -> Option<&sysctl::SysctlDocument> {
         match &self.syntax {
             Syntax::Sysctl(d) => Some(d),
+            _ => None,
+        }
+    }
+    pub fn yaml(&self) -> Option<&yaml::YamlDocument> {
+        match &self.syntax {
+            Syntax::Yaml(d) => Some(d),
             _ => None,
         }
     }
@@ -197,6 +205,7 @@ fn parse_file(
         Kind::Redis | Kind::Sentinel => Syntax::Conf(conf::parse(&bytes)),
         Kind::Acl => Syntax::Acl(acl::parse(&bytes)),
         Kind::Sysctl => Syntax::Sysctl(sysctl::parse(&bytes)),
+        Kind::Helm => Syntax::Yaml(yaml::parse(&bytes)),
         Kind::Systemd | Kind::Limits => Syntax::Text,
     };
     let secrets = secrets::find(kind, &bytes, &syntax);

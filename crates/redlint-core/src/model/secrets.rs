@@ -19,6 +19,12 @@ pub fn is_secret_acl_rule(rule: &[u8]) -> bool {
     matches!(rule.first(), Some(b'>' | b'<' | b'#' | b'!'))
 }
 
+/// Helm values holding a secret: `auth.password`, `global.redis.password`, `*Password`.
+pub fn is_secret_yaml_key(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
+    !last.contains("existing") && (last.contains("password") || last.contains("secret"))
+}
+
 pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
     let mut out = Vec::new();
     match syntax {
@@ -60,6 +66,12 @@ pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
                 }
             }
         }
+        Syntax::Yaml(doc) => out.extend(
+            doc.entries
+                .iter()
+                .filter(|e| is_secret_yaml_key(&e.path) && !e.value.is_empty())
+                .map(|e| e.span),
+        ),
         Syntax::Sysctl(_) | Syntax::Text => {}
     }
     let _ = kind;

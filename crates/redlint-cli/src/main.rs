@@ -195,9 +195,16 @@ enum BuildArg {
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
     match Kind::parse(s) {
-        Some(k @ (Kind::Redis | Kind::Sentinel | Kind::Acl | Kind::Sysctl | Kind::Helm)) => Ok(k),
+        Some(
+            k @ (Kind::Redis
+            | Kind::Sentinel
+            | Kind::Acl
+            | Kind::Sysctl
+            | Kind::Helm
+            | Kind::Compose),
+        ) => Ok(k),
         _ => Err(format!(
-            "`{s}` is not a kind: use redis, sentinel, acl, sysctl or helm"
+            "`{s}` is not a kind: use redis, sentinel, acl, sysctl, helm or compose"
         )),
     }
 }

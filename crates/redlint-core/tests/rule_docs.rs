@@ -69,6 +69,7 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
             Kind::Systemd => "/etc/systemd/system/redis-server.service.d/override.conf",
             Kind::Limits => "/etc/security/limits.d/redis.conf",
             Kind::Helm => "/k8s/redis-values.yaml",
+            Kind::Compose => "/srv/redis/docker-compose.yml",
         }
         .to_string();
         let mut executable = false;

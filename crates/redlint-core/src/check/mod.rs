@@ -1,6 +1,7 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
 pub mod acl;
+mod container;
 mod contradictions;
 mod deprecation;
 pub mod directives;
@@ -136,6 +137,7 @@ const CHECKS: &[Check] = &[
     contradictions::check,
     sizing::check,
     helm::check,
+    container::check,
     kernel::check,
     deprecation::check,
     exposure::check,

@@ -15,6 +15,8 @@ pub enum Kind {
     Limits,
     /// Helm chart values for Redis (Bitnami's `redis` chart: `auth.password`, resources, …).
     Helm,
+    /// Docker Compose files (which configs run in Redis containers).
+    Compose,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
             "systemd" => Kind::Systemd,
             "limits" => Kind::Limits,
             "helm" => Kind::Helm,
+            "compose" => Kind::Compose,
             _ => return None,
         })
     }
@@ -39,6 +42,7 @@ impl Kind {
             Kind::Systemd => "systemd",
             Kind::Limits => "limits",
             Kind::Helm => "helm",
+            Kind::Compose => "compose",
         }
     }
 }
@@ -64,10 +68,11 @@ pub fn from_path(path: &str) -> Option<Kind> {
     if name.ends_with(".service") || name.ends_with(".socket") || dir.ends_with(".service.d") {
         return Some(Kind::Systemd);
     }
-    if (name.ends_with(".yaml") || name.ends_with(".yml"))
-        && !name.contains("compose")
-        && (name.contains("values") || name.contains("redis"))
-    {
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    if yaml && name.contains("compose") {
+        return Some(Kind::Compose);
+    }
+    if yaml && (name.contains("values") || name.contains("redis")) {
         return Some(Kind::Helm);
     }
     if name.ends_with(".acl") || name == "users.acl" {
@@ -168,8 +173,8 @@ mod tests {
             Some(Kind::Systemd)
         );
         assert_eq!(from_path("opt/redis/scripts/start-sentinel.sh"), None);
-        assert_eq!(from_path("docker-compose.yml"), None);
-        assert_eq!(from_path("docker-compose-redis.yml"), None);
+        assert_eq!(from_path("docker-compose.yml"), Some(Kind::Compose));
+        assert_eq!(from_path("docker-compose-redis.yml"), Some(Kind::Compose));
         assert_eq!(from_path("kubernetes/redis-values.yaml"), Some(Kind::Helm));
         assert_eq!(from_path("charts/values.yml"), Some(Kind::Helm));
     }

@@ -25,6 +25,20 @@ pub fn is_secret_yaml_key(path: &str) -> bool {
     !last.contains("existing") && (last.contains("password") || last.contains("secret"))
 }
 
+/// A YAML scalar that carries a password among other words: an environment assignment of a
+/// `*PASSWORD*`/`*PASS`/`*SECRET*` variable, or a command line with `-a`/`--requirepass`.
+fn secret_in_words(value: &str) -> bool {
+    let upper = value.to_ascii_uppercase();
+    let env = upper.split_once('=').is_some_and(|(k, v)| {
+        !v.is_empty() && (k.contains("PASSWORD") || k.ends_with("PASS") || k.contains("SECRET"))
+    });
+    let words: Vec<&str> = value.split_whitespace().collect();
+    env || words.len() > 1
+        && words[..words.len() - 1]
+            .iter()
+            .any(|w| matches!(*w, "-a" | "--pass" | "--requirepass" | "--masterauth"))
+}
+
 pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
     let mut out = Vec::new();
     match syntax {
@@ -66,12 +80,22 @@ pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
                 }
             }
         }
-        Syntax::Yaml(doc) => out.extend(
-            doc.entries
-                .iter()
-                .filter(|e| is_secret_yaml_key(&e.path) && !e.value.is_empty())
-                .map(|e| e.span),
-        ),
+        Syntax::Yaml(doc) => {
+            let mut after_flag = false;
+            for e in &doc.entries {
+                if is_secret_yaml_key(&e.path) && !e.value.is_empty() {
+                    out.push(e.span);
+                } else if after_flag || secret_in_words(&e.value) {
+                    // `REDIS_PASSWORD=…`, `redis-cli -a …`, `--requirepass …`: the whole
+                    // scalar (it may be a shell line).
+                    out.push(e.span);
+                }
+                after_flag = matches!(
+                    e.value.as_str(),
+                    "-a" | "--pass" | "--requirepass" | "--masterauth" | "--user"
+                );
+            }
+        }
         Syntax::Sysctl(_) | Syntax::Text => {}
     }
     let _ = kind;

@@ -150,12 +150,15 @@ fn host_of(blocks: &[Block]) -> (MemoryFs, Vec<Input>) {
 }
 
 fn codes_for(blocks: &[Block], options: &Options) -> Vec<String> {
-    let (fs, inputs) = host_of(blocks);
-    check(inputs, &fs, options)
-        .findings
+    findings_for(blocks, options)
         .into_iter()
         .map(|f| f.code.to_string())
         .collect()
+}
+
+fn findings_for(blocks: &[Block], options: &Options) -> Vec<redlint_core::Finding> {
+    let (fs, inputs) = host_of(blocks);
+    check(inputs, &fs, options).findings
 }
 
 #[test]
@@ -195,10 +198,22 @@ fn bad_examples_trigger_and_good_examples_do_not() {
             ));
         }
         let (good, good_opts) = section_blocks(rule, "Use instead");
-        let codes = codes_for(&good, &good_opts);
-        if codes.iter().any(|c| c == rule.code) {
+        let found = findings_for(&good, &good_opts);
+        if found.iter().any(|f| f.code == rule.code) {
             failures.push(format!(
                 "{} {}: the Use instead example triggers it",
+                rule.code, rule.name
+            ));
+        }
+        // What a page recommends must start: no fatal finding of any rule.
+        let fatal: Vec<_> = found
+            .iter()
+            .filter(|f| f.fatal)
+            .map(|f| format!("{} {}", f.code, f.message))
+            .collect();
+        if !fatal.is_empty() {
+            failures.push(format!(
+                "{} {}: the Use instead example would not start: {fatal:?}",
                 rule.code, rule.name
             ));
         }

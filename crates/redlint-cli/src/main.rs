@@ -381,10 +381,15 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             let old = String::from_utf8_lossy(&f.original);
             let new = String::from_utf8_lossy(&f.fixed);
             let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+            let before = if f.created {
+                "/dev/null".to_string()
+            } else {
+                format!("a/{}", f.path)
+            };
             let text = diff
                 .unified_diff()
                 .context_radius(2)
-                .header(&format!("a/{}", f.path), &format!("b/{}", f.path))
+                .header(&before, &format!("b/{}", f.path))
                 .to_string();
             out.push_str(&redact_diff(&text, f, options.show_secrets));
         }

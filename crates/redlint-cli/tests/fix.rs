@@ -136,3 +136,57 @@ fn without_host_flags_nothing_is_resized() {
     assert!(!diff.contains("maxmemory"), "{diff}");
     assert!(!diff.contains("io-threads"), "{diff}");
 }
+
+#[test]
+fn acl_comments_move_to_a_sidecar_not_into_the_void() {
+    let s = Scratch::new("aclcomments");
+    let acl = "# users for the app\nuser default off\n# the app itself\nuser app on #0b14d501a594442a01c6859541bcb3e8164d183d32937b851835442f69d5c94e ~app:* +get\n";
+    s.write("etc/redis/users.acl", acl, 0o640);
+    s.write(
+        "etc/redis/redis.conf",
+        "aclfile /etc/redis/users.acl\n",
+        0o640,
+    );
+    // Safe fixes alone leave them: moving notes out of the file is the user's call.
+    let out = redlint(&s.0, &["fix", "--root", ".", "."]);
+    assert_eq!(
+        s.read("etc/redis/users.acl"),
+        acl,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = redlint(
+        &s.0,
+        &["fix", "--unsafe-fixes", "--diff", "--root", ".", "."],
+    );
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        diff.contains("--- /dev/null\n+++ b/etc/redis/users.acl.md"),
+        "{diff}"
+    );
+    let out = redlint(&s.0, &["fix", "--unsafe-fixes", "--root", ".", "."]);
+    assert!(
+        out.status.code().is_some(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        s.read("etc/redis/users.acl"),
+        "user default off\nuser app on #0b14d501a594442a01c6859541bcb3e8164d183d32937b851835442f69d5c94e ~app:* +get\n"
+    );
+    let notes = s.read("etc/redis/users.acl.md");
+    assert!(notes.contains("- line 1: # users for the app\n"), "{notes}");
+    assert!(notes.contains("- line 3: # the app itself\n"), "{notes}");
+    assert_eq!(s.mode("etc/redis/users.acl.md"), 0o600);
+    assert_eq!(s.mode("etc/redis/users.acl"), 0o640);
+    // Nothing left to move; the sidecar is not touched again.
+    let again = redlint(
+        &s.0,
+        &["fix", "--unsafe-fixes", "--diff", "--root", ".", "."],
+    );
+    assert!(
+        again.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+}

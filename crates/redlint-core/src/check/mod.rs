@@ -15,7 +15,7 @@ pub mod sentinel;
 mod sizing;
 pub mod sysctl;
 
-use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
+use crate::finding::{Applicability, Edit, FileWrite, Finding, Fix, Related, Severity};
 use crate::model::{Deployment, FileId, Workspace};
 use crate::rules::Rule;
 use crate::source::Span;
@@ -48,6 +48,8 @@ pub struct FixSpec {
     pub applicability: Applicability,
     pub description: String,
     pub edits: Vec<(FileId, Span, String)>,
+    /// Whole files written: (path as reported, host path, content).
+    pub writes: Vec<(String, String, String)>,
 }
 
 impl Diagnostic {
@@ -100,6 +102,7 @@ impl Diagnostic {
             applicability,
             description: description.into(),
             edits,
+            writes: Vec::new(),
         });
         self
     }
@@ -195,6 +198,15 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                 fix: d.fix.map(|fx| Fix {
                     applicability: fx.applicability,
                     description: fx.description,
+                    writes: fx
+                        .writes
+                        .into_iter()
+                        .map(|(file, host_path, content)| FileWrite {
+                            file,
+                            host_path,
+                            content,
+                        })
+                        .collect(),
                     edits: fx
                         .edits
                         .into_iter()

@@ -9,7 +9,9 @@ pub mod exposure;
 mod kernel;
 mod overrides;
 pub mod passwords;
+mod replication;
 pub mod sentinel;
+mod sentinel_group;
 mod sizing;
 pub mod sysctl;
 
@@ -138,6 +140,8 @@ const CHECKS: &[Check] = &[
     deprecation::check,
     exposure::check,
     passwords::check,
+    replication::check,
+    sentinel_group::check,
 ];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {

@@ -1,0 +1,391 @@
+//! The Sentinels and servers of one host seen together: settings that differ between the
+//! Sentinels of one master (RL207), a quorum no set of these Sentinels can reach (RL208), and
+//! processes that would listen on the same port (RL209).
+
+use std::collections::HashMap;
+
+use super::effective;
+use super::{Context, Diagnostic};
+use crate::model::sentinel::{sentinel_view, SentinelConfig, SentinelMaster};
+use crate::model::{FileId, Server};
+use crate::rules;
+use crate::security::listen::{AddrClass, Listeners};
+use crate::source::Span;
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let sentinels: Vec<(&Server, SentinelConfig)> = ctx
+        .deployment
+        .servers
+        .iter()
+        .filter(|s| s.sentinel)
+        .map(|s| (s, sentinel_view(ctx.ws, s)))
+        .collect();
+    // Master name → (Sentinel index, master index), in workspace order.
+    let mut groups: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for (si, (_, cfg)) in sentinels.iter().enumerate() {
+        for (mi, m) in cfg.masters.iter().enumerate() {
+            let e = groups.entry(m.name.value.as_str()).or_default();
+            if e.is_empty() {
+                order.push(m.name.value.as_str());
+            }
+            e.push((si, mi));
+        }
+    }
+    for name in order {
+        let members: Vec<Member<'_>> = groups[name]
+            .iter()
+            .map(|(si, mi)| Member {
+                cfg: &sentinels[*si].1,
+                master: &sentinels[*si].1.masters[*mi],
+            })
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        differing_settings(ctx, &members, out);
+        unreachable_quorum(ctx, &members, out);
+    }
+    port_conflicts(ctx, out);
+}
+
+struct Member<'a> {
+    cfg: &'a SentinelConfig,
+    master: &'a SentinelMaster,
+}
+
+impl Member<'_> {
+    /// The `sentinel monitor` line.
+    fn monitor(&self) -> (FileId, Span) {
+        let st = &self.cfg.statements[self.master.statement];
+        (st.file, st.span)
+    }
+}
+
+/// One compared setting: how it reads for a member (`None`: not set) and where.
+struct Setting {
+    name: &'static str,
+    secret: bool,
+    value: fn(&SentinelMaster) -> Option<String>,
+    place: fn(&SentinelMaster) -> Option<(FileId, Span)>,
+}
+
+macro_rules! place {
+    ($field:ident) => {
+        |m: &SentinelMaster| m.$field.as_ref().map(|s| (s.place.file, s.place.span))
+    };
+}
+
+const SETTINGS: &[Setting] = &[
+    Setting {
+        name: "quorum",
+        secret: false,
+        value: |m| Some(m.quorum.value.to_string()),
+        place: |m| Some((m.quorum.place.file, m.quorum.place.span)),
+    },
+    Setting {
+        name: "down-after-milliseconds",
+        secret: false,
+        value: |m| Some(m.down_after_ms().to_string()),
+        place: place!(down_after_milliseconds),
+    },
+    Setting {
+        name: "failover-timeout",
+        secret: false,
+        value: |m| Some(m.failover_timeout_ms().to_string()),
+        place: place!(failover_timeout),
+    },
+    Setting {
+        name: "parallel-syncs",
+        secret: false,
+        value: |m| Some(m.parallel_syncs().to_string()),
+        place: place!(parallel_syncs),
+    },
+    Setting {
+        name: "auth-user",
+        secret: false,
+        value: |m| m.auth_user.as_ref().map(|s| s.value.clone()),
+        place: place!(auth_user),
+    },
+    Setting {
+        name: "auth-pass",
+        secret: true,
+        value: |m| m.auth_pass.as_ref().map(|s| s.value.clone()),
+        place: place!(auth_pass),
+    },
+    Setting {
+        name: "notification-script",
+        secret: false,
+        value: |m| m.notification_script.as_ref().map(|s| s.value.clone()),
+        place: place!(notification_script),
+    },
+    Setting {
+        name: "client-reconfig-script",
+        secret: false,
+        value: |m| m.client_reconfig_script.as_ref().map(|s| s.value.clone()),
+        place: place!(client_reconfig_script),
+    },
+];
+
+/// RL207: for each setting, the Sentinels outside the largest group of equal values (every
+/// Sentinel when no value has a strict majority).
+fn differing_settings(ctx: &Context<'_>, members: &[Member<'_>], out: &mut Vec<Diagnostic>) {
+    let ws = ctx.ws;
+    let master = &members[0].master.name.value;
+    for setting in SETTINGS {
+        let values: Vec<Option<String>> = members.iter().map(|m| (setting.value)(m.master)).collect();
+        let mut counts: HashMap<&Option<String>, usize> = HashMap::new();
+        for v in &values {
+            *counts.entry(v).or_default() += 1;
+        }
+        if counts.len() < 2 {
+            continue;
+        }
+        let best = counts.values().copied().max().unwrap_or(0);
+        let winners: Vec<&Option<String>> = counts
+            .iter()
+            .filter(|(_, c)| **c == best)
+            .map(|(v, _)| *v)
+            .collect();
+        let majority = (winners.len() == 1).then(|| winners[0].clone());
+        for (i, member) in members.iter().enumerate() {
+            if majority.as_ref().is_some_and(|v| *v == values[i]) {
+                continue;
+            }
+            let (file, span) = (setting.place)(member.master).unwrap_or_else(|| member.monitor());
+            let shown = |v: &Option<String>, at: Option<(FileId, Span)>| match (v, at) {
+                (None, _) => "not set".to_string(),
+                (Some(_), _) if setting.secret && !ctx.options.show_secrets => {
+                    "a different password".to_string()
+                }
+                (Some(v), Some((f, s))) if !setting.secret => {
+                    format!("`{}`", ctx.shown(f, s, v.as_bytes()))
+                }
+                (Some(v), _) => format!("`{v}`"),
+            };
+            let mine = shown(&values[i], (setting.place)(member.master));
+            let others_text = match &majority {
+                Some(v) => {
+                    let n = values.iter().filter(|x| *x == v).count();
+                    let at = members
+                        .iter()
+                        .find(|m| (setting.value)(m.master) == *v)
+                        .and_then(|m| (setting.place)(m.master));
+                    let theirs = match (v, setting.secret) {
+                        (None, _) => "none".to_string(),
+                        (Some(_), true) => "another password".to_string(),
+                        _ => shown(v, at),
+                    };
+                    format!(
+                        "the other {n} Sentinel{} of this host have {theirs}",
+                        if n == 1 { "" } else { "s" }
+                    )
+                }
+                None => "no value is shared by most of the Sentinels of this host".to_string(),
+            };
+            let mine = if setting.secret && values[i].is_some() {
+                "its own password".to_string()
+            } else {
+                mine
+            };
+            let mut d = Diagnostic::new(
+                &rules::SENTINEL_SETTINGS_DIFFER,
+                file,
+                span,
+                format!(
+                    "`{}` of master `{master}` is {mine} in this Sentinel, but {others_text}: {}",
+                    setting.name,
+                    consequence(setting.name)
+                ),
+            )
+            .help(format!(
+                "give every Sentinel of `{master}` the same `sentinel {} {master} …` line",
+                setting.name
+            ));
+            for (j, other) in members.iter().enumerate() {
+                if j == i || values[j] == values[i] {
+                    continue;
+                }
+                let (f, s) = (setting.place)(other.master).unwrap_or_else(|| other.monitor());
+                let what = if values[j].is_some() {
+                    format!("`{}` here", setting.name)
+                } else {
+                    format!("no `{}` for this master here", setting.name)
+                };
+                d = d.related(f, s, what);
+            }
+            out.push(d);
+        }
+    }
+    let _ = ws;
+}
+
+fn consequence(setting: &str) -> &'static str {
+    match setting {
+        "quorum" | "down-after-milliseconds" => {
+            "the Sentinels disagree on when the master is down, so failover depends on which of them notices first"
+        }
+        "failover-timeout" | "parallel-syncs" => {
+            "a failover behaves differently depending on which Sentinel is elected to run it"
+        }
+        "auth-user" | "auth-pass" => {
+            "the Sentinels log in to the master differently, so some of them may not reach it"
+        }
+        _ => "the script runs only when this Sentinel is the one that acts, so clients are reconfigured (or admins notified) only sometimes",
+    }
+}
+
+/// RL208: a quorum larger than the number of Sentinels that monitor the master. Counted: the
+/// Sentinels of this host monitoring it, or one plus the `known-sentinel` lines of one of
+/// them, whichever is larger. Only with two or more Sentinels here (one alone may be one of
+/// several hosts).
+fn unreachable_quorum(ctx: &Context<'_>, members: &[Member<'_>], out: &mut Vec<Diagnostic>) {
+    let known = members
+        .iter()
+        .map(|m| 1 + m.master.known_sentinels.len())
+        .max()
+        .unwrap_or(0);
+    let count = members.len().max(known);
+    for member in members {
+        let q = member.master.quorum.value;
+        if q <= 0 || (q as usize) <= count {
+            continue;
+        }
+        let name = &member.master.name.value;
+        let mut d = Diagnostic::new(
+            &rules::QUORUM_EXCEEDS_SENTINELS,
+            member.master.quorum.place.file,
+            member.master.quorum.place.span,
+            format!(
+                "quorum {q} for master `{name}`, but only {count} Sentinel{} monitor it here: the master is never agreed to be down (`+odown`), so there is no failover",
+                if count == 1 { "" } else { "s" }
+            ),
+        )
+        .help(format!(
+            "set the quorum to at most {count}; a majority ({}) is the usual choice",
+            count / 2 + 1
+        ));
+        for other in members {
+            if std::ptr::eq(other.master, member.master) {
+                continue;
+            }
+            let (f, s) = other.monitor();
+            d = d.related(f, s, "another Sentinel of this master");
+        }
+        out.push(d);
+    }
+    let _ = ctx;
+}
+
+/// One TCP listener of a process: (port, address family wildcard/specific addresses).
+struct Listen {
+    server: usize,
+    port: u16,
+    addrs: Vec<(String, AddrClass)>,
+    at: (FileId, Span),
+}
+
+fn family_v6(addr: &str) -> bool {
+    addr.contains(':')
+}
+
+/// Two address lists share a socket address: the same address, or a wildcard of the other's
+/// family.
+fn overlap(a: &[(String, AddrClass)], b: &[(String, AddrClass)]) -> bool {
+    a.iter().any(|(x, cx)| {
+        b.iter().any(|(y, cy)| {
+            let same_family = family_v6(x) == family_v6(y);
+            x.eq_ignore_ascii_case(y)
+                || (same_family && (*cx == AddrClass::Wildcard || *cy == AddrClass::Wildcard))
+        })
+    })
+}
+
+/// RL209: Sentinels and redis-servers of this host on one port with overlapping addresses.
+fn port_conflicts(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let ws = ctx.ws;
+    let servers: Vec<&Server> = effective::redis_servers(ctx)
+        .chain(ctx.deployment.servers.iter().filter(|s| s.sentinel))
+        .collect();
+    let mut by_port: HashMap<u16, Vec<Listen>> = HashMap::new();
+    for (i, server) in servers.iter().enumerate() {
+        let l = Listeners::of(ws, server);
+        let addrs: Vec<(String, AddrClass)> = l
+            .addrs
+            .iter()
+            .filter(|a| a.class != AddrClass::Invalid)
+            .map(|a| {
+                let t = a.text.trim_start_matches('-');
+                // `*` is the IPv4 wildcard, `::*` the IPv6 one.
+                let t = if t == "*" { "0.0.0.0" } else if t == "::*" { "::" } else { t };
+                (t.to_ascii_lowercase(), a.class)
+            })
+            .collect();
+        if addrs.is_empty() {
+            continue;
+        }
+        for (port, at) in [(l.port, "port"), (l.tls_port, "tls-port")] {
+            if port.value == 0 {
+                continue;
+            }
+            let at = match port.at {
+                Some((f, line, _)) => (f, ws.conf_line(f, line).2.content),
+                None if at == "port" => crate::security::access::server_anchor(ws, server),
+                None => continue,
+            };
+            by_port.entry(port.value).or_default().push(Listen {
+                server: i,
+                port: port.value,
+                addrs: addrs.clone(),
+                at,
+            });
+        }
+    }
+    let mut ports: Vec<&u16> = by_port.keys().collect();
+    ports.sort();
+    for port in ports {
+        let list = &by_port[port];
+        if list.len() < 2 {
+            continue;
+        }
+        for (i, a) in list.iter().enumerate() {
+            let clashes: Vec<&Listen> = list
+                .iter()
+                .enumerate()
+                .filter(|(j, b)| *j != i && b.server != a.server && overlap(&a.addrs, &b.addrs))
+                .map(|(_, b)| b)
+                .collect();
+            if clashes.is_empty() {
+                continue;
+            }
+            let me = what(servers[a.server]);
+            let names: Vec<String> = clashes
+                .iter()
+                .map(|b| format!("`{}`", ws.file(servers[b.server].main).source.path))
+                .collect();
+            let mut d = Diagnostic::new(
+                &rules::LISTEN_PORT_CONFLICT,
+                a.at.0,
+                a.at.1,
+                format!(
+                    "this {me} listens on port {}, and so does {} on this host on an overlapping address: whichever starts second cannot bind it and exits (`Address already in use`)",
+                    a.port,
+                    names.join(", ")
+                ),
+            )
+            .help("give every Redis and Sentinel process of a host its own port (Sentinels: 26379, 26380, 26381, …), or bind them to different addresses");
+            for b in clashes {
+                d = d.related(b.at.0, b.at.1, format!("the same port for this {}", what(servers[b.server])));
+            }
+            out.push(d);
+        }
+    }
+}
+
+fn what(server: &Server) -> &'static str {
+    if server.sentinel {
+        "Sentinel"
+    } else {
+        "redis-server"
+    }
+}

@@ -103,10 +103,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if servers.is_empty() {
         return;
     }
-    let listeners: Vec<Listeners> = servers
-        .iter()
-        .map(|s| Listeners::of(ctx.ws, s))
-        .collect();
+    let listeners: Vec<Listeners> = servers.iter().map(|s| Listeners::of(ctx.ws, s)).collect();
     let locate = Locator {
         servers: &servers,
         listeners: &listeners,
@@ -270,10 +267,7 @@ fn owner_of(users: &UserSet, not: &[u8], password: &[u8]) -> Option<String> {
     users
         .iter()
         .find(|u| {
-            u.user.name != not
-                && u.user.enabled
-                && !u.user.nopass
-                && u.user.passwords.contains(&h)
+            u.user.name != not && u.user.enabled && !u.user.nopass && u.user.passwords.contains(&h)
         })
         .map(|u| String::from_utf8_lossy(&u.user.name).into_owned())
 }
@@ -306,7 +300,9 @@ fn sentinel_credentials(
             let (file, span) = m
                 .auth_user
                 .as_ref()
-                .map_or((monitor.file, monitor.span), |u| (u.place.file, u.place.span));
+                .map_or((monitor.file, monitor.span), |u| {
+                    (u.place.file, u.place.span)
+                });
             out.push(
                 Diagnostic::new(
                     &rules::SENTINEL_AUTH_MISMATCH,
@@ -331,9 +327,7 @@ fn sentinel_credentials(
                     Auth::NoSuchUser => format!("the master has no user `{user_name}`"),
                     Auth::Disabled => format!("user `{user_name}` is off on the master"),
                     _ => match owner_of(users, user_name.as_bytes(), pass.value.as_bytes()) {
-                        Some(other) => format!(
-                            "the password is `{other}`'s, not `{user_name}`'s"
-                        ),
+                        Some(other) => format!("the password is `{other}`'s, not `{user_name}`'s"),
                         None => format!("the password is not `{user_name}`'s"),
                     },
                 };
@@ -450,7 +444,11 @@ fn missing_rules(user: &AclUser, needs: &[Need], hello: bool) -> Vec<String> {
 
 /// Append rules at the end of the user's declaration (after its last word). `None` when the
 /// user is Redis' built-in default or its line does not load.
-fn append_fix(ws: &Workspace, user: &LoadedUser, rules: &[String]) -> Option<(FileId, Span, String)> {
+fn append_fix(
+    ws: &Workspace,
+    user: &LoadedUser,
+    rules: &[String],
+) -> Option<(FileId, Span, String)> {
     let decl = user.decl.as_ref()?;
     if decl.decl.unmatched.is_some() || decl.decl.rules.iter().any(|r| r.parse_error().is_some()) {
         return None;
@@ -533,10 +531,14 @@ fn replication_credentials(
     };
     let verdict = authenticate(users, &user_name, &pass);
     let (file, span) = match (masteruser, masterauth) {
-        (Some(d), _) if verdict == Auth::NoSuchUser || verdict == Auth::Disabled => {
-            (d.file, token_span(ws, d, 1).unwrap_or_else(|| content_span(ws, d)))
-        }
-        (_, Some(d)) => (d.file, token_span(ws, d, 1).unwrap_or_else(|| content_span(ws, d))),
+        (Some(d), _) if verdict == Auth::NoSuchUser || verdict == Auth::Disabled => (
+            d.file,
+            token_span(ws, d, 1).unwrap_or_else(|| content_span(ws, d)),
+        ),
+        (_, Some(d)) => (
+            d.file,
+            token_span(ws, d, 1).unwrap_or_else(|| content_span(ws, d)),
+        ),
         _ => anchor(ws, server),
     };
     if verdict != Auth::Ok {
@@ -575,7 +577,10 @@ fn replication_credentials(
         return;
     }
     let (file, span) = match masteruser {
-        Some(d) => (d.file, token_span(ws, d, 1).unwrap_or_else(|| content_span(ws, d))),
+        Some(d) => (
+            d.file,
+            token_span(ws, d, 1).unwrap_or_else(|| content_span(ws, d)),
+        ),
         None => (file, span),
     };
     let breaks: Vec<&str> = REPLICA_NEEDS
@@ -615,5 +620,190 @@ fn anchor(ws: &Workspace, server: &Server) -> (FileId, Span) {
     match server.last("port") {
         Some(d) => (d.file, content_span(ws, d)),
         None => crate::security::access::server_anchor(ws, server),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::effective::testing::{fixed, lines, only, run};
+    use crate::Kind;
+
+    const MASTER: &str = "port 6379\naclfile /etc/redis/users.acl\n";
+    const S: &str = "/etc/redis/sentinel.conf";
+    const ACL: &str = "/etc/redis/users.acl";
+    const R: &str = "/etc/redis/redis.conf";
+
+    fn sentinel(user: &str, pass: &str) -> String {
+        format!("sentinel monitor m 10.0.0.1 6379 2\nsentinel auth-user m {user}\nsentinel auth-pass m {pass}\n")
+    }
+
+    #[test]
+    fn monitoring_user_lacks_sentinel_permissions_and_the_fix_adds_exactly_them() {
+        let acl = "user default off\nuser monitor on >mon-pass-123 ~* +@read +info +ping +client +config\n";
+        let s = sentinel("monitor", "mon-pass-123");
+        let f = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, acl),
+            (S, Kind::Sentinel, &s),
+        ]);
+        assert_eq!(
+            lines(&f, "RL601"),
+            [(S.trim_start_matches('/').to_string(), 2)]
+        );
+        assert!(lines(&f, "RL602").is_empty(), "{:?}", only(&f, "RL602"));
+        let msg = &only(&f, "RL601")[0].message;
+        for r in [
+            "`+subscribe`",
+            "`+publish`",
+            "`+slaveof`",
+            "`+exec`",
+            "`+script|kill`",
+            "`&__sentinel__:hello`",
+        ] {
+            assert!(msg.contains(r), "{msg}");
+        }
+        assert!(
+            !msg.contains("`+ping`") && !msg.contains("`+info`"),
+            "{msg}"
+        );
+        let acl2 = fixed(&f, "RL601", ACL.trim_start_matches('/'), acl);
+        assert_eq!(
+            acl2,
+            "user default off\nuser monitor on >mon-pass-123 ~* +@read +info +ping +client +config +subscribe +publish +slaveof +exec +script|kill &__sentinel__:hello\n"
+        );
+        let f2 = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, &acl2),
+            (S, Kind::Sentinel, &s),
+        ]);
+        assert!(lines(&f2, "RL601").is_empty());
+        assert!(f2.iter().all(|x| !x.fatal), "the fixed file loads");
+    }
+
+    #[test]
+    fn fix_on_a_redis_conf_user_line_with_quotes() {
+        let conf = "port 6379\nuser default off\nuser s on >pw-123456 \"~*\" -@all +ping +info\n";
+        let s = sentinel("s", "pw-123456");
+        let f = run(&[(R, Kind::Redis, conf), (S, Kind::Sentinel, &s)]);
+        let out = fixed(&f, "RL601", R.trim_start_matches('/'), conf);
+        assert!(out.contains("\"~*\" -@all +ping +info +subscribe +publish +slaveof +config|rewrite +client|kill +exec +script|kill &__sentinel__:hello\n"), "{out}");
+    }
+
+    #[test]
+    fn auth_pass_of_another_user_or_none_at_all() {
+        let acl = "user default on >default-pass-1 ~* &* +@all\nuser monitor on >monitor-pass-2 ~* &* +@all\n";
+        let f = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, acl),
+            (S, Kind::Sentinel, &sentinel("monitor", "default-pass-1")),
+        ]);
+        let d = only(&f, "RL602");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].line, 3);
+        assert!(d[0].message.contains("`default`'s, not `monitor`'s"));
+        assert!(!d[0].message.contains("default-pass-1"));
+        let ok = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, acl),
+            (S, Kind::Sentinel, &sentinel("monitor", "monitor-pass-2")),
+        ]);
+        assert!(lines(&ok, "RL602").is_empty() && lines(&ok, "RL601").is_empty());
+        // No auth-pass for a master that requires one.
+        let f = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, acl),
+            (S, Kind::Sentinel, "sentinel monitor m 10.0.0.1 6379 2\n"),
+        ]);
+        assert_eq!(lines(&f, "RL602").len(), 1);
+        // An open default user needs nothing; a Sentinel for another port says nothing.
+        let open = run(&[
+            (R, Kind::Redis, "port 6379\n"),
+            (S, Kind::Sentinel, "sentinel monitor m 10.0.0.1 6379 2\n"),
+        ]);
+        assert!(lines(&open, "RL602").is_empty() && lines(&open, "RL601").is_empty());
+        let other = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, acl),
+            (S, Kind::Sentinel, "sentinel monitor m 10.0.0.1 6380 2\n"),
+        ]);
+        assert!(lines(&other, "RL602").is_empty());
+        // A user that is off, or missing.
+        let off = "user default off\nuser s off >pw-123456 ~* &* +@all\n";
+        let f = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, off),
+            (S, Kind::Sentinel, &sentinel("s", "pw-123456")),
+        ]);
+        assert!(only(&f, "RL602")[0].message.contains("is off"));
+        let f = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, off),
+            (S, Kind::Sentinel, &sentinel("nobody", "pw-123456")),
+        ]);
+        assert!(only(&f, "RL602")[0].message.contains("no user `nobody`"));
+    }
+
+    #[test]
+    fn replicas_and_monitored_masters_need_masterauth() {
+        let master = "port 6379\nrequirepass master-pass-1\n";
+        let replica = "port 6380\nreplicaof 127.0.0.1 6379\n";
+        let rp = "/etc/redis/replica.conf";
+        let f = run(&[(R, Kind::Redis, master), (rp, Kind::Redis, replica)]);
+        assert_eq!(
+            lines(&f, "RL603"),
+            [("etc/redis/replica.conf".to_string(), 2)]
+        );
+        let good = format!("{replica}masterauth master-pass-1\n");
+        let f = run(&[(R, Kind::Redis, master), (rp, Kind::Redis, &good)]);
+        assert!(lines(&f, "RL603").is_empty());
+        let wrong = format!("{replica}masterauth nope-pass-2\n");
+        let f = run(&[(R, Kind::Redis, master), (rp, Kind::Redis, &wrong)]);
+        assert_eq!(
+            lines(&f, "RL603"),
+            [("etc/redis/replica.conf".to_string(), 3)]
+        );
+        assert!(!only(&f, "RL603")[0].message.contains("nope-pass-2"));
+        // The master itself, once a Sentinel of this host monitors it.
+        let f = run(&[
+            (R, Kind::Redis, master),
+            (rp, Kind::Redis, &good),
+            (
+                S,
+                Kind::Sentinel,
+                "sentinel monitor m 127.0.0.1 6379 1\nsentinel auth-pass m master-pass-1\n",
+            ),
+        ]);
+        assert_eq!(
+            lines(&f, "RL603"),
+            [("etc/redis/redis.conf".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn replication_user_needs_psync_and_replconf_not_ping() {
+        let acl = "user default off\nuser admin on >admin-pass-1 ~* &* +@all\nuser repl on >repl-pass-2 -@all +psync\n";
+        let replica =
+            "port 6380\nreplicaof 127.0.0.1 6379\nmasteruser repl\nmasterauth repl-pass-2\n";
+        let rp = "/etc/redis/replica.conf";
+        let f = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, acl),
+            (rp, Kind::Redis, replica),
+        ]);
+        let d = only(&f, "RL603");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].line, 3);
+        assert!(d[0].message.contains("`+replconf`") && !d[0].message.contains("+ping"));
+        let acl2 = fixed(&f, "RL603", ACL.trim_start_matches('/'), acl);
+        assert!(
+            acl2.ends_with("user repl on >repl-pass-2 -@all +psync +replconf\n"),
+            "{acl2}"
+        );
+        let f2 = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, &acl2),
+            (rp, Kind::Redis, replica),
+        ]);
+        assert!(lines(&f2, "RL603").is_empty());
     }
 }

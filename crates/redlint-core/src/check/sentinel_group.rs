@@ -133,7 +133,8 @@ fn differing_settings(ctx: &Context<'_>, members: &[Member<'_>], out: &mut Vec<D
     let ws = ctx.ws;
     let master = &members[0].master.name.value;
     for setting in SETTINGS {
-        let values: Vec<Option<String>> = members.iter().map(|m| (setting.value)(m.master)).collect();
+        let values: Vec<Option<String>> =
+            members.iter().map(|m| (setting.value)(m.master)).collect();
         let mut counts: HashMap<&Option<String>, usize> = HashMap::new();
         for v in &values {
             *counts.entry(v).or_default() += 1;
@@ -317,7 +318,13 @@ fn port_conflicts(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .map(|a| {
                 let t = a.text.trim_start_matches('-');
                 // `*` is the IPv4 wildcard, `::*` the IPv6 one.
-                let t = if t == "*" { "0.0.0.0" } else if t == "::*" { "::" } else { t };
+                let t = if t == "*" {
+                    "0.0.0.0"
+                } else if t == "::*" {
+                    "::"
+                } else {
+                    t
+                };
                 (t.to_ascii_lowercase(), a.class)
             })
             .collect();
@@ -375,7 +382,11 @@ fn port_conflicts(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .help("give every Redis and Sentinel process of a host its own port (Sentinels: 26379, 26380, 26381, …), or bind them to different addresses");
             for b in clashes {
-                d = d.related(b.at.0, b.at.1, format!("the same port for this {}", what(servers[b.server])));
+                d = d.related(
+                    b.at.0,
+                    b.at.1,
+                    format!("the same port for this {}", what(servers[b.server])),
+                );
             }
             out.push(d);
         }
@@ -387,5 +398,133 @@ fn what(server: &Server) -> &'static str {
         "Sentinel"
     } else {
         "redis-server"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::effective::testing::{lines, only, run};
+    use crate::Kind;
+
+    fn three(c: [&str; 3]) -> Vec<(String, Kind, String)> {
+        c.iter()
+            .enumerate()
+            .map(|(i, extra)| {
+                (
+                    format!("/etc/redis/sentinel-{}.conf", i + 1),
+                    Kind::Sentinel,
+                    format!(
+                        "port {}\nsentinel monitor m 10.0.0.1 6379 2\n{extra}",
+                        26379 + i
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    fn go(files: &[(String, Kind, String)]) -> Vec<crate::Finding> {
+        let v: Vec<(&str, Kind, &str)> = files
+            .iter()
+            .map(|(p, k, t)| (p.as_str(), *k, t.as_str()))
+            .collect();
+        run(&v)
+    }
+
+    #[test]
+    fn the_odd_one_out_is_reported_with_the_others_related() {
+        let f = go(&three([
+            "sentinel down-after-milliseconds m 5000\n",
+            "sentinel down-after-milliseconds m 5000\n",
+            "",
+        ]));
+        let d = only(&f, "RL207");
+        assert_eq!(
+            lines(&f, "RL207"),
+            [("etc/redis/sentinel-3.conf".to_string(), 2)]
+        );
+        assert_eq!(d[0].related.len(), 2);
+        // An explicit default equals no line.
+        let f = go(&three([
+            "sentinel down-after-milliseconds m 30000\n",
+            "",
+            "",
+        ]));
+        assert!(lines(&f, "RL207").is_empty());
+        // Two Sentinels that disagree: both are reported.
+        let two = &three(["sentinel parallel-syncs m 2\n", "", ""])[..2];
+        assert_eq!(lines(&go(two), "RL207").len(), 2);
+    }
+
+    #[test]
+    fn auth_pass_differences_never_show_the_password() {
+        let f = go(&three([
+            "sentinel auth-pass m first-secret-1\n",
+            "sentinel auth-pass m second-secret-2\n",
+            "sentinel auth-pass m second-secret-2\n",
+        ]));
+        let d = only(&f, "RL207");
+        assert_eq!(d.len(), 1);
+        assert!(!d[0].message.contains("secret"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn quorum_beyond_the_sentinels_of_this_host() {
+        let mut files = three(["", "", ""]);
+        files.truncate(2);
+        for f in &mut files {
+            f.2 = f.2.replace(" 2\n", " 3\n");
+        }
+        assert_eq!(lines(&go(&files), "RL208").len(), 2);
+        // One Sentinel alone says nothing: the others may be on other hosts.
+        assert!(lines(&go(&files[..1]), "RL208").is_empty());
+        // Known Sentinels count.
+        files[0].2.push_str("sentinel known-sentinel m 10.0.0.2 26379 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nsentinel known-sentinel m 10.0.0.3 26379 bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n");
+        assert!(lines(&go(&files), "RL208").is_empty());
+    }
+
+    #[test]
+    fn same_port_on_overlapping_addresses() {
+        let same = vec![
+            (
+                "/etc/redis/sentinel-1.conf".to_string(),
+                Kind::Sentinel,
+                "port 26379\nsentinel monitor m 10.0.0.1 6379 2\n".to_string(),
+            ),
+            (
+                "/etc/redis/sentinel-2.conf".to_string(),
+                Kind::Sentinel,
+                "sentinel monitor m 10.0.0.1 6379 2\n".to_string(),
+            ),
+        ];
+        let f = go(&same);
+        assert_eq!(
+            lines(&f, "RL209"),
+            [
+                ("etc/redis/sentinel-1.conf".to_string(), 1),
+                ("etc/redis/sentinel-2.conf".to_string(), 1)
+            ]
+        );
+        let mut apart = same.clone();
+        apart[0].2.insert_str(0, "bind 127.0.0.1\n");
+        apart[1].2.insert_str(0, "bind 127.0.0.2\nport 26379\n");
+        assert!(lines(&go(&apart), "RL209").is_empty());
+        let mut v6 = same.clone();
+        v6[0].2.insert_str(0, "bind ::1\n");
+        v6[1].2.insert_str(0, "bind 127.0.0.1\n");
+        assert!(lines(&go(&v6), "RL209").is_empty());
+        // A redis-server and a Sentinel on one port.
+        let mixed = vec![
+            (
+                "/etc/redis/redis.conf".to_string(),
+                Kind::Redis,
+                "port 26379\n".to_string(),
+            ),
+            (
+                "/etc/redis/sentinel.conf".to_string(),
+                Kind::Sentinel,
+                "sentinel monitor m 10.0.0.1 6379 2\n".to_string(),
+            ),
+        ];
+        assert_eq!(lines(&go(&mixed), "RL209").len(), 2);
     }
 }

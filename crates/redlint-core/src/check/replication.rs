@@ -32,7 +32,7 @@ pub struct Need {
 
 /// What Sentinel 7.0.15 needs. Not needed (verified): `ROLE` (never sent), `CLIENT SETNAME`
 /// (sent on connect, a refusal is ignored), `MULTI` (without it the reconfiguration commands
-/// still run, one by one).
+/// still run, one by one). `EXEC` is needed when `MULTI` is allowed ([`EXEC_NEED`]).
 pub const SENTINEL_NEEDS: &[Need] = &[
     Need {
         rule: "+ping",
@@ -70,16 +70,20 @@ pub const SENTINEL_NEEDS: &[Need] = &[
         breaks: "failover",
     },
     Need {
-        rule: "+exec",
-        argv: &["EXEC"],
-        breaks: "failover",
-    },
-    Need {
         rule: "+script|kill",
         argv: &["SCRIPT", "KILL"],
         breaks: "unblocking a master busy with a script",
     },
 ];
+
+/// Sentinel wraps its reconfiguration (`SLAVEOF`, `CONFIG REWRITE`, `CLIENT KILL`) in
+/// `MULTI … EXEC`: a user that may run MULTI but not EXEC never gets them executed. A user
+/// that may not run MULTI runs them one by one (verified), so EXEC is not needed then.
+pub const EXEC_NEED: Need = Need {
+    rule: "+exec",
+    argv: &["EXEC"],
+    breaks: "failover",
+};
 
 /// What a replica needs on its master (verified on 7.0.15): PSYNC (with only SYNC every
 /// reconnect is a full resynchronisation; with neither, no replication) and REPLCONF (without
@@ -371,7 +375,7 @@ fn sentinel_credentials(
         .unwrap_or((monitor.file, monitor.span));
     let breaks: Vec<&str> = {
         let mut b: Vec<&str> = Vec::new();
-        for need in SENTINEL_NEEDS {
+        for need in SENTINEL_NEEDS.iter().chain([&EXEC_NEED]) {
             if missing.iter().any(|r| *r == need.rule)
                 || (need.argv.contains(&HELLO_CHANNEL)
                     && missing.iter().any(|r| r.starts_with('&')))
@@ -417,7 +421,11 @@ fn missing_rules(user: &AclUser, needs: &[Need], hello: bool) -> Vec<String> {
     let table = commands::redis();
     let mut missing: Vec<String> = Vec::new();
     let mut channel = false;
-    for need in needs {
+    let multi = table
+        .by_argv(&[b"MULTI"])
+        .is_some_and(|cmd| check_user(user, cmd, &[b"MULTI"]).is_ok());
+    let exec = (hello && multi).then_some(&EXEC_NEED);
+    for need in needs.iter().chain(exec) {
         let argv: Vec<&[u8]> = need.argv.iter().map(|a| a.as_bytes()).collect();
         let Some(cmd) = table.by_argv(&argv) else {
             continue;
@@ -656,7 +664,6 @@ mod tests {
             "`+subscribe`",
             "`+publish`",
             "`+slaveof`",
-            "`+exec`",
             "`+script|kill`",
             "`&__sentinel__:hello`",
         ] {
@@ -669,7 +676,7 @@ mod tests {
         let acl2 = fixed(&f, "RL601", ACL.trim_start_matches('/'), acl);
         assert_eq!(
             acl2,
-            "user default off\nuser monitor on >mon-pass-123 ~* +@read +info +ping +client +config +subscribe +publish +slaveof +exec +script|kill &__sentinel__:hello\n"
+            "user default off\nuser monitor on >mon-pass-123 ~* +@read +info +ping +client +config +subscribe +publish +slaveof +script|kill &__sentinel__:hello\n"
         );
         let f2 = run(&[
             (R, Kind::Redis, MASTER),
@@ -686,7 +693,7 @@ mod tests {
         let s = sentinel("s", "pw-123456");
         let f = run(&[(R, Kind::Redis, conf), (S, Kind::Sentinel, &s)]);
         let out = fixed(&f, "RL601", R.trim_start_matches('/'), conf);
-        assert!(out.contains("\"~*\" -@all +ping +info +subscribe +publish +slaveof +config|rewrite +client|kill +exec +script|kill &__sentinel__:hello\n"), "{out}");
+        assert!(out.contains("\"~*\" -@all +ping +info +subscribe +publish +slaveof +config|rewrite +client|kill +script|kill &__sentinel__:hello\n"), "{out}");
     }
 
     #[test]

@@ -512,7 +512,7 @@ fn replication_credentials(
             master_label(ws, master)
         ),
         Upstream::Monitored { name, .. } => format!(
-            "Sentinel monitors this server as master `{name}`, and after a failover it becomes a replica of a server with the same users, which require a password"
+            "Sentinel monitors this server as master `{name}`: after a failover it becomes a replica and must log in to the new master, which has the same users and requires a password"
         ),
     };
     let related = |d: Diagnostic| match upstream {

@@ -376,13 +376,11 @@ fn sentinel_credentials(
     let breaks: Vec<&str> = {
         let mut b: Vec<&str> = Vec::new();
         for need in SENTINEL_NEEDS.iter().chain([&EXEC_NEED]) {
-            if missing.iter().any(|r| *r == need.rule)
+            let lacking = missing.iter().any(|r| *r == need.rule)
                 || (need.argv.contains(&HELLO_CHANNEL)
-                    && missing.iter().any(|r| r.starts_with('&')))
-            {
-                if !b.contains(&need.breaks) {
-                    b.push(need.breaks);
-                }
+                    && missing.iter().any(|r| r.starts_with('&')));
+            if lacking && !b.contains(&need.breaks) {
+                b.push(need.breaks);
             }
         }
         b

@@ -331,15 +331,16 @@ fn port_conflicts(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if addrs.is_empty() {
             continue;
         }
-        for (port, at) in [(l.port, "port"), (l.tls_port, "tls-port")] {
+        for port in [l.port, l.tls_port] {
             if port.value == 0 {
                 continue;
             }
-            let at = match port.at {
-                Some((f, line, _)) => (f, ws.conf_line(f, line).2.content),
-                None if at == "port" => crate::security::access::server_anchor(ws, server),
-                None => continue,
+            // Only ports a line sets: without one, the port often comes from the command
+            // line (`--port`), which redlint does not see.
+            let Some((f, line, _)) = port.at else {
+                continue;
             };
+            let at = (f, ws.conf_line(f, line).2.content);
             by_port.entry(port.value).or_default().push(Listen {
                 server: i,
                 port: port.value,
@@ -493,7 +494,7 @@ mod tests {
             (
                 "/etc/redis/sentinel-2.conf".to_string(),
                 Kind::Sentinel,
-                "sentinel monitor m 10.0.0.1 6379 2\n".to_string(),
+                "port 26379\nsentinel monitor m 10.0.0.1 6379 2\n".to_string(),
             ),
         ];
         let f = go(&same);
@@ -506,7 +507,7 @@ mod tests {
         );
         let mut apart = same.clone();
         apart[0].2.insert_str(0, "bind 127.0.0.1\n");
-        apart[1].2.insert_str(0, "bind 127.0.0.2\nport 26379\n");
+        apart[1].2.insert_str(0, "bind 127.0.0.2\n");
         assert!(lines(&go(&apart), "RL209").is_empty());
         let mut v6 = same.clone();
         v6[0].2.insert_str(0, "bind ::1\n");
@@ -522,9 +523,13 @@ mod tests {
             (
                 "/etc/redis/sentinel.conf".to_string(),
                 Kind::Sentinel,
-                "sentinel monitor m 10.0.0.1 6379 2\n".to_string(),
+                "port 26379\nsentinel monitor m 10.0.0.1 6379 2\n".to_string(),
             ),
         ];
         assert_eq!(lines(&go(&mixed), "RL209").len(), 2);
+        // Without a `port` line the port may come from the command line: not judged.
+        let mut implicit = same.clone();
+        implicit[1].2 = implicit[1].2.replace("port 26379\n", "");
+        assert!(lines(&go(&implicit), "RL209").is_empty());
     }
 }

@@ -112,12 +112,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         servers: &servers,
         listeners: &listeners,
     };
+    // Each server's users, loaded once and only when needed.
     let mut acls: Vec<Option<acl::ServerAcl>> = vec![None; servers.len()];
-    let mut acl_of = |i: usize| -> acl::ServerAcl {
-        acls[i]
-            .get_or_insert_with(|| acl::server_acl(ctx.ws, servers[i]))
-            .clone()
-    };
+    // Each replica's master on this host, and the `replicaof` line.
+    let masters: Vec<Option<(usize, (FileId, Span))>> = servers
+        .iter()
+        .enumerate()
+        .map(|(i, server)| {
+            let d = replicaof(ctx.ws, server)?;
+            let a = args(ctx.ws, d);
+            let port = a
+                .get(1)
+                .and_then(|p| std::str::from_utf8(p).ok())
+                .and_then(|p| p.parse::<i32>().ok())?;
+            let host = String::from_utf8_lossy(a.first()?).into_owned();
+            let m = locate.find(&host, port).filter(|m| *m != i)?;
+            Some((m, (d.file, content_span(ctx.ws, d))))
+        })
+        .collect();
     // Masters monitored by a Sentinel of this host: index → (Sentinel file, monitor line span).
     let mut monitored: Vec<Option<(FileId, Span, String)>> = vec![None; servers.len()];
     for sentinel in ctx.deployment.servers.iter().filter(|s| s.sentinel) {
@@ -130,33 +142,41 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if monitored[i].is_none() {
                 monitored[i] = Some((st.file, st.span, m.name.value.clone()));
             }
-            let acl = acl_of(i);
-            if acl.from == UsersFrom::Unknown {
-                continue;
+            let master_from = {
+                let acl = acls[i].get_or_insert_with(|| acl::server_acl(ctx.ws, servers[i]));
+                if acl.from != UsersFrom::Unknown {
+                    let target = format!(
+                        "master `{}` ({})",
+                        m.name.value,
+                        master_label(ctx.ws, servers[i])
+                    );
+                    sentinel_credentials(ctx, &cfg, m, &target, acl, out);
+                }
+                acl.from
+            };
+            // Sentinel logs in to the replicas the same way: check those with users of their
+            // own (not the master's ACL file).
+            for (j, up) in masters.iter().enumerate() {
+                if up.is_none_or(|(mi, _)| mi != i) {
+                    continue;
+                }
+                let acl = acls[j].get_or_insert_with(|| acl::server_acl(ctx.ws, servers[j]));
+                let shared = matches!((acl.from, master_from), (UsersFrom::AclFile(a), UsersFrom::AclFile(b)) if a == b);
+                if shared || acl.from == UsersFrom::Unknown {
+                    continue;
+                }
+                let target = format!(
+                    "replica ({}) of master `{}`",
+                    master_label(ctx.ws, servers[j]),
+                    m.name.value
+                );
+                sentinel_credentials(ctx, &cfg, m, &target, acl, out);
             }
-            sentinel_credentials(ctx, &cfg, m, servers[i], &acl, out);
         }
     }
     for (i, server) in servers.iter().enumerate() {
-        let upstream = match replicaof(ctx.ws, server) {
-            Some(d) => {
-                let a = args(ctx.ws, d);
-                let port = a
-                    .get(1)
-                    .and_then(|p| std::str::from_utf8(p).ok())
-                    .and_then(|p| p.parse::<i32>().ok());
-                let host = a.first().map(|h| String::from_utf8_lossy(h).into_owned());
-                match (host, port) {
-                    (Some(h), Some(p)) => match locate.find(&h, p) {
-                        Some(m) if m != i => Upstream::Replica {
-                            master: m,
-                            line: (d.file, content_span(ctx.ws, d)),
-                        },
-                        _ => continue,
-                    },
-                    _ => continue,
-                }
-            }
+        let upstream = match masters[i] {
+            Some((master, line)) => Upstream::Replica { master, line },
             None => match &monitored[i] {
                 Some((file, span, name)) => Upstream::Monitored {
                     sentinel_line: (*file, *span),
@@ -169,7 +189,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Upstream::Replica { master, .. } => *master,
             Upstream::Monitored { .. } => i,
         };
-        let acl = acl_of(reference);
+        let acl =
+            acls[reference].get_or_insert_with(|| acl::server_acl(ctx.ws, servers[reference]));
         if acl.from == UsersFrom::Unknown {
             continue;
         }
@@ -286,7 +307,7 @@ fn sentinel_credentials(
     ctx: &Context<'_>,
     cfg: &SentinelConfig,
     m: &SentinelMaster,
-    master: &Server,
+    target: &str,
     acl: &acl::ServerAcl,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -297,7 +318,6 @@ fn sentinel_credentials(
         .auth_user
         .as_ref()
         .map_or("default".to_string(), |u| u.value.clone());
-    let master_at = master_label(ws, master);
     // RL602: can Sentinel authenticate at all?
     match &m.auth_pass {
         None if m.auth_user.is_some() || requires_auth(users) => {
@@ -313,8 +333,7 @@ fn sentinel_credentials(
                     file,
                     span,
                     format!(
-                        "master `{}` ({master_at}) requires a password and this Sentinel gives none: every command is refused (`NOAUTH`), so Sentinel sees the master as down",
-                        m.name.value
+                        "{target} requires a password and this Sentinel gives none: every command is refused (`NOAUTH`), so Sentinel sees it as down"
                     ),
                 )
                 .help(format!(
@@ -328,8 +347,8 @@ fn sentinel_credentials(
             let verdict = authenticate(users, user_name.as_bytes(), pass.value.as_bytes());
             if verdict != Auth::Ok {
                 let why = match verdict {
-                    Auth::NoSuchUser => format!("the master has no user `{user_name}`"),
-                    Auth::Disabled => format!("user `{user_name}` is off on the master"),
+                    Auth::NoSuchUser => format!("it has no user `{user_name}`"),
+                    Auth::Disabled => format!("user `{user_name}` is off there"),
                     _ => match owner_of(users, user_name.as_bytes(), pass.value.as_bytes()) {
                         Some(other) => format!("the password is `{other}`'s, not `{user_name}`'s"),
                         None => format!("the password is not `{user_name}`'s"),
@@ -340,8 +359,7 @@ fn sentinel_credentials(
                     pass.place.file,
                     pass.place.span,
                     format!(
-                        "Sentinel cannot log in to master `{}` ({master_at}) as `{user_name}`: {why}; AUTH fails and Sentinel sees the master as down",
-                        m.name.value
+                        "Sentinel cannot log in to {target} as `{user_name}`: {why}; AUTH fails and Sentinel sees it as down"
                     ),
                 )
                 .help(match verdict {
@@ -353,7 +371,7 @@ fn sentinel_credentials(
                     d = d.related(u.place.file, u.place.span, "Sentinel logs in as this user");
                 }
                 if let Some((f, s)) = users.get(user_name.as_bytes()).and_then(decl_place) {
-                    d = d.related(f, s, "the user on the master");
+                    d = d.related(f, s, "the user there");
                 }
                 out.push(d);
             }
@@ -391,8 +409,7 @@ fn sentinel_credentials(
         file,
         span,
         format!(
-            "Sentinel logs in to master `{}` ({master_at}) as `{user_name}`, which lacks {}: this breaks {}",
-            m.name.value,
+            "Sentinel logs in to {target} as `{user_name}`, which lacks {}: this breaks {}",
             shown.join(" "),
             breaks.join("; ")
         ),
@@ -401,7 +418,7 @@ fn sentinel_credentials(
         "give Sentinel a user of its own, e.g. `user sentinel on >… resetkeys resetchannels &{HELLO_CHANNEL} -@all +ping +info +subscribe +publish +multi +exec +slaveof +config|rewrite +client|setname +client|kill +script|kill`, on the master and every replica"
     ));
     if let Some((f, s)) = decl_place(user) {
-        d = d.related(f, s, "the user on the master");
+        d = d.related(f, s, "the user there");
     }
     if let Some(fix) = append_fix(ws, user, &missing) {
         d = d.fix(
@@ -475,7 +492,7 @@ fn append_fix(
     ))
 }
 
-/// `redis.conf (port 6379)`, for messages.
+/// `etc/redis/redis.conf, port 6379`, for messages.
 fn master_label(ws: &Workspace, server: &Server) -> String {
     let l = Listeners::of(ws, server);
     format!("{}, {}", ws.file(server.main).source.path, l.ports_text())
@@ -746,6 +763,39 @@ mod tests {
             (S, Kind::Sentinel, &sentinel("nobody", "pw-123456")),
         ]);
         assert!(only(&f, "RL602")[0].message.contains("no user `nobody`"));
+    }
+
+    #[test]
+    fn replicas_with_users_of_their_own_are_checked_too() {
+        let acl = "user default off\nuser s on >pw-123456 ~* &* +@all\n";
+        let rp = "/etc/redis/replica.conf";
+        // The replica has no ACL file: only `default`, with a password.
+        let replica = "port 6380\nreplicaof 127.0.0.1 6379\nrequirepass other-pass-9\nmasteruser s\nmasterauth pw-123456\n";
+        let s = "sentinel monitor m 127.0.0.1 6379 1\nsentinel auth-user m s\nsentinel auth-pass m pw-123456\n";
+        let f = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, acl),
+            (rp, Kind::Redis, replica),
+            (S, Kind::Sentinel, s),
+        ]);
+        let d = only(&f, "RL602");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message
+                .contains("replica (etc/redis/replica.conf, port 6380)"),
+            "{}",
+            d[0].message
+        );
+        assert!(d[0].message.contains("no user `s`"), "{}", d[0].message);
+        // Sharing the master's ACL file: checked once, with the master.
+        let shared = "port 6380\nreplicaof 127.0.0.1 6379\naclfile /etc/redis/users.acl\nmasteruser s\nmasterauth pw-123456\n";
+        let f = run(&[
+            (R, Kind::Redis, MASTER),
+            (ACL, Kind::Acl, acl),
+            (rp, Kind::Redis, shared),
+            (S, Kind::Sentinel, s),
+        ]);
+        assert!(lines(&f, "RL602").is_empty() && lines(&f, "RL601").is_empty());
     }
 
     #[test]

@@ -141,7 +141,7 @@ impl Deployment {
                 ))
             }
         };
-        wait(Duration::from_secs(15), || {
+        wait(Duration::from_secs(20), || {
             healthy(s).and_then(|_| healthy(s + 1))
         })?;
         // A client of the replica: Sentinel's reconfiguration disconnects it (CLIENT KILL
@@ -157,7 +157,7 @@ impl Deployment {
         if !reply.starts_with("+OK") {
             return Err(format!("SENTINEL FAILOVER: {}", reply.trim()));
         }
-        wait(Duration::from_secs(15), || {
+        wait(Duration::from_secs(20), || {
             let mut c = Connection::open(s).map_err(|e| e.to_string())?;
             let addr = c
                 .call_str(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER])

@@ -314,13 +314,15 @@ fn sentinel_credentials(
     let ws = ctx.ws;
     let users = &acl.users;
     let monitor = &cfg.statements[m.statement];
-    let user_name = m
-        .auth_user
-        .as_ref()
-        .map_or("default".to_string(), |u| u.value.clone());
+    // Sentinel sends `AUTH` only with an `auth-pass`; without one it works as `default`
+    // whatever `auth-user` says.
+    let user_name = match (&m.auth_user, &m.auth_pass) {
+        (Some(u), Some(_)) => u.value.clone(),
+        _ => "default".to_string(),
+    };
     // RL602: can Sentinel authenticate at all?
     match &m.auth_pass {
-        None if m.auth_user.is_some() || requires_auth(users) => {
+        None if requires_auth(users) => {
             let (file, span) = m
                 .auth_user
                 .as_ref()
@@ -385,12 +387,11 @@ fn sentinel_credentials(
     if missing.is_empty() {
         return;
     }
-    let (file, span) = m
-        .auth_user
-        .as_ref()
-        .map(|u| (u.place.file, u.place.span))
-        .or_else(|| m.auth_pass.as_ref().map(|p| (p.place.file, p.place.span)))
-        .unwrap_or((monitor.file, monitor.span));
+    let (file, span) = match (&m.auth_user, &m.auth_pass) {
+        (Some(u), Some(_)) => (u.place.file, u.place.span),
+        (_, Some(p)) => (p.place.file, p.place.span),
+        _ => (monitor.file, monitor.span),
+    };
     let breaks: Vec<&str> = {
         let mut b: Vec<&str> = Vec::new();
         for need in SENTINEL_NEEDS.iter().chain([&EXEC_NEED]) {
@@ -737,6 +738,23 @@ mod tests {
             (S, Kind::Sentinel, "sentinel monitor m 10.0.0.1 6379 2\n"),
         ]);
         assert_eq!(lines(&f, "RL602").len(), 1);
+        // `auth-user` without `auth-pass`: no AUTH is sent, Sentinel works as `default`.
+        let f = run(&[
+            (
+                R,
+                Kind::Redis,
+                "port 6379\nuser default on nopass ~* &* -@all +ping\n",
+            ),
+            (
+                S,
+                Kind::Sentinel,
+                "sentinel monitor m 10.0.0.1 6379 2\nsentinel auth-user m nobody\n",
+            ),
+        ]);
+        assert!(lines(&f, "RL602").is_empty());
+        let d = only(&f, "RL601");
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("as `default`"), "{}", d[0].message);
         // An open default user needs nothing; a Sentinel for another port says nothing.
         let open = run(&[
             (R, Kind::Redis, "port 6379\n"),

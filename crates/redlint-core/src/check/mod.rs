@@ -11,7 +11,9 @@ mod helm;
 mod kernel;
 mod overrides;
 pub mod passwords;
+mod replication;
 pub mod sentinel;
+mod sentinel_group;
 mod sizing;
 pub mod sysctl;
 
@@ -145,6 +147,8 @@ const CHECKS: &[Check] = &[
     deprecation::check,
     exposure::check,
     passwords::check,
+    replication::check,
+    sentinel_group::check,
 ];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {

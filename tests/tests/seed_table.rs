@@ -95,7 +95,69 @@ const ROWS: &[(&str, &str, u32, &str)] = &[
     // limits.d does not apply to systemd services
     ("bare-metal", "etc/security/limits.d/redis.conf", 1, "RL709"),
     ("bare-metal", "etc/security/limits.d/redis.conf", 2, "RL709"),
-    // the reconfig script must exist (FATAL)
+    // three Sentinels on one host, all on port 26379
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-1.conf",
+        2,
+        "RL209",
+    ),
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-2.conf",
+        2,
+        "RL209",
+    ),
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-3.conf",
+        2,
+        "RL209",
+    ),
+    // auth-user monitor with the default user's password; monitor lacks Sentinel's commands
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-1.conf",
+        8,
+        "RL602",
+    ),
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-1.conf",
+        19,
+        "RL601",
+    ),
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-2.conf",
+        8,
+        "RL602",
+    ),
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-2.conf",
+        19,
+        "RL601",
+    ),
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-3.conf",
+        8,
+        "RL602",
+    ),
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-3.conf",
+        19,
+        "RL601",
+    ),
+    // the reconfig script on one Sentinel of three; it must exist (FATAL)
+    (
+        "bare-metal",
+        "opt/redis/sentinel/conf/sentinel-1.conf",
+        22,
+        "RL207",
+    ),
     (
         "bare-metal",
         "opt/redis/sentinel/conf/sentinel-1.conf",

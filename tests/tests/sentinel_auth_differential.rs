@@ -240,23 +240,25 @@ fn minimal_without(drop: &str) -> String {
     format!("resetkeys resetchannels -@all {}", kept.join(" "))
 }
 
+/// One case's outcome: name, whether redlint should accept it, its findings, the real run.
+type Outcome = (String, bool, Vec<Finding>, Result<(), String>);
+
 /// Run cases a few at a time (each starts four processes; the machine is small).
 fn run_all(cases: Vec<(String, Deployment, bool)>) -> Vec<String> {
     let mut wrong = Vec::new();
     for chunk in cases.chunks(5) {
-        let results: Vec<(String, bool, Vec<Finding>, Result<(), String>)> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = chunk
-                    .iter()
-                    .map(|(name, d, expect_ok)| {
-                        scope.spawn(move || (name.clone(), *expect_ok, d.lint(), d.run()))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("case thread"))
-                    .collect()
-            });
+        let results: Vec<Outcome> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|(name, d, expect_ok)| {
+                    scope.spawn(move || (name.clone(), *expect_ok, d.lint(), d.run()))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("case thread"))
+                .collect()
+        });
         for (name, expect_ok, findings, real) in results {
             let flagged = codes(&findings, "RL601") + codes(&findings, "RL602");
             let works = real.is_ok();

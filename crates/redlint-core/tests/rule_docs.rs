@@ -241,6 +241,7 @@ const EXAMPLES_WITHOUT_A_FIXABLE_CASE: &[&str] = &[
     "RL001", // only a byte-order mark is fixed; spellings are suggested, never applied
     "RL103", // the Example is across files, where the page explains there is no fix
     "RL202", // the Example has no default user in the ACL file: no password to keep
+    "RL603", // the Example lacks `masterauth`, whose value only the operator can choose
 ];
 
 /// A rule's fix does what its page says: applied to the *Example*, the rule no longer fires

@@ -9,6 +9,7 @@ pub mod exposure;
 mod kernel;
 mod overrides;
 pub mod passwords;
+pub mod privileges;
 pub mod sentinel;
 mod sizing;
 pub mod sysctl;
@@ -138,6 +139,7 @@ const CHECKS: &[Check] = &[
     deprecation::check,
     exposure::check,
     passwords::check,
+    privileges::check,
 ];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {

@@ -1484,7 +1484,7 @@ mod tests {
         let f = acl("user app on >x ~a:* &a:* -@all +@read +@write -@dangerous\n");
         let all = show(&f);
         assert!(
-            all.contains("`+@write` also grants") && all.contains("FUNCTION FLUSH"),
+            all.contains("`+@write` also gives") && all.contains("FUNCTION FLUSH"),
             "{all}"
         );
         assert!(!all.contains("FLUSHALL"), "{all}");

@@ -118,7 +118,7 @@ enum Gate {
     Module,
 }
 
-const PROBES: &[Probe] = &[
+pub const PROBES: &[Probe] = &[
     Probe {
         label: "CONFIG SET",
         argv: &["CONFIG", "SET", "maxmemory", "0"],

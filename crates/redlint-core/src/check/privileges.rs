@@ -42,10 +42,17 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             pubsub_allchannels: state.pubsub_allchannels,
         };
         let gates = Gates::of(ctx, server);
+        let bad: HashSet<(FileId, u32)> = state
+            .conf_problems
+            .iter()
+            .chain(&state.file_problems)
+            .map(|p| (p.file, p.line))
+            .collect();
         for lu in state.users.iter() {
             if let Some(decl) = &lu.decl {
                 if seen.insert((decl.file, decl.line)) {
-                    analyze(ctx, &env, gates, lu, decl, out);
+                    let clean = !bad.contains(&(decl.file, decl.line));
+                    analyze(ctx, &env, gates, lu, decl, clean, out);
                 }
             }
         }
@@ -56,10 +63,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         if let Some(load) = acl::standalone_acl_file(ctx.ws, id) {
             let env = Env::new(commands::redis());
+            let bad: HashSet<(FileId, u32)> =
+                load.problems.iter().map(|p| (p.file, p.line)).collect();
             for lu in load.users.iter() {
                 if let Some(decl) = &lu.decl {
                     if seen.insert((decl.file, decl.line)) {
-                        analyze(ctx, &env, Gates::default(), lu, decl, out);
+                        let clean = !bad.contains(&(decl.file, decl.line));
+                        analyze(ctx, &env, Gates::default(), lu, decl, clean, out);
                     }
                 }
             }
@@ -314,6 +324,13 @@ pub fn probe_argv(user: &AclUser, index: usize) -> Option<Vec<Vec<u8>>> {
     let p = PROBES.get(index)?;
     let id = (*probe_commands().get(index)?)?;
     let cmd = commands::redis().get(id);
+    // Cheap test first: no selector has the command at all.
+    if !user
+        .all_selectors()
+        .any(|s| s.all_commands || s.allows(id) || s.first_args.contains_key(&id))
+    {
+        return None;
+    }
     let keyed = p.argv.contains(&"KEY");
     let keys = if keyed {
         candidate_keys(user)
@@ -503,7 +520,9 @@ fn effect(r: &SelectorRule) -> Option<Effect> {
 /// The user's rules applied again, keeping the command rules of the root and of each
 /// selector that survives.
 struct Replay<'a> {
-    user: AclUser,
+    /// The user as built again (`None` when the rules were not applied: a user whose line
+    /// has no problem, so every rule applies).
+    user: Option<AclUser>,
     /// Rules Redis refuses (they change nothing).
     failed: Vec<bool>,
     root: Vec<Op<'a>>,
@@ -522,7 +541,12 @@ fn initial_user(ctx: &Context<'_>, env: &Env<'_>, decl: &DeclRef) -> AclUser {
     }
 }
 
-fn replay<'a>(env: &Env<'_>, start: AclUser, rules: &'a [AclRule], skip: &[bool]) -> Replay<'a> {
+fn replay<'a>(
+    env: &Env<'_>,
+    start: Option<AclUser>,
+    rules: &'a [AclRule],
+    skip: &[bool],
+) -> Replay<'a> {
     let mut r = Replay {
         user: start,
         failed: vec![false; rules.len()],
@@ -533,9 +557,11 @@ fn replay<'a>(env: &Env<'_>, start: AclUser, rules: &'a [AclRule], skip: &[bool]
         if skip.get(i).copied().unwrap_or(false) {
             continue;
         }
-        if r.user.apply(env, rule).is_err() {
-            r.failed[i] = true;
-            continue;
+        if let Some(user) = &mut r.user {
+            if user.apply(env, rule).is_err() {
+                r.failed[i] = true;
+                continue;
+            }
         }
         match &rule.kind {
             RuleKind::Root(sr) => {
@@ -810,23 +836,26 @@ struct Granted<'r> {
     op: Option<Op<'r>>,
 }
 
+/// Analyse one declared user. `clean`: Redis reported no problem on its line, so every rule
+/// applied and the rules need not be applied again.
 fn analyze(
     ctx: &Context<'_>,
     env: &Env<'_>,
     gates: Gates,
     lu: &LoadedUser,
     decl: &DeclRef,
+    clean: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let table = env.table;
     let rules = &decl.decl.rules;
-    let start = initial_user(ctx, env, decl);
-    let r = replay(env, start.clone(), rules, &[]);
-    if r.user != lu.user {
+    let start = (!clean).then(|| initial_user(ctx, env, decl));
+    let r = replay(env, start, rules, &[]);
+    if r.user.as_ref().is_some_and(|u| *u != lu.user) {
         // Not the user Redis builds (should not happen): say nothing rather than guess.
         return;
     }
-    redundant(ctx, env, &start, lu, decl, &r, out);
+    redundant(ctx, env, lu, decl, &r, out);
     let user = &lu.user;
     if !user.enabled {
         return;
@@ -966,7 +995,7 @@ fn analyze(
             let hits: Vec<usize> = group
                 .iter()
                 .copied()
-                .filter(|&p| !claimed[p] && !(app && PROBES[p].app_ok))
+                .filter(|&p| !(claimed[p] || (app && PROBES[p].app_ok)))
                 .collect();
             if hits.is_empty() {
                 return;
@@ -1161,7 +1190,6 @@ const VERIFY_LIMIT: usize = 4096;
 fn redundant(
     ctx: &Context<'_>,
     env: &Env<'_>,
-    start: &AclUser,
     lu: &LoadedUser,
     decl: &DeclRef,
     r: &Replay<'_>,
@@ -1249,7 +1277,12 @@ fn redundant(
             skip[op.rule] = true;
         }
     }
-    if n <= VERIFY_LIMIT && replay(env, start.clone(), rules, &skip).user != lu.user {
+    if n <= VERIFY_LIMIT
+        && replay(env, Some(initial_user(ctx, env, decl)), rules, &skip)
+            .user
+            .as_ref()
+            != Some(&lu.user)
+    {
         return;
     }
     let src = &ctx.ws.file(decl.file).source.bytes;
@@ -1302,11 +1335,6 @@ fn redundant(
             ),
         )
         .help(format!("delete `{}`", text(op.text)));
-        if before_covers {
-            for c in &covering {
-                d = d.related(decl.file, c.span, "already granted here");
-            }
-        }
         if let Some(edit) = deletion(src, op.span) {
             d = d.fix(
                 Applicability::Safe,
@@ -1548,5 +1576,50 @@ mod tests {
         assert!(acl("user u on >x ~* &* -@all -@all +get\n")
             .iter()
             .all(|f| f.code != "RL505"));
+    }
+
+    /// Timing on the benchmark's user lines: `cargo test -p redlint-core --lib bench_users -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn bench_users() {
+        let mut conf = String::from("port 6379\n");
+        for i in 0..20000u64 {
+            conf.push_str(&format!(
+                "user app{i} on #{:064x} ~app{i}:* &chan{i} -@all +@read +@write -keys\n",
+                i * 7919
+            ));
+        }
+        let t = std::time::Instant::now();
+        let f = run(&[("/etc/redis/redis.conf", Kind::Redis, &conf)]);
+        eprintln!("whole check: {:?}, {} RL5 findings", t.elapsed(), f.len());
+        let mut fs = MemoryFs::new();
+        fs.insert("/etc/redis/redis.conf", conf.as_str());
+        let mut ws = crate::model::Workspace::new();
+        ws.add_given(vec![Input {
+            path: "etc/redis/redis.conf".to_string(),
+            host_path: Some("/etc/redis/redis.conf".to_string()),
+            bytes: conf.as_bytes().to_vec(),
+            kind: Kind::Redis,
+        }]);
+        let options = Options::default();
+        let (deployment, _) = crate::model::Deployment::build(&mut ws, &fs, options.host);
+        let ctx = Context {
+            ws: &ws,
+            deployment: &deployment,
+            options: &options,
+            fs: &fs,
+        };
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        eprintln!(
+            "privileges::check alone: {:?}, {} diagnostics",
+            t.elapsed(),
+            out.len()
+        );
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        crate::check::acl::check(&ctx, &mut out);
+        eprintln!("acl::check alone (for scale): {:?}", t.elapsed());
     }
 }

@@ -1213,60 +1213,8 @@ fn redundant(
     if n < 2 {
         return;
     }
-    let words = masks().all.len();
-    // later[i]: bits touched by ops after i; full_later[i]: an op after i touches everything.
-    let mut later: Vec<Bits> = vec![vec![0u64; words]; n + 1];
-    let mut full_later = vec![false; n + 1];
-    for i in (0..n).rev() {
-        let mut acc = later[i + 1].clone();
-        let t = match ops[i].effect {
-            Effect::Grant(t) | Effect::Deny(t) => t,
-            Effect::FirstArg(_) => continue,
-        };
-        t.or_into(table, &mut acc);
-        later[i] = acc;
-        full_later[i] = full_later[i + 1] || t == Target::All;
-    }
-    let mut before: Bits = vec![0u64; words];
-    let mut all_flag = false;
-    let mut marked = vec![false; n];
-    let mut by_before = vec![false; n];
-    for (i, op) in ops.iter().enumerate() {
-        match op.effect {
-            Effect::Grant(t) => {
-                by_before[i] = if t == Target::All {
-                    all_flag
-                } else {
-                    !t.uncovered(table, &before)
-                };
-                let redundant = if t == Target::All {
-                    full_later[i + 1] || all_flag
-                } else {
-                    let mut covered = before.clone();
-                    covered
-                        .iter_mut()
-                        .zip(&later[i + 1])
-                        .for_each(|(a, b)| *a |= b);
-                    !t.uncovered(table, &covered)
-                };
-                if redundant {
-                    marked[i] = true;
-                    continue;
-                }
-                t.or_into(table, &mut before);
-                if t == Target::All {
-                    all_flag = true;
-                }
-            }
-            Effect::Deny(t) => {
-                let mut m = vec![0u64; words];
-                t.or_into(table, &mut m);
-                before.iter_mut().zip(&m).for_each(|(a, b)| *a &= !b);
-                all_flag = false;
-            }
-            Effect::FirstArg(_) => {}
-        }
-    }
+    let marks = mark_redundant(table, ops);
+    let marked: Vec<bool> = marks.iter().map(Option::is_some).collect();
     if !marked.iter().any(|m| *m) {
         return;
     }
@@ -1294,35 +1242,45 @@ fn redundant(
             Effect::Grant(t) => t,
             _ => continue,
         };
-        // Who makes it redundant: earlier grants overlapping it, else the later rules.
-        let before_covers = by_before[i];
-        let mut covering: Vec<&Op<'_>> = Vec::new();
-        if before_covers {
+        // Who makes it redundant: earlier grants overlapping it, or the next rule that sets
+        // its commands again.
+        let mut names: Vec<String> = Vec::new();
+        if marks[i] == Some(Why::Before) {
             for j in (i.saturating_sub(64)..i).rev() {
-                if covering.len() == 3 {
+                if names.len() == 3 {
                     break;
                 }
                 if let Effect::Grant(pt) = ops[j].effect {
                     if !marked[j] && overlaps(table, pt, t) {
-                        covering.push(&ops[j]);
+                        names.push(format!("`{}`", text(ops[j].text)));
                     }
                 }
             }
-            covering.reverse();
+            names.reverse();
         }
-        let why = if before_covers && !covering.is_empty() {
-            let names: Vec<String> = covering
+        let why = if names.is_empty() {
+            let next = ops
                 .iter()
-                .map(|o| format!("`{}`", text(o.text)))
-                .collect();
+                .enumerate()
+                .skip(i + 1)
+                .take(64)
+                .find(|(j, o)| {
+                    !marked[*j]
+                        && match o.effect {
+                            Effect::Grant(pt) | Effect::Deny(pt) => overlaps(table, pt, t),
+                            Effect::FirstArg(_) => false,
+                        }
+                })
+                .map(|(_, o)| format!(" (first by `{}`)", text(o.text)))
+                .unwrap_or_default();
+            format!(
+                "every command it grants is either allowed before it or set again after it{next}"
+            )
+        } else {
             format!(
                 "every command it grants is already allowed by {}",
                 names.join(", ")
             )
-        } else if before_covers {
-            "every command it grants is already allowed by the rules before it".to_string()
-        } else {
-            "the rules after it decide every command it grants (or the rules before it already allow them)".to_string()
         };
         let mut d = Diagnostic::new(
             &rules::REDUNDANT_ACL_RULE,
@@ -1344,6 +1302,102 @@ fn redundant(
         }
         out.push(d);
     }
+}
+
+/// Why a grant is redundant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// Everything it grants is already allowed when it applies.
+    Before,
+    /// What it grants is allowed before it or set again after it.
+    Later,
+}
+
+/// Mark redundant grants so that all marked ones can be removed together: first the grants
+/// that add nothing to what is allowed before them (so the later of two duplicates is the
+/// one marked), then, among the others, those whose every command is allowed before them or
+/// set again by a later (unmarked) rule.
+fn mark_redundant(table: &CommandTable, ops: &[Op<'_>]) -> Vec<Option<Why>> {
+    let n = ops.len();
+    let words = masks().all.len();
+    let mut marks: Vec<Option<Why>> = vec![None; n];
+    let deny = |before: &mut Bits, t: Target| {
+        let mut m = vec![0u64; words];
+        t.or_into(table, &mut m);
+        before.iter_mut().zip(&m).for_each(|(a, b)| *a &= !b);
+    };
+    // Pass 1: nothing new.
+    let mut before: Bits = vec![0u64; words];
+    let mut all_flag = false;
+    for (i, op) in ops.iter().enumerate() {
+        match op.effect {
+            Effect::Grant(t) => {
+                let covered = if t == Target::All {
+                    all_flag
+                } else {
+                    !t.uncovered(table, &before)
+                };
+                if covered {
+                    marks[i] = Some(Why::Before);
+                    continue;
+                }
+                t.or_into(table, &mut before);
+                all_flag |= t == Target::All;
+            }
+            Effect::Deny(t) => {
+                deny(&mut before, t);
+                all_flag = false;
+            }
+            Effect::FirstArg(_) => {}
+        }
+    }
+    // Pass 2: overridden later. later[i]: bits touched by unmarked ops after i.
+    let mut later: Vec<Bits> = vec![vec![0u64; words]; n + 1];
+    let mut full_later = vec![false; n + 1];
+    for i in (0..n).rev() {
+        later[i] = later[i + 1].clone();
+        full_later[i] = full_later[i + 1];
+        if marks[i].is_some() {
+            continue;
+        }
+        if let Effect::Grant(t) | Effect::Deny(t) = ops[i].effect {
+            t.or_into(table, &mut later[i]);
+            full_later[i] |= t == Target::All;
+        }
+    }
+    let mut before: Bits = vec![0u64; words];
+    let mut all_flag = false;
+    for (i, op) in ops.iter().enumerate() {
+        if marks[i].is_some() {
+            continue;
+        }
+        match op.effect {
+            Effect::Grant(t) => {
+                let redundant = if t == Target::All {
+                    full_later[i + 1] || all_flag
+                } else {
+                    let mut covered = before.clone();
+                    covered
+                        .iter_mut()
+                        .zip(&later[i + 1])
+                        .for_each(|(a, b)| *a |= b);
+                    !t.uncovered(table, &covered)
+                };
+                if redundant {
+                    marks[i] = Some(Why::Later);
+                    continue;
+                }
+                t.or_into(table, &mut before);
+                all_flag |= t == Target::All;
+            }
+            Effect::Deny(t) => {
+                deny(&mut before, t);
+                all_flag = false;
+            }
+            Effect::FirstArg(_) => {}
+        }
+    }
+    marks
 }
 
 fn overlaps(table: &CommandTable, a: Target, b: Target) -> bool {
@@ -1576,6 +1630,44 @@ mod tests {
         assert!(acl("user u on >x ~* &* -@all -@all +get\n")
             .iter()
             .all(|f| f.code != "RL505"));
+    }
+
+    #[test]
+    fn redundant_fix_in_redis_conf_keeps_the_user() {
+        let conf = "port 6379\nuser app on >x \"~a:*\" &a:* -@all +@read\t\"+@write\" +@list \"+@hash\"\r\n";
+        let f = run(&[("/etc/redis/redis.conf", Kind::Redis, conf)]);
+        let fixes: Vec<crate::finding::Edit> = f
+            .iter()
+            .filter(|f| f.code == "RL505")
+            .flat_map(|f| f.fix.clone().map(|x| x.edits).unwrap_or_default())
+            .collect();
+        assert_eq!(fixes.len(), 2, "{}", show(&f));
+        let fixed = crate::fix::apply_edits(conf.as_bytes(), &fixes);
+        assert_eq!(
+            String::from_utf8_lossy(&fixed),
+            "port 6379\nuser app on >x \"~a:*\" &a:* -@all +@read\t\"+@write\"\r\n"
+        );
+        let user = |b: &[u8]| {
+            let mut ws = crate::model::Workspace::new();
+            ws.add_given(vec![Input {
+                path: "etc/redis/redis.conf".to_string(),
+                host_path: Some("/etc/redis/redis.conf".to_string()),
+                bytes: b.to_vec(),
+                kind: Kind::Redis,
+            }]);
+            let fs = MemoryFs::new();
+            let (d, _) = crate::model::Deployment::build(&mut ws, &fs, Options::default().host);
+            let state = acl::server_acl(&ws, &d.servers[0]);
+            state.users.get(b"app").map(|u| u.user.clone())
+        };
+        assert!(user(conf.as_bytes()).is_some());
+        assert_eq!(user(conf.as_bytes()), user(&fixed));
+        let again = run(&[(
+            "/etc/redis/redis.conf",
+            Kind::Redis,
+            &String::from_utf8_lossy(&fixed),
+        )]);
+        assert!(again.iter().all(|f| f.code != "RL505"), "{}", show(&again));
     }
 
     /// Timing on the benchmark's user lines: `cargo test -p redlint-core --lib bench_users -- --ignored --nocapture`.

@@ -20,7 +20,7 @@ use crate::acl::dryrun::{check_selector, check_user, Denial};
 use crate::acl::load::{DeclRef, LoadedUser};
 use crate::acl::rule::{AclRule, RuleKind, SelectorOp, SelectorRule};
 use crate::acl::{self, AclUser, Env, UsersFrom};
-use crate::finding::Applicability;
+use crate::finding::{Applicability, Severity};
 use crate::knowledge::commands::{self, Category, Command, CommandId, CommandTable};
 use crate::model::{FileId, Kind, Server};
 use crate::rules;
@@ -30,12 +30,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut seen: HashSet<(FileId, u32)> = HashSet::new();
     let mut loaded = HashSet::new();
     for server in &ctx.deployment.servers {
-        if server.sentinel {
-            continue;
-        }
         let state = acl::server_acl(ctx.ws, server);
         if let UsersFrom::AclFile(id) = state.from {
             loaded.insert(id);
+        }
+        if server.sentinel {
+            // Sentinel's command table is another one; its users are not analysed.
+            continue;
         }
         let env = Env {
             table: commands::redis(),
@@ -1176,6 +1177,16 @@ fn pubsub_without_channels(
             format!("`{}` grants the pub/sub commands", text(op.text)),
         );
     }
+    // Granted on purpose (`+@pubsub`, `+publish`): it will be used. Granted along with
+    // everything else (`+@all`, `+@slow`): maybe never used.
+    let deliberate = grant.is_some_and(|op| match op.effect {
+        Effect::Grant(Target::Cmd(_)) | Effect::FirstArg(_) => true,
+        Effect::Grant(Target::Cat(c)) => c.name() == "pubsub",
+        _ => false,
+    });
+    if !deliberate {
+        d = d.severity(Severity::Info);
+    }
     let _ = ctx;
     out.push(d);
 }
@@ -1604,6 +1615,19 @@ mod tests {
         assert!(codes(&f).contains(&("RL506", 1, 6)), "{}", show(&f));
         assert!(acl("user app on >x ~a:* &a:* -@all +get +publish\n").is_empty());
         assert!(acl("user app on >x ~a:* -@all +get\n").is_empty());
+        // Granted along with everything: info; on purpose: warning.
+        let f = acl("user app on >x ~a:* +@all\nuser b on >x ~a:* -@all +@pubsub\n");
+        let sev: Vec<_> = f
+            .iter()
+            .filter(|f| f.code == "RL506")
+            .map(|f| (f.line, f.severity))
+            .collect();
+        assert_eq!(
+            sev,
+            [(1, Severity::Info), (2, Severity::Warning)],
+            "{}",
+            show(&f)
+        );
         // acl-pubsub-default allchannels: users start with &*.
         let f = run(&[(
             "/etc/redis/redis.conf",

@@ -861,7 +861,7 @@ fn analyze(
     if !user.enabled {
         return;
     }
-    let name = ctx.shown(decl.file, decl.decl.name_span, &decl.decl.name);
+    let name = shown_name(ctx, decl, user);
     let file = decl.file;
     let granted: Vec<Granted<'_>> = allowed_probes(user, gates)
         .into_iter()
@@ -1026,7 +1026,8 @@ fn analyze(
     }
 
     // RL501: the `default` user kept broad.
-    if is_default && !user.nopass {
+    // Without a password (and without `nopass`) nobody can authenticate as `default`.
+    if is_default && !user.nopass && !user.passwords.is_empty() {
         let all = user.root.all_commands;
         if all || !granted.is_empty() {
             let at = r
@@ -1074,6 +1075,25 @@ fn analyze(
 
     // RL506: pub/sub commands, no channel at all.
     pubsub_without_channels(ctx, lu, decl, &r, &name, out);
+}
+
+/// The user's name for messages: `***` when it is one of its own passwords (`user app on
+/// >app`), which RL403 reports, or a secret span.
+fn shown_name(ctx: &Context<'_>, decl: &DeclRef, user: &AclUser) -> String {
+    let name = &decl.decl.name;
+    if !ctx.options.show_secrets && !user.passwords.is_empty() {
+        let telling = [
+            name.clone(),
+            name.to_ascii_lowercase(),
+            name.to_ascii_uppercase(),
+        ]
+        .iter()
+        .any(|n| user.passwords.contains(&crate::acl::sha256::hex_digest(n)));
+        if telling {
+            return "***".to_string();
+        }
+    }
+    ctx.shown(decl.file, decl.decl.name_span, name)
 }
 
 /// Call `f` once per granting rule with the probes it grants (in probe order).
@@ -1300,7 +1320,7 @@ fn redundant(
             format!(
                 "`{}` changes nothing for `{}`: {why}",
                 text(op.text),
-                ctx.shown(decl.file, decl.decl.name_span, &decl.decl.name)
+                shown_name(ctx, decl, &lu.user)
             ),
         )
         .help(format!("delete `{}`", text(op.text)));
@@ -1593,6 +1613,17 @@ mod tests {
         assert!(acl("user default on nopass ~* &* +@all\n").is_empty());
         assert!(acl("user default off >x ~* &* +@all\n").is_empty());
         assert!(acl("user default on >x ~* -@all +get\n").is_empty());
+        assert!(
+            acl("user default on ~* &* +@all\n").is_empty(),
+            "no password: nobody logs in as default"
+        );
+        // A name that is its own password is not printed.
+        let f = acl("user app on >app ~* -@all +@read +@write +@list\n");
+        assert!(
+            !f.is_empty() && f.iter().all(|f| !f.message.contains("app")),
+            "{}",
+            show(&f)
+        );
         // redis.conf user line.
         let f = run(&[(
             "/etc/redis/redis.conf",

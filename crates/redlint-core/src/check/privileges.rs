@@ -1214,10 +1214,6 @@ fn pubsub_without_channels(
 // ---------------------------------------------------------------------------------------
 // RL505: redundant grants.
 
-/// Users with more command rules than this are checked for redundancy only by the linear
-/// pass (no per-candidate verification).
-const VERIFY_LIMIT: usize = 4096;
-
 fn redundant(
     ctx: &Context<'_>,
     env: &Env<'_>,
@@ -1256,11 +1252,10 @@ fn redundant(
             skip[op.rule] = true;
         }
     }
-    if n <= VERIFY_LIMIT
-        && replay(env, Some(initial_user(ctx, env, decl)), rules, &skip)
-            .user
-            .as_ref()
-            != Some(&lu.user)
+    if replay(env, Some(initial_user(ctx, env, decl)), rules, &skip)
+        .user
+        .as_ref()
+        != Some(&lu.user)
     {
         return;
     }
@@ -1723,6 +1718,41 @@ mod tests {
             &String::from_utf8_lossy(&fixed),
         )]);
         assert!(again.iter().all(|f| f.code != "RL505"), "{}", show(&again));
+    }
+
+    #[test]
+    fn aclfile_of_a_server_and_debug_gate() {
+        let users = "user metrics on >x ~* -@all +info +debug +module\n";
+        let conf = |extra: &str| format!("port 6379\naclfile /etc/redis/users.acl\n{extra}");
+        let f = run(&[
+            ("/etc/redis/redis.conf", Kind::Redis, &conf("")),
+            ("/etc/redis/users.acl", Kind::Acl, users),
+        ]);
+        assert!(f.is_empty(), "DEBUG/MODULE refused by default\n{}", show(&f));
+        let f = run(&[
+            (
+                "/etc/redis/redis.conf",
+                Kind::Redis,
+                &conf("enable-debug-command local\nenable-module-command yes\n"),
+            ),
+            ("/etc/redis/users.acl", Kind::Acl, users),
+        ]);
+        let c = codes(&f);
+        assert_eq!(c, [("RL502", 1, 35), ("RL502", 1, 42)], "{}", show(&f));
+        assert!(f[0].message.contains("`DEBUG`") && f[1].message.contains("`MODULE LOAD`"));
+    }
+
+    #[test]
+    fn huge_user_stays_linear() {
+        let mut line = String::from("user big on >x ~* &* -@all");
+        for i in 0..20000 {
+            line.push_str(if i % 2 == 0 { " +get" } else { " +@string" });
+        }
+        line.push('\n');
+        let t = std::time::Instant::now();
+        let f = acl(&line);
+        assert_eq!(f.iter().filter(|f| f.code == "RL505").count(), 19999);
+        assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
     }
 
     /// Timing on the benchmark's user lines: `cargo test -p redlint-core --lib bench_users -- --ignored --nocapture`.

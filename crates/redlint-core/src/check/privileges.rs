@@ -981,9 +981,9 @@ fn analyze(
                 ),
             )
             .help(format!(
-                "deny what it should not run after `{}` (e.g. `-@dangerous`, `-{}`), or grant the commands it needs one by one",
+                "deny what it should not run after `{}` (e.g. {}), or grant the commands it needs one by one",
                 text(op.text),
-                labels[0].split(' ').next().unwrap_or_default().to_ascii_lowercase()
+                deny_example(&hits)
             )),
         );
     });
@@ -1112,6 +1112,34 @@ fn for_each_token<'r>(granted: &[Granted<'r>], mut f: impl FnMut(&Op<'r>, usize,
             .collect();
         f(op, g.selector, &group);
     }
+}
+
+/// Rules that would deny these probes: `-@dangerous` for dangerous ones, `-@scripting` for
+/// scripting ones, and the first one by name.
+fn deny_example(hits: &[usize]) -> String {
+    let table = commands::redis();
+    let mut out: Vec<String> = Vec::new();
+    for (cat, rule) in [
+        ("dangerous", "`-@dangerous`"),
+        ("scripting", "`-@scripting`"),
+    ] {
+        let Some(c) = commands::category(cat.as_bytes()) else {
+            continue;
+        };
+        if hits
+            .iter()
+            .any(|&p| probe_commands()[p].is_some_and(|id| Target::Cat(c).contains(table, id)))
+        {
+            out.push(rule.to_string());
+        }
+    }
+    if let Some(&p) = hits.first() {
+        out.push(format!(
+            "`-{}`",
+            PROBES[p].label.to_ascii_lowercase().replace(' ', "|")
+        ));
+    }
+    out.join(", ")
 }
 
 fn token_help(table: &CommandTable, op: &Op<'_>) -> String {
@@ -1728,7 +1756,11 @@ mod tests {
             ("/etc/redis/redis.conf", Kind::Redis, &conf("")),
             ("/etc/redis/users.acl", Kind::Acl, users),
         ]);
-        assert!(f.is_empty(), "DEBUG/MODULE refused by default\n{}", show(&f));
+        assert!(
+            f.is_empty(),
+            "DEBUG/MODULE refused by default\n{}",
+            show(&f)
+        );
         let f = run(&[
             (
                 "/etc/redis/redis.conf",

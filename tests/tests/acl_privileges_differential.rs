@@ -57,14 +57,17 @@ fn acl_file() -> String {
 }
 
 fn lint(text: &str) -> Vec<Finding> {
-    let path = "/etc/redis/users.acl";
+    lint_as(text, "/etc/redis/users.acl", Kind::Acl)
+}
+
+fn lint_as(text: &str, path: &str, kind: Kind) -> Vec<Finding> {
     let mut fs = MemoryFs::new();
     fs.insert(path, text);
     let inputs = vec![Input {
         path: path.trim_start_matches('/').to_string(),
         host_path: Some(path.to_string()),
         bytes: text.as_bytes().to_vec(),
-        kind: Kind::Acl,
+        kind,
     }];
     check(inputs, &fs, &Options::default())
         .findings
@@ -317,5 +320,73 @@ fn redundant_rules_removed_leave_acl_list_unchanged() {
         "fixed file:\n{}\n{}",
         String::from_utf8_lossy(&fixed),
         diff.join("\n")
+    );
+}
+
+/// The same users as redis.conf `user` lines, every other rule quoted and some separators
+/// TABs: RL505's fixes keep the configuration loadable and the users identical.
+#[test]
+fn redundant_rules_removed_from_redis_conf_user_lines() {
+    if !require_redis() {
+        return;
+    }
+    let mut conf = String::from("save \"\"\nappendonly no\n");
+    for (n, r) in USERS {
+        conf.push_str(&format!("user {n} on >pw-{n}-Xq93kd8"));
+        let mut depth = 0;
+        for (i, w) in r.split(' ').enumerate() {
+            // Inside a selector the words must stay plain (one `(...)` argument per word).
+            let opens = w.starts_with('(');
+            if opens {
+                depth += 1;
+            }
+            let sep = if i % 3 == 2 { "\t" } else { " " };
+            if depth == 0 && i % 2 == 1 {
+                conf.push_str(&format!("{sep}\"{w}\""));
+            } else {
+                conf.push_str(&format!("{sep}{w}"));
+            }
+            if w.ends_with(')') {
+                depth -= 1;
+            }
+        }
+        conf.push('\n');
+    }
+    let findings = lint_as(&conf, "/etc/redis/redis.conf", Kind::Redis);
+    let edits: Vec<_> = findings
+        .iter()
+        .filter(|f| f.code == "RL505")
+        .flat_map(|f| f.fix.as_ref().expect("RL505 has a fix").edits.clone())
+        .collect();
+    assert!(edits.len() >= 15, "{} edits", edits.len());
+    let fixed = apply_edits(conf.as_bytes(), &edits);
+    let list = |config: &[u8]| -> Vec<String> {
+        let server = start(config, &Start::default()).expect("server starts");
+        let mut ask = vec![vec![b"ACL".to_vec(), b"LIST".to_vec()]];
+        for (n, _) in USERS {
+            ask.push(vec![
+                b"ACL".to_vec(),
+                b"GETUSER".to_vec(),
+                n.as_bytes().to_vec(),
+            ]);
+        }
+        as_admin(server.port, &ask)
+            .iter()
+            .map(|r| {
+                let t = String::from_utf8_lossy(r).into_owned();
+                let mut words: Vec<&str> = t.split_whitespace().collect();
+                words.sort_unstable();
+                words.join(" ")
+            })
+            .collect()
+    };
+    let before = list(conf.as_bytes());
+    let after = list(&fixed);
+    assert!(before[0].contains("red4"), "{}", before[0]);
+    assert_eq!(
+        before,
+        after,
+        "fixed config:\n{}",
+        String::from_utf8_lossy(&fixed)
     );
 }

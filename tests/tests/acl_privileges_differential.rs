@@ -47,6 +47,8 @@ const USERS: &[(&str, &str)] = &[
     ("red5", "~* &* -@all +config|get +config +config|set"),
     ("red6", "~* &* -@all +@admin +@dangerous +flushall +@all"),
     ("red7", "~* &* -@all +@read (~x +get +get) +@read"),
+    ("red8", "~* &* -@all +get (~y +@read +@list -@all +get +get)"),
+    ("red9", "~* &* -@all (+get -get +set ~z) (%R~q +@string +@read +get)"),
 ];
 
 fn acl_file() -> String {

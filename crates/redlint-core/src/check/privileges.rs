@@ -1260,33 +1260,77 @@ fn redundant(
     {
         return;
     }
-    let ops = &r.root;
-    if ops.iter().any(|o| matches!(o.effect, Effect::FirstArg(_))) {
-        return;
-    }
-    let n = ops.len();
-    if n < 2 {
-        return;
-    }
-    let marks = mark_redundant(table, ops);
-    let marked: Vec<bool> = marks.iter().map(Option::is_some).collect();
-    if !marked.iter().any(|m| *m) {
+    // The user's own rules, then each `(...)` selector that survives (each starts empty).
+    let groups: Vec<&[Op<'_>]> = std::iter::once(r.root.as_slice())
+        .chain(r.selectors.iter().map(Vec::as_slice))
+        .filter(|ops| {
+            ops.len() >= 2 && !ops.iter().any(|o| matches!(o.effect, Effect::FirstArg(_)))
+        })
+        .collect();
+    let marks: Vec<Vec<Option<Why>>> = groups
+        .iter()
+        .map(|ops| mark_redundant(table, ops))
+        .collect();
+    if !marks.iter().flatten().any(Option::is_some) {
         return;
     }
     // Verify: the user without every marked rule is the same user.
     let mut skip = vec![false; rules.len()];
-    for (i, op) in ops.iter().enumerate() {
-        if marked[i] {
-            skip[op.rule] = true;
+    let mut dropped: HashSet<Span> = HashSet::new();
+    for (ops, m) in groups.iter().zip(&marks) {
+        for (op, m) in ops.iter().zip(m) {
+            if m.is_none() {
+                continue;
+            }
+            match rules.get(op.rule).map(|r| &r.kind) {
+                Some(RuleKind::Selector(_)) => {
+                    dropped.insert(op.span);
+                }
+                Some(_) => skip[op.rule] = true,
+                None => return,
+            }
         }
     }
-    if replay(env, Some(initial_user(ctx, env, decl)), rules, &skip)
+    let modified: Vec<AclRule> = rules
+        .iter()
+        .map(|rule| match &rule.kind {
+            RuleKind::Selector(ops) if ops.iter().any(|o| dropped.contains(&o.span)) => AclRule {
+                span: rule.span,
+                text: rule.text.clone(),
+                kind: RuleKind::Selector(
+                    ops.iter()
+                        .filter(|o| !dropped.contains(&o.span))
+                        .cloned()
+                        .collect(),
+                ),
+            },
+            _ => rule.clone(),
+        })
+        .collect();
+    if replay(env, Some(initial_user(ctx, env, decl)), &modified, &skip)
         .user
         .as_ref()
         != Some(&lu.user)
     {
         return;
     }
+    for (g, (ops, m)) in groups.iter().zip(&marks).enumerate() {
+        report_redundant(ctx, lu, decl, ops, m, g > 0, out);
+    }
+}
+
+/// RL505 findings for the marked grants of one group of rules.
+fn report_redundant(
+    ctx: &Context<'_>,
+    lu: &LoadedUser,
+    decl: &DeclRef,
+    ops: &[Op<'_>],
+    marks: &[Option<Why>],
+    in_selector: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let table = commands::redis();
+    let marked: Vec<bool> = marks.iter().map(Option::is_some).collect();
     let src = &ctx.ws.file(decl.file).source.bytes;
     for (i, op) in ops.iter().enumerate() {
         if !marked[i] {
@@ -1347,7 +1391,9 @@ fn redundant(
             ),
         )
         .help(format!("delete `{}`", text(op.text)));
-        if let Some(edit) = deletion(src, op.span) {
+        // Inside a selector the word must be written as is (not inside a quoted argument).
+        let exact = !in_selector || src.get(op.span.range()) == Some(op.text);
+        if let Some(edit) = deletion(src, op.span).filter(|_| exact) {
             d = d.fix(
                 Applicability::Safe,
                 format!("delete the redundant `{}`", text(op.text)),
@@ -1462,14 +1508,20 @@ fn overlaps(table: &CommandTable, a: Target, b: Target) -> bool {
     x.iter().zip(&y).any(|(p, q)| p & q != 0)
 }
 
-/// The bytes to delete for a rule token: the token and the space before it.
+/// The bytes to delete for a rule token: the token and the space before it (or, first in a
+/// selector, the space after it).
 fn deletion(src: &[u8], span: Span) -> Option<Span> {
     let (start, mut end) = (span.start as usize, span.end as usize);
     while end > start && matches!(src.get(end - 1), Some(b'\r' | b'\t' | b'\n')) {
         end -= 1;
     }
+    if end <= start {
+        return None;
+    }
     if start > 0 && matches!(src.get(start - 1), Some(b' ' | b'\t')) {
         Some(Span::new(start - 1, end))
+    } else if start > 0 && src.get(start - 1) == Some(&b'(') && src.get(end) == Some(&b' ') {
+        Some(Span::new(start, end + 1))
     } else {
         None
     }

@@ -861,7 +861,6 @@ fn analyze(
     if !user.enabled {
         return;
     }
-    let name = shown_name(ctx, decl, user);
     let file = decl.file;
     let granted: Vec<Granted<'_>> = allowed_probes(user, gates)
         .into_iter()
@@ -880,6 +879,11 @@ fn analyze(
             })
         })
         .collect();
+    if granted.is_empty() {
+        pubsub_without_channels(ctx, lu, decl, &r, out);
+        return;
+    }
+    let name = shown_name(ctx, decl, user);
     let mut claimed = vec![false; PROBES.len()];
 
     // RL504: granted again after `-@dangerous`.
@@ -1074,7 +1078,7 @@ fn analyze(
     }
 
     // RL506: pub/sub commands, no channel at all.
-    pubsub_without_channels(ctx, lu, decl, &r, &name, out);
+    pubsub_without_channels(ctx, lu, decl, &r, out);
 }
 
 /// The user's name for messages: `***` when it is one of its own passwords (`user app on
@@ -1169,7 +1173,6 @@ fn pubsub_without_channels(
     lu: &LoadedUser,
     decl: &DeclRef,
     r: &Replay<'_>,
-    name: &str,
     out: &mut Vec<Diagnostic>,
 ) {
     let user = &lu.user;
@@ -1208,6 +1211,7 @@ fn pubsub_without_channels(
     if names.is_empty() {
         return;
     }
+    let name = shown_name(ctx, decl, user);
     let mut d = Diagnostic::new(
         &rules::PUBSUB_WITHOUT_CHANNELS,
         decl.file,
@@ -1235,7 +1239,6 @@ fn pubsub_without_channels(
     if !deliberate {
         d = d.severity(Severity::Info);
     }
-    let _ = ctx;
     out.push(d);
 }
 

@@ -4,6 +4,7 @@
 //! their own, and are stopped by PID. Tests needing the server call [`require_redis`] first:
 //! under CI (`CI` set) a missing server is a failure, elsewhere the test is skipped loudly.
 
+pub mod host;
 pub mod redis;
 
 use std::path::PathBuf;

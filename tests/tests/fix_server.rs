@@ -143,3 +143,101 @@ fn fixing_the_seed_and_corpus_is_idempotent() {
     }
     assert!(checked > 10);
 }
+
+/// `redlint fix --host-memory/--host-cpus/--host-nofile`: configs sized for a bigger machine are
+/// re-sized for the host, and the real server runs with the values the fix wrote.
+#[test]
+fn resized_configs_run_with_the_host_values() {
+    if !require_redis() {
+        return;
+    }
+    const GIB: u64 = 1 << 30;
+    let configs = [
+        // A store sized for a bigger machine.
+        "maxmemory 64gb\nio-threads 16\nmaxclients 50000\nappendonly yes\n",
+        // A cache with no limit at all.
+        "save \"\"\nappendonly no\nmaxmemory-policy noeviction\n",
+        // A replica-less store with an explicit `maxmemory 0`.
+        "maxmemory 0\nsave 900 1\n",
+    ];
+    let hosts = [
+        (GIB / 2, 1, 1024u64),
+        (4 * GIB, 2, 4096),
+        (64 * GIB, 16, 65536),
+    ];
+    let mut failures = Vec::new();
+    for text in configs {
+        for (memory, cpus, nofile) in hosts {
+            let mut options = Options::default();
+            options.host.memory = Some(memory);
+            options.host.cpus = Some(cpus);
+            options.host.nofile = Some(nofile);
+            let mut fs = MemoryFs::new();
+            fs.insert("/etc/redis/redis.conf", text);
+            let out = fix(
+                vec![input("/etc/redis/redis.conf", text.as_bytes(), Kind::Redis)],
+                &fs,
+                &options,
+                false,
+            );
+            let sizing: Vec<_> = out
+                .report
+                .findings
+                .iter()
+                .filter(|f| f.code.starts_with("RL70") && f.code <= "RL706")
+                .map(|f| format!("{} {}", f.code, f.message))
+                .collect();
+            if !sizing.is_empty() {
+                failures.push(format!("{text:?} on {memory}/{cpus}: still {sizing:?}"));
+            }
+            let after = out
+                .files
+                .first()
+                .map_or_else(|| text.as_bytes().to_vec(), |f| f.fixed.clone());
+            let after_text = String::from_utf8_lossy(&after).into_owned();
+            let running = match redlint_tests::redis::start(&after, &Start::default()) {
+                Ok(r) => r,
+                Err(why) => {
+                    failures.push(format!("{after_text:?} refused: {why}"));
+                    continue;
+                }
+            };
+            // The server reports the limits the fix wrote.
+            let written = |name: &str| {
+                after_text
+                    .lines()
+                    .rev()
+                    .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                    .map(str::to_string)
+            };
+            let maxmemory = running
+                .command(&["CONFIG", "GET", "maxmemory"])
+                .unwrap_or_default();
+            let io_threads = running
+                .command(&["CONFIG", "GET", "io-threads"])
+                .unwrap_or_default();
+            match written("maxmemory").as_deref() {
+                Some(v) => {
+                    let mb: u64 = v.trim_end_matches("mb").parse().unwrap_or(0);
+                    let bytes = mb << 20;
+                    if bytes == 0 || bytes >= memory || !maxmemory.contains(&bytes.to_string()) {
+                        failures.push(format!(
+                            "{after_text:?}: maxmemory {v} on a {memory}-byte host, server says {maxmemory:?}"
+                        ));
+                    }
+                }
+                None => failures.push(format!("{after_text:?}: no maxmemory written")),
+            }
+            if let Some(t) = written("io-threads") {
+                let t: u32 = t.parse().unwrap_or(0);
+                if t == 0 || t > cpus || !io_threads.contains(&t.to_string()) {
+                    failures.push(format!(
+                        "{after_text:?}: io-threads {t}, server says {io_threads:?}"
+                    ));
+                }
+            }
+            running.stop();
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

@@ -2,103 +2,12 @@
 //! their lines by the consistency rules (RL1xx overrides, RL2xx contradictions, RL7xx host and
 //! kernel, RL8xx deprecations), and a hardened configuration gets none of them.
 
-use std::path::{Path, PathBuf};
-
-use redlint_core::fs::{DirEntry, FileSystem, FsError, Metadata};
-use redlint_core::model::kind;
-use redlint_core::{check, Finding, Input, Options};
-
-/// A seed folder seen as the target host's filesystem root.
-struct RootFs(PathBuf);
-
-impl RootFs {
-    fn real(&self, host: &str) -> PathBuf {
-        self.0.join(host.trim_start_matches('/'))
-    }
-}
-
-fn io(e: std::io::Error) -> FsError {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => FsError::NotFound,
-        std::io::ErrorKind::PermissionDenied => FsError::PermissionDenied,
-        _ => FsError::Other(e.to_string()),
-    }
-}
-
-impl FileSystem for RootFs {
-    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
-        let p = self.real(path);
-        if p.is_dir() {
-            return Err(FsError::IsADirectory);
-        }
-        std::fs::read(p).map_err(io)
-    }
-    fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
-        use std::os::unix::fs::PermissionsExt;
-        let m = std::fs::metadata(self.real(path)).map_err(io)?;
-        Ok(Metadata {
-            is_dir: m.is_dir(),
-            executable: m.permissions().mode() & 0o111 != 0,
-        })
-    }
-    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(self.real(path)).map_err(io)? {
-            let e = e.map_err(io)?;
-            out.push(DirEntry {
-                name: e.file_name().to_string_lossy().into_owned(),
-                is_dir: e.file_type().map_err(io)?.is_dir(),
-            });
-        }
-        Ok(out)
-    }
-    fn display_path(&self, host_path: &str) -> String {
-        host_path.trim_start_matches('/').to_string()
-    }
-}
-
-fn seed(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/seed")
-        .join(name)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("seed dir") {
-        let p = e.expect("entry").path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
+use redlint_core::{Finding, Options};
+use redlint_tests::host::{check_root, seed};
 
 /// Check a seed folder as `redlint check --root <folder> <folder>` would.
 fn check_seed(name: &str, options: &Options) -> Vec<Finding> {
-    let root = seed(name);
-    let mut files = Vec::new();
-    walk(&root, &mut files);
-    files.sort();
-    let mut inputs = Vec::new();
-    for f in files {
-        let rel = f
-            .strip_prefix(&root)
-            .expect("inside root")
-            .to_string_lossy()
-            .into_owned();
-        let host = format!("/{rel}");
-        let Some(kind) = kind::from_path(&host) else {
-            continue;
-        };
-        inputs.push(Input {
-            path: rel,
-            host_path: Some(host),
-            bytes: std::fs::read(&f).expect("read"),
-            kind,
-        });
-    }
-    check(inputs, &RootFs(root), options).findings
+    check_root(&seed(name), options)
 }
 
 fn is_mine(code: &str) -> bool {
@@ -252,24 +161,7 @@ fn a_hardened_config_gets_none_of_these_findings() {
     let mut options = Options::default();
     options.host.memory = Some(4 << 30);
     options.host.cpus = Some(4);
-    let root = dir.clone();
-    let mut files = Vec::new();
-    walk(&root, &mut files);
-    files.sort();
-    let inputs = files
-        .iter()
-        .filter_map(|f| {
-            let rel = f.strip_prefix(&root).ok()?.to_string_lossy().into_owned();
-            let host = format!("/{rel}");
-            Some(Input {
-                kind: kind::from_path(&host)?,
-                path: rel,
-                host_path: Some(host),
-                bytes: std::fs::read(f).ok()?,
-            })
-        })
-        .collect();
-    let findings = check(inputs, &RootFs(root), &options).findings;
+    let findings = check_root(&dir, &options);
     let _ = std::fs::remove_dir_all(&dir);
     let mine: Vec<_> = findings.iter().filter(|f| is_mine(f.code)).collect();
     assert!(mine.is_empty(), "{mine:#?}");

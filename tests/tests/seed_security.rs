@@ -4,110 +4,14 @@
 //! Each seed folder is a host's filesystem root; it is checked the way `redlint check --root`
 //! does: every file with a known kind is an input, and references resolve inside the folder.
 
-use std::path::{Path, PathBuf};
-
-use redlint_core::fs::{DirEntry, FileSystem, FsError, MemoryFs, Metadata};
-use redlint_core::model::kind;
+use redlint_core::fs::MemoryFs;
 use redlint_core::security::credentials;
 use redlint_core::{check, Finding, Input, Kind, Options};
-
-/// A folder standing for a host's `/` (test-only: no size limits, no special files).
-struct RootFs {
-    root: PathBuf,
-}
-
-impl RootFs {
-    fn real(&self, host_path: &str) -> PathBuf {
-        self.root.join(host_path.trim_start_matches('/'))
-    }
-}
-
-fn map_err(e: std::io::Error) -> FsError {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => FsError::NotFound,
-        std::io::ErrorKind::PermissionDenied => FsError::PermissionDenied,
-        _ => FsError::Other(e.to_string()),
-    }
-}
-
-impl FileSystem for RootFs {
-    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
-        let real = self.real(path);
-        if real.is_dir() {
-            return Err(FsError::IsADirectory);
-        }
-        std::fs::read(real).map_err(map_err)
-    }
-    fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
-        use std::os::unix::fs::PermissionsExt;
-        let m = std::fs::metadata(self.real(path)).map_err(map_err)?;
-        Ok(Metadata {
-            is_dir: m.is_dir(),
-            executable: m.permissions().mode() & 0o111 != 0,
-        })
-    }
-    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(self.real(path)).map_err(map_err)? {
-            let e = e.map_err(map_err)?;
-            out.push(DirEntry {
-                name: e.file_name().to_string_lossy().into_owned(),
-                is_dir: e.file_type().is_ok_and(|t| t.is_dir()),
-            });
-        }
-        Ok(out)
-    }
-    fn display_path(&self, host_path: &str) -> String {
-        host_path.trim_start_matches('/').to_string()
-    }
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("seed folder")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
-fn seed() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed")
-}
+use redlint_tests::host::{check_root, seed};
 
 /// Check one seed folder as a host root; findings of the security families only.
 fn check_folder(folder: &str) -> Vec<Finding> {
-    let root = seed().join(folder);
-    let mut files = Vec::new();
-    walk(&root, &mut files);
-    let mut inputs = Vec::new();
-    for path in files {
-        let rel = path
-            .strip_prefix(&root)
-            .expect("under root")
-            .to_string_lossy()
-            .into_owned();
-        let host = format!("/{rel}");
-        let bytes = std::fs::read(&path).expect("read");
-        let Some(kind) = kind::from_path(&host).or_else(|| kind::from_content(&bytes)) else {
-            continue;
-        };
-        inputs.push(Input {
-            path: rel,
-            host_path: Some(host),
-            bytes,
-            kind,
-        });
-    }
-    let fs = RootFs { root };
-    check(inputs, &fs, &Options::default())
-        .findings
+    check_root(&seed(folder), &Options::default())
         .into_iter()
         .filter(|f| f.code.starts_with("RL3") || f.code.starts_with("RL4"))
         .collect()
@@ -320,7 +224,7 @@ fn hardened_deployment_gets_no_security_finding() {
 fn corpus_security_findings_are_never_fatal_and_never_show_secrets() {
     let Some(shared) = redlint_tests::shared().or_else(|| {
         std::env::var_os("REDLINT_SHARED")
-            .map(PathBuf::from)
+            .map(std::path::PathBuf::from)
             .filter(|p| p.is_dir())
     }) else {
         eprintln!("SKIPPED: ../shared (the corpus) is not present; set REDLINT_SHARED");

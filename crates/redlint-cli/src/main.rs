@@ -164,6 +164,9 @@ struct LintArgs {
     /// CPUs of the target host or container.
     #[arg(long, value_name = "N")]
     host_cpus: Option<u32>,
+    /// Open-files limit redis-server gets on the target host (`ulimit -n`, `LimitNOFILE=`).
+    #[arg(long, value_name = "N")]
+    host_nofile: Option<u64>,
     /// `detect`: read memory, CPUs (cgroup limits first) and the fd limit of this machine.
     #[arg(long, value_name = "detect", value_parser = ["detect"])]
     host: Option<String>,
@@ -192,9 +195,16 @@ enum BuildArg {
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
     match Kind::parse(s) {
-        Some(k @ (Kind::Redis | Kind::Sentinel | Kind::Acl | Kind::Sysctl)) => Ok(k),
+        Some(
+            k @ (Kind::Redis
+            | Kind::Sentinel
+            | Kind::Acl
+            | Kind::Sysctl
+            | Kind::Helm
+            | Kind::Compose),
+        ) => Ok(k),
         _ => Err(format!(
-            "`{s}` is not a kind: use redis, sentinel, acl or sysctl"
+            "`{s}` is not a kind: use redis, sentinel, acl, sysctl, helm or compose"
         )),
     }
 }
@@ -273,6 +283,9 @@ impl LintArgs {
         }
         if let Some(c) = self.host_cpus {
             host.cpus = Some(c);
+        }
+        if let Some(n) = self.host_nofile {
+            host.nofile = Some(n);
         }
         Options {
             show_secrets: self.show_secrets,
@@ -368,10 +381,15 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             let old = String::from_utf8_lossy(&f.original);
             let new = String::from_utf8_lossy(&f.fixed);
             let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+            let before = if f.created {
+                "/dev/null".to_string()
+            } else {
+                format!("a/{}", f.path)
+            };
             let text = diff
                 .unified_diff()
                 .context_radius(2)
-                .header(&format!("a/{}", f.path), &format!("b/{}", f.path))
+                .header(&before, &format!("b/{}", f.path))
                 .to_string();
             out.push_str(&redact_diff(&text, f, options.show_secrets));
         }

@@ -63,11 +63,15 @@ pub fn json(findings: &[Finding], summary: &Summary) -> String {
 /// One human summary line.
 pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
     if findings.is_empty() {
-        return format!("All checks passed ({} files).", summary.files);
+        return format!(
+            "All checks passed ({} file{}).",
+            summary.files,
+            plural(summary.files)
+        );
     }
     let fatal = findings.iter().filter(|f| f.fatal).count();
     let mut s = format!(
-        "Found {} problem{} ({} error{}, {} warning{}, {} info) in {} files.",
+        "Found {} problem{} ({} error{}, {} warning{}, {} info) in {} file{}.",
         findings.len(),
         plural(findings.len()),
         summary.errors,
@@ -75,7 +79,8 @@ pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
         summary.warnings,
         plural(summary.warnings),
         summary.infos,
-        summary.files
+        summary.files,
+        plural(summary.files)
     );
     if fatal > 0 {
         let _ = write!(s, " {fatal} would stop redis-server from starting.");

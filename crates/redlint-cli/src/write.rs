@@ -44,9 +44,16 @@ pub fn write_all_atomically(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> 
 }
 
 fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    // Write beside the real file when the target is a symlink, so the link survives.
-    let real = fs::canonicalize(target)?;
-    let meta = fs::metadata(&real)?;
+    // Write beside the real file when the target is a symlink, so the link survives. A file
+    // that does not exist yet is created private (0600): it may hold notes about credentials.
+    let (real, meta) = match fs::canonicalize(target) {
+        Ok(real) => {
+            let meta = fs::metadata(&real)?;
+            (real, Some(meta))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (target.to_path_buf(), None),
+        Err(e) => return Err(e),
+    };
     let dir = real.parent().unwrap_or(Path::new("."));
     let name = real
         .file_name()
@@ -69,6 +76,9 @@ fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let result = (|| {
         file.write_all(bytes)?;
         file.sync_all()?;
+        let Some(meta) = &meta else {
+            return Ok(());
+        };
         // Owner first (it may clear set-id bits), then the mode.
         if let Err(e) = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid())) {
             if e.kind() != std::io::ErrorKind::PermissionDenied {

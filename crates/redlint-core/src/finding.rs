@@ -51,6 +51,20 @@ pub struct Fix {
     pub applicability: Applicability,
     pub description: String,
     pub edits: Vec<Edit>,
+    /// Files the fix writes whole (created, or extended when they exist): e.g. the sidecar that
+    /// keeps comments moved out of an ACL file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<FileWrite>,
+}
+
+/// A whole file a fix writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileWrite {
+    /// Path as reported.
+    pub file: String,
+    /// Path on the target host.
+    pub host_path: String,
+    pub content: String,
 }
 
 /// A secondary location: the line that wins, the line first set, ...

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::finding::{Applicability, Edit, Finding};
+use crate::finding::{Applicability, Edit, FileWrite, Finding};
 use crate::fs::{FileSystem, FsError, Metadata};
 use crate::{check, Input, Options, Report};
 
@@ -17,6 +17,8 @@ pub struct FixedFile {
     pub kind: crate::Kind,
     pub original: Vec<u8>,
     pub fixed: Vec<u8>,
+    /// A file the fixes create (it did not exist): e.g. the sidecar of an ACL file's comments.
+    pub created: bool,
 }
 
 #[derive(Debug)]
@@ -46,6 +48,8 @@ pub fn fix(
     };
     let mut referenced_originals: BTreeMap<String, (String, crate::Kind, Vec<u8>)> =
         BTreeMap::new();
+    // Files written whole: host path → (reported path, content before, if it existed).
+    let mut created: BTreeMap<String, (String, Option<Vec<u8>>)> = BTreeMap::new();
     let mut applied = 0;
     // Fixes need the real text of secrets (e.g. hashing a password); outputs redact later.
     let internal = Options {
@@ -61,21 +65,33 @@ pub fn fix(
         };
         // Choose fixes whose edits overlap no edit already chosen (per file).
         let mut chosen: HashMap<String, Vec<Edit>> = HashMap::new();
+        let mut writes: Vec<FileWrite> = Vec::new();
         let mut count = 0;
         for finding in report.findings.iter().filter(wanted) {
-            let edits = &finding.fix.as_ref().expect("filtered").edits;
+            let fix = finding.fix.as_ref().expect("filtered");
+            let edits = &fix.edits;
             let clashes = edits.iter().any(|e| {
                 chosen
                     .get(&e.file)
                     .is_some_and(|v| v.iter().any(|c| overlaps(c, e)))
-            });
-            if clashes || edits.is_empty() {
+            }) || fix
+                .writes
+                .iter()
+                .any(|w| writes.iter().any(|c| c.host_path == w.host_path));
+            if clashes || edits.is_empty() && fix.writes.is_empty() {
                 continue;
             }
             for e in edits {
                 chosen.entry(e.file.clone()).or_default().push(e.clone());
             }
+            writes.extend(fix.writes.iter().cloned());
             count += 1;
+        }
+        for w in writes {
+            created
+                .entry(w.host_path.clone())
+                .or_insert_with(|| (w.file.clone(), overlay.base.read(&w.host_path).ok()));
+            overlay.files.insert(w.host_path, w.content.into_bytes());
         }
         if count == 0 {
             break;
@@ -113,6 +129,7 @@ pub fn fix(
             kind: i.kind,
             original: o,
             fixed: i.bytes.clone(),
+            created: false,
         })
         .collect();
     for (host, (path, kind, original)) in referenced_originals {
@@ -124,8 +141,20 @@ pub fn fix(
                 kind,
                 original,
                 fixed,
+                created: false,
             });
         }
+    }
+    for (host, (path, before)) in created {
+        let fixed = overlay.files.get(&host).cloned().unwrap_or_default();
+        files.push(FixedFile {
+            path,
+            host_path: Some(host),
+            kind: crate::Kind::Acl,
+            created: before.is_none(),
+            original: before.unwrap_or_default(),
+            fixed,
+        });
     }
     let report = check(current, &overlay, options);
     FixOutcome {

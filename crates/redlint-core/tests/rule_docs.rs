@@ -68,6 +68,8 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
             Kind::Sysctl => "/etc/sysctl.d/99-redis.conf",
             Kind::Systemd => "/etc/systemd/system/redis-server.service.d/override.conf",
             Kind::Limits => "/etc/security/limits.d/redis.conf",
+            Kind::Helm => "/k8s/redis-values.yaml",
+            Kind::Compose => "/srv/redis/docker-compose.yml",
         }
         .to_string();
         let mut executable = false;
@@ -125,7 +127,7 @@ fn parse_size(v: &str) -> u64 {
     }
 }
 
-fn codes_for(blocks: &[Block], options: &Options) -> Vec<String> {
+fn host_of(blocks: &[Block]) -> (MemoryFs, Vec<Input>) {
     let mut fs = MemoryFs::new();
     let mut inputs = Vec::new();
     for b in blocks {
@@ -144,11 +146,19 @@ fn codes_for(blocks: &[Block], options: &Options) -> Vec<String> {
             });
         }
     }
-    check(inputs, &fs, options)
-        .findings
+    (fs, inputs)
+}
+
+fn codes_for(blocks: &[Block], options: &Options) -> Vec<String> {
+    findings_for(blocks, options)
         .into_iter()
         .map(|f| f.code.to_string())
         .collect()
+}
+
+fn findings_for(blocks: &[Block], options: &Options) -> Vec<redlint_core::Finding> {
+    let (fs, inputs) = host_of(blocks);
+    check(inputs, &fs, options).findings
 }
 
 #[test]
@@ -188,10 +198,22 @@ fn bad_examples_trigger_and_good_examples_do_not() {
             ));
         }
         let (good, good_opts) = section_blocks(rule, "Use instead");
-        let codes = codes_for(&good, &good_opts);
-        if codes.iter().any(|c| c == rule.code) {
+        let found = findings_for(&good, &good_opts);
+        if found.iter().any(|f| f.code == rule.code) {
             failures.push(format!(
                 "{} {}: the Use instead example triggers it",
+                rule.code, rule.name
+            ));
+        }
+        // What a page recommends must start: no fatal finding of any rule.
+        let fatal: Vec<_> = found
+            .iter()
+            .filter(|f| f.fatal)
+            .map(|f| format!("{} {}", f.code, f.message))
+            .collect();
+        if !fatal.is_empty() {
+            failures.push(format!(
+                "{} {}: the Use instead example would not start: {fatal:?}",
                 rule.code, rule.name
             ));
         }
@@ -212,4 +234,87 @@ fn codes_and_names_are_unique() {
             r.code
         );
     }
+}
+
+/// Pages whose Example shows only the cases the fix leaves alone (the page says why).
+const EXAMPLES_WITHOUT_A_FIXABLE_CASE: &[&str] = &[
+    "RL001", // only a byte-order mark is fixed; spellings are suggested, never applied
+    "RL103", // the Example is across files, where the page explains there is no fix
+    "RL202", // the Example has no default user in the ACL file: no password to keep
+];
+
+/// A rule's fix does what its page says: applied to the *Example*, the rule no longer fires
+/// there, and fixing again changes nothing.
+#[test]
+fn fixes_clear_their_own_examples() {
+    let mut failures = Vec::new();
+    let mut fixable = 0;
+    for rule in rules::ALL {
+        if rule.fix.is_none() {
+            continue;
+        }
+        fixable += 1;
+        let (bad, options) = section_blocks(rule, "Example");
+        let (fs, inputs) = host_of(&bad);
+        let before = check(inputs.clone(), &fs, &options).findings;
+        let of_rule = |f: &&redlint_core::Finding| f.code == rule.code;
+        let fixable = before
+            .iter()
+            .filter(of_rule)
+            .filter(|f| f.fix.is_some())
+            .count();
+        if fixable == 0 {
+            if !EXAMPLES_WITHOUT_A_FIXABLE_CASE.contains(&rule.code) {
+                failures.push(format!(
+                    "{} {}: the Example has no case the fix applies to",
+                    rule.code, rule.name
+                ));
+            }
+            continue;
+        }
+        let once = redlint_core::fix::fix(inputs.clone(), &fs, &options, true);
+        let left: Vec<_> = once.report.findings.iter().filter(of_rule).collect();
+        let still_fixable: Vec<_> = left
+            .iter()
+            .filter(|f| f.fix.is_some())
+            .map(|f| format!("{}:{}", f.file, f.line))
+            .collect();
+        if !still_fixable.is_empty() || left.len() + fixable > before.iter().filter(of_rule).count()
+        {
+            failures.push(format!(
+                "{} {}: fixable findings left after fixing: {still_fixable:?} ({} of {} left, {fixable} were fixable)",
+                rule.code,
+                rule.name,
+                left.len(),
+                before.iter().filter(of_rule).count()
+            ));
+        }
+        // The fixed files, given again: nothing more to do.
+        let fixed: Vec<Input> = inputs
+            .into_iter()
+            .map(|mut i| {
+                if let Some(f) = once.files.iter().find(|f| f.path == i.path) {
+                    i.bytes = f.fixed.clone();
+                }
+                i
+            })
+            .collect();
+        let mut fs = fs;
+        for f in &once.files {
+            if let Some(h) = &f.host_path {
+                fs.insert(h.clone(), String::from_utf8_lossy(&f.fixed).into_owned());
+            }
+        }
+        let twice = redlint_core::fix::fix(fixed, &fs, &options, true);
+        if !twice.files.is_empty() {
+            failures.push(format!(
+                "{} {}: a second fix still changes {:?}",
+                rule.code,
+                rule.name,
+                twice.files.iter().map(|f| &f.path).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(fixable > 10, "only {fixable} rules have fixes");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

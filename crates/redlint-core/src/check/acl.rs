@@ -4,7 +4,7 @@
 //! (RL010). ACL files are judged as the servers that load them judge them; an ACL file no
 //! server loads is judged as a plain redis-server would judge it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{Context, Diagnostic};
 use crate::acl::load::{Problem, ProblemKind};
@@ -18,6 +18,92 @@ use crate::source::Span;
 use crate::syntax::acl::AclDocument;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut mine = Vec::new();
+    problems(ctx, &mut mine);
+    keep_acl_comments(ctx, &mut mine);
+    out.extend(mine);
+}
+
+/// Comments cannot stay in an ACL file, but nothing a user wrote may be lost: one fix per ACL
+/// file deletes all its comments and keeps them in a sidecar `<file>.md` (created, or extended
+/// when it exists). The file's first RL020 finding carries that fix.
+fn keep_acl_comments(ctx: &Context<'_>, diags: &mut [Diagnostic]) {
+    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+    for (i, d) in diags.iter().enumerate() {
+        if d.rule.code == rules::ACL_COMMENT.code
+            && d.fix.is_some()
+            && ctx.ws.file(d.file).kind == Kind::Acl
+        {
+            by_file.entry(d.file).or_default().push(i);
+        }
+    }
+    for (file, idx) in by_file {
+        let f = ctx.ws.file(file);
+        let Some(host) = f.host_path.as_deref() else {
+            // No place to keep them (pasted text): say so instead of dropping them.
+            for &i in &idx {
+                diags[i].fix = None;
+            }
+            continue;
+        };
+        let sidecar = format!("{host}.md");
+        let mut pieces: Vec<(Span, String)> = Vec::new();
+        let mut edits = Vec::new();
+        for &i in &idx {
+            if let Some(fx) = &diags[i].fix {
+                for (fid, span, _) in &fx.edits {
+                    let text = String::from_utf8_lossy(&f.source.bytes[span.range()])
+                        .trim()
+                        .to_string();
+                    pieces.push((*span, text));
+                    edits.push((*fid, *span, String::new()));
+                }
+            }
+        }
+        pieces.sort_by_key(|(s, _)| s.start);
+        edits.sort_by_key(|(_, s, _)| s.start);
+        edits.dedup_by_key(|(_, s, _)| *s);
+        pieces.dedup_by_key(|(s, _)| *s);
+        let name = host.rsplit('/').next().unwrap_or(host);
+        let mut content = match ctx.fs.read(&sidecar) {
+            Ok(bytes) => {
+                let mut old = String::from_utf8_lossy(&bytes).into_owned();
+                if !old.is_empty() && !old.ends_with('\n') {
+                    old.push('\n');
+                }
+                old.push_str(&format!("\nMore comments moved out of `{name}`:\n\n"));
+                old
+            }
+            Err(_) => format!(
+                "# Comments from {name}\n\nRedis refuses to load an ACL file that contains comments, so `redlint fix` moved them here\n(line numbers are those of the file before the fix).\n\n"
+            ),
+        };
+        for (span, text) in &pieces {
+            let line = f.source.position(span.start).line;
+            content.push_str(&format!("- line {line}: {text}\n"));
+        }
+        let shown = ctx.fs.display_path(&sidecar);
+        let spec = super::FixSpec {
+            applicability: Applicability::Unsafe,
+            description: format!("move the comments to `{shown}` (ACL files cannot hold them)"),
+            edits,
+            writes: vec![(shown, sidecar, content)],
+        };
+        // One fix for the file, on its first comment (repeating it on every comment would make
+        // the output grow with the square of their number).
+        let first = idx
+            .iter()
+            .copied()
+            .min_by_key(|&i| diags[i].span.start)
+            .unwrap_or(idx[0]);
+        for &i in &idx {
+            diags[i].fix = None;
+        }
+        diags[first].fix = Some(spec);
+    }
+}
+
+fn problems(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut loaded = HashSet::new();
     for server in &ctx.deployment.servers {
         let state = acl::server_acl(ctx.ws, server);

@@ -433,6 +433,47 @@ pub(super) fn human(bytes: u64) -> String {
     }
 }
 
+/// The edit that makes a one-argument directive read `value` on this server: the value of its
+/// winning line replaced, or — when no line sets it — a new line at the end of the server's main
+/// file (after every `include`, so it wins), preceded by a comment saying why.
+pub(super) fn set_value_edit(
+    ws: &Workspace,
+    server: &Server,
+    name: &str,
+    value: &str,
+    why: &str,
+) -> (FileId, Span, String) {
+    match server.last(name) {
+        Some(d) => replace_value_edit(ws, d, value),
+        None => append_edit(ws, server.main, &format!("# {why}\n{name} {value}\n")),
+    }
+}
+
+/// The edit that replaces the value of a one-argument directive line (the whole line when it
+/// does not have exactly one argument).
+pub(super) fn replace_value_edit(
+    ws: &Workspace,
+    d: &Directive,
+    value: &str,
+) -> (FileId, Span, String) {
+    match token_span(ws, d, 1) {
+        Some(span) if args(ws, d).len() == 1 => (d.file, span, value.to_string()),
+        _ => (d.file, content_span(ws, d), format!("{} {value}", d.name)),
+    }
+}
+
+/// An edit appending whole lines to a file, adding the missing newline before them if needed.
+pub(super) fn append_edit(ws: &Workspace, file: FileId, lines: &str) -> (FileId, Span, String) {
+    let bytes = &ws.file(file).source.bytes;
+    let end = bytes.len();
+    let text = if bytes.is_empty() || bytes.ends_with(b"\n") {
+        lines.to_string()
+    } else {
+        format!("\n{lines}")
+    };
+    (file, Span::new(end, end), text)
+}
+
 /// Where a finding about something missing from a server goes: the start of its main file.
 pub(super) fn file_start(ws: &Workspace, file: FileId) -> Span {
     let f = ws.file(file);

@@ -251,11 +251,16 @@ fn tcp_backlog(ctx: &Context<'_>, ks: &KernelSettings, out: &mut Vec<Diagnostic>
                         ),
                     )
                     .help(format!("raise `net.core.somaxconn` to at least {backlog}, or lower `tcp-backlog` to {max}"))
-                    .related(a.file, content, "the kernel's cap"),
+                    .related(a.file, content, "the kernel's cap")
+                    .fix(
+                        Applicability::Safe,
+                        format!("raise `net.core.somaxconn` to {backlog}"),
+                        vec![(a.file, a.value, backlog.to_string())],
+                    ),
                 );
             }
-            None if backlog > SOMAXCONN_DEFAULT => out.push(
-                Diagnostic::new(
+            None if backlog > SOMAXCONN_DEFAULT => {
+                let mut d = Diagnostic::new(
                     &rules::TCP_BACKLOG_EXCEEDS_SOMAXCONN,
                     file,
                     span,
@@ -264,8 +269,20 @@ fn tcp_backlog(ctx: &Context<'_>, ks: &KernelSettings, out: &mut Vec<Diagnostic>
                     ),
                 )
                 .severity(Severity::Info)
-                .help(format!("add `net.core.somaxconn = {backlog}` to /etc/sysctl.d/99-redis.conf")),
-            ),
+                .help(format!("add `net.core.somaxconn = {backlog}` to /etc/sysctl.d/99-redis.conf"));
+                if let Some(home) = home_sysctl_file(ctx, ks) {
+                    d = d.fix(
+                        Applicability::Safe,
+                        format!("add `net.core.somaxconn = {backlog}`"),
+                        vec![effective::append_edit(
+                            ctx.ws,
+                            home,
+                            &format!("net.core.somaxconn = {backlog}\n"),
+                        )],
+                    );
+                }
+                out.push(d);
+            }
             _ => {}
         }
     }
@@ -338,13 +355,6 @@ fn overcommit(ctx: &Context<'_>, ks: &KernelSettings, out: &mut Vec<Diagnostic>)
             let Some(file) = home_sysctl_file(ctx, ks) else {
                 return;
             };
-            let bytes = &ctx.ws.file(file).source.bytes;
-            let end = bytes.len();
-            let insert = if bytes.is_empty() || bytes.ends_with(b"\n") {
-                "vm.overcommit_memory = 1\n"
-            } else {
-                "\nvm.overcommit_memory = 1\n"
-            };
             out.push(
                 Diagnostic::new(
                     &rules::OVERCOMMIT_MEMORY_NOT_1,
@@ -357,7 +367,7 @@ fn overcommit(ctx: &Context<'_>, ks: &KernelSettings, out: &mut Vec<Diagnostic>)
                 .fix(
                     Applicability::Unsafe,
                     "append `vm.overcommit_memory = 1`",
-                    vec![(file, Span::new(end, end), insert.to_string())],
+                    vec![effective::append_edit(ctx.ws, file, "vm.overcommit_memory = 1\n")],
                 ),
             );
         }
@@ -724,5 +734,28 @@ mod tests {
         assert_eq!(d.severity, Severity::Info);
         assert!(d.message.contains("LimitNOFILE=100000"), "{}", d.message);
         assert_eq!(d.related[0].line, 3);
+    }
+
+    #[test]
+    fn tcp_backlog_fix_raises_somaxconn() {
+        let sysctl = "net.core.somaxconn = 128\n";
+        let f = run(&[
+            ("/etc/redis/redis.conf", Kind::Redis, "tcp-backlog 511\n"),
+            ("/etc/sysctl.d/99-redis.conf", Kind::Sysctl, sysctl),
+        ]);
+        assert_eq!(
+            fixed(&f, "RL706", "etc/sysctl.d/99-redis.conf", sysctl),
+            "net.core.somaxconn = 511\n"
+        );
+        // Not set anywhere, backlog above the kernel default: appended to the Redis sysctl file.
+        let sysctl = "vm.overcommit_memory = 1";
+        let f = run(&[
+            ("/etc/redis/redis.conf", Kind::Redis, "tcp-backlog 8192\n"),
+            ("/etc/sysctl.d/99-redis.conf", Kind::Sysctl, sysctl),
+        ]);
+        assert_eq!(
+            fixed(&f, "RL706", "etc/sysctl.d/99-redis.conf", sysctl),
+            "vm.overcommit_memory = 1\nnet.core.somaxconn = 8192\n"
+        );
     }
 }

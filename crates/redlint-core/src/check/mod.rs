@@ -1,11 +1,13 @@
 //! Running the checks over the model, and turning their diagnostics into located findings.
 
 pub mod acl;
+mod container;
 mod contradictions;
 mod deprecation;
 pub mod directives;
 mod effective;
 pub mod exposure;
+mod helm;
 mod kernel;
 mod overrides;
 pub mod passwords;
@@ -14,7 +16,7 @@ pub mod sentinel;
 mod sizing;
 pub mod sysctl;
 
-use crate::finding::{Applicability, Edit, Finding, Fix, Related, Severity};
+use crate::finding::{Applicability, Edit, FileWrite, Finding, Fix, Related, Severity};
 use crate::model::{Deployment, FileId, Workspace};
 use crate::rules::Rule;
 use crate::source::Span;
@@ -47,6 +49,8 @@ pub struct FixSpec {
     pub applicability: Applicability,
     pub description: String,
     pub edits: Vec<(FileId, Span, String)>,
+    /// Whole files written: (path as reported, host path, content).
+    pub writes: Vec<(String, String, String)>,
 }
 
 impl Diagnostic {
@@ -99,6 +103,7 @@ impl Diagnostic {
             applicability,
             description: description.into(),
             edits,
+            writes: Vec::new(),
         });
         self
     }
@@ -135,6 +140,8 @@ const CHECKS: &[Check] = &[
     overrides::check,
     contradictions::check,
     sizing::check,
+    helm::check,
+    container::check,
     kernel::check,
     deprecation::check,
     exposure::check,
@@ -193,6 +200,15 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                 fix: d.fix.map(|fx| Fix {
                     applicability: fx.applicability,
                     description: fx.description,
+                    writes: fx
+                        .writes
+                        .into_iter()
+                        .map(|(file, host_path, content)| FileWrite {
+                            file,
+                            host_path,
+                            content,
+                        })
+                        .collect(),
                     edits: fx
                         .edits
                         .into_iter()

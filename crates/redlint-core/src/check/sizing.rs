@@ -2,8 +2,11 @@
 //! threads against CPUs, clients against the open-files limit. The numbers come from
 //! [`crate::sizing`], which `redlint generate` uses too.
 
-use super::effective::{self, content_span, format_memory, human, memory_setting};
+use super::effective::{
+    self, content_span, format_memory, human, memory_setting, replace_value_edit, set_value_edit,
+};
 use super::{Context, Diagnostic};
+use crate::finding::Applicability;
 use crate::model::{FileId, Server};
 use crate::rules;
 use crate::sizing::{self, Persistence, Role};
@@ -37,6 +40,7 @@ fn memory_of_all_servers(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if limits.len() < 2 || total < host {
         return;
     }
+    let share = format_memory(total.min(host) / 2 / limits.len() as u64 / (1 << 20) * (1 << 20));
     for (i, (v, line)) in limits.iter().enumerate() {
         let mut d = Diagnostic::new(
             &rules::MAXMEMORY_EXCEEDS_HOST,
@@ -51,10 +55,14 @@ fn memory_of_all_servers(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
         )
         .help(format!(
-            "give each server its share: about {} each for {} servers (or pass --host-memory per host if they run on different machines)",
-            format_memory(total.min(host) / 2 / limits.len() as u64 / (1 << 20) * (1 << 20)),
+            "give each server its share: about {share} each for {} servers (or pass --host-memory per host if they run on different machines)",
             limits.len()
-        ));
+        ))
+        .fix(
+            Applicability::Safe,
+            format!("set `maxmemory {share}`, an equal share of half the host"),
+            vec![replace_value_edit(ctx.ws, line, &share)],
+        );
         for (j, (_, other)) in limits.iter().enumerate() {
             if i != j {
                 d = d.related(
@@ -132,7 +140,8 @@ fn memory(
                     human(host)
                 ),
             )
-            .help(format!("write {}", recommendation(host, role, p))),
+            .help(format!("write {}", recommendation(host, role, p)))
+            .fix(Applicability::Safe, resize_description(host, role, p), vec![replace_value_edit(ctx.ws, line, &recommended_value(host, role, p))]),
         );
         return;
     }
@@ -161,9 +170,22 @@ fn memory(
                     share.limit
                 ),
             )
-            .help(format!("write {}", recommendation(host, role, p))),
+            .help(format!("write {}", recommendation(host, role, p)))
+            .fix(Applicability::Safe, resize_description(host, role, p), vec![replace_value_edit(ctx.ws, line, &recommended_value(host, role, p))]),
         );
     }
+}
+
+fn recommended_value(host: u64, role: Role, p: Persistence) -> String {
+    format_memory(sizing::recommended_maxmemory(host, role, p))
+}
+
+fn resize_description(host: u64, role: Role, p: Persistence) -> String {
+    format!(
+        "set `maxmemory {}` for the {} host",
+        recommended_value(host, role, p),
+        human(host)
+    )
 }
 
 /// RL701: no memory limit where one is needed.
@@ -210,7 +232,28 @@ fn unset(
         ),
         None => "write `maxmemory <size>` (about 75% of the host's memory for a cache that does not fork, 50% when it persists or has replicas) and `maxmemory-policy allkeys-lru`; pass --host-memory for an exact value".to_string(),
     };
-    out.push(Diagnostic::new(&rules::MAXMEMORY_UNSET, file, span, message).help(help));
+    let mut d = Diagnostic::new(&rules::MAXMEMORY_UNSET, file, span, message).help(help);
+    if let Some(h) = host {
+        let share = sizing::maxmemory_share(sizing::forks(role, p));
+        let why = format!(
+            "maxmemory: {}% of the {} host less its {} OS reserve (redlint fix --host-memory)",
+            share.recommended,
+            human(h),
+            human(sizing::os_reserve(h))
+        );
+        d = d.fix(
+            Applicability::Safe,
+            resize_description(h, role, p),
+            vec![set_value_edit(
+                ctx.ws,
+                server,
+                "maxmemory",
+                &recommended_value(h, role, p),
+                &why,
+            )],
+        );
+    }
+    out.push(d);
 }
 
 /// RL704: more I/O threads than the CPUs can run.
@@ -233,6 +276,7 @@ fn io_threads(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnostic>) {
         format!("with {cpus} CPUs this leaves no core for the rest of the system (forked children, the kernel); redis.conf advises leaving one spare")
     };
     let recommended = sizing::recommended_io_threads(cpus);
+    let fix = vec![replace_value_edit(ctx.ws, line, &recommended.to_string())];
     out.push(
         Diagnostic::new(
             &rules::IO_THREADS_EXCEED_CPUS,
@@ -247,7 +291,12 @@ fn io_threads(ctx: &Context<'_>, server: &Server, out: &mut Vec<Diagnostic>) {
             } else {
                 ""
             }
-        )),
+        ))
+        .fix(
+            Applicability::Safe,
+            format!("set `io-threads {recommended}` for {cpus} CPU(s)"),
+            fix,
+        ),
     );
 }
 
@@ -316,12 +365,33 @@ fn maxclients(ctx: &Context<'_>, server: &Server, limit: &NofileLimit, out: &mut
     if let (Some(u), Some(_)) = (&limit.unit, line) {
         d = d.related(u.file, u.span, "the service's open-files limit");
     }
+    // The unit's limit is part of the deployment: raise it. A host limit is a given: lower
+    // maxclients to what it allows.
+    let allowed = sizing::maxclients_for_nofile(limit.value).to_string();
+    d = match &limit.unit {
+        Some(u) => d.fix(
+            Applicability::Safe,
+            format!("raise the unit's limit to `LimitNOFILE={need}`"),
+            vec![(u.file, u.span, format!("LimitNOFILE={need}"))],
+        ),
+        None => d.fix(
+            Applicability::Safe,
+            format!("set `maxclients {allowed}`, what the open-files limit allows"),
+            vec![set_value_edit(
+                ctx.ws,
+                server,
+                "maxclients",
+                &allowed,
+                &format!("maxclients: the host's open-files limit {} less the 32 descriptors Redis keeps (redlint fix)", limit.value),
+            )],
+        ),
+    };
     out.push(d);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::effective::testing::{lines, only, redis, run, run_with};
+    use super::super::effective::testing::{fixed, lines, only, redis, run, run_with};
     use crate::model::Kind;
     use crate::Options;
 
@@ -462,5 +532,67 @@ mod tests {
             ),
         ]);
         assert!(lines(&f, "RL705").is_empty());
+    }
+
+    #[test]
+    fn fixes_resize_for_the_host() {
+        const FILE: &str = "etc/redis/redis.conf";
+        let o = host(Some(8 * GIB), Some(2), Some(1024));
+        // Values above what the host allows are replaced in place.
+        let text = "port 6379\nmaxmemory 16gb\nio-threads 4\nmaxclients 10000\n";
+        let f = with(text, &o);
+        assert_eq!(
+            fixed(&f, "RL702", FILE, text),
+            "port 6379\nmaxmemory 3686mb\nio-threads 4\nmaxclients 10000\n"
+        );
+        assert_eq!(
+            fixed(&f, "RL704", FILE, text),
+            "port 6379\nmaxmemory 16gb\nio-threads 1\nmaxclients 10000\n"
+        );
+        assert_eq!(
+            fixed(&f, "RL705", FILE, text),
+            "port 6379\nmaxmemory 16gb\nio-threads 4\nmaxclients 992\n"
+        );
+        // A missing maxmemory is appended after everything else, with its formula.
+        let text = "save \"\"\nappendonly no";
+        let f = with(text, &o);
+        let out = fixed(&f, "RL701", FILE, text);
+        assert!(
+            out.starts_with("save \"\"\nappendonly no\n# maxmemory: 75% of the 8 GiB host"),
+            "{out}"
+        );
+        assert!(out.ends_with("\nmaxmemory 5529mb\n"), "{out}");
+        // Each fixed value passes its own rule.
+        for (code, text) in [
+            ("RL702", "maxmemory 16gb\n"),
+            ("RL703", "maxmemory 7gb\n"),
+            ("RL704", "io-threads 4\n"),
+            ("RL705", "maxclients 10000\n"),
+            ("RL701", "save \"\"\n"),
+        ] {
+            let out = fixed(&with(text, &o), code, FILE, text);
+            assert!(lines(&with(&out, &o), code).is_empty(), "{code}: {out}");
+        }
+        // A unit's limit is raised rather than maxclients lowered.
+        let unit = "[Service]\nLimitNOFILE=4096\n";
+        let f = run(&[
+            (MAIN, Kind::Redis, "maxclients 10000\n"),
+            (
+                "/etc/systemd/system/redis-server.service.d/override.conf",
+                Kind::Systemd,
+                unit,
+            ),
+        ]);
+        assert_eq!(
+            fixed(
+                &f,
+                "RL705",
+                "etc/systemd/system/redis-server.service.d/override.conf",
+                unit
+            ),
+            "[Service]\nLimitNOFILE=10032\n"
+        );
+        // No host given: nothing to size with, so no fix.
+        assert!(only(&redis("save \"\"\n"), "RL701")[0].fix.is_none());
     }
 }

@@ -13,6 +13,10 @@ pub enum Kind {
     Systemd,
     /// `/etc/security/limits.conf` and `limits.d/*`.
     Limits,
+    /// Helm chart values for Redis (Bitnami's `redis` chart: `auth.password`, resources, …).
+    Helm,
+    /// Docker Compose files (which configs run in Redis containers).
+    Compose,
 }
 
 impl Kind {
@@ -24,6 +28,8 @@ impl Kind {
             "sysctl" => Kind::Sysctl,
             "systemd" => Kind::Systemd,
             "limits" => Kind::Limits,
+            "helm" => Kind::Helm,
+            "compose" => Kind::Compose,
             _ => return None,
         })
     }
@@ -35,6 +41,8 @@ impl Kind {
             Kind::Sysctl => "sysctl",
             Kind::Systemd => "systemd",
             Kind::Limits => "limits",
+            Kind::Helm => "helm",
+            Kind::Compose => "compose",
         }
     }
 }
@@ -59,6 +67,13 @@ pub fn from_path(path: &str) -> Option<Kind> {
     }
     if name.ends_with(".service") || name.ends_with(".socket") || dir.ends_with(".service.d") {
         return Some(Kind::Systemd);
+    }
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    if yaml && name.contains("compose") {
+        return Some(Kind::Compose);
+    }
+    if yaml && (name.contains("values") || name.contains("redis")) {
+        return Some(Kind::Helm);
     }
     if name.ends_with(".acl") || name == "users.acl" {
         return Some(Kind::Acl);
@@ -158,6 +173,9 @@ mod tests {
             Some(Kind::Systemd)
         );
         assert_eq!(from_path("opt/redis/scripts/start-sentinel.sh"), None);
-        assert_eq!(from_path("docker-compose.yml"), None);
+        assert_eq!(from_path("docker-compose.yml"), Some(Kind::Compose));
+        assert_eq!(from_path("docker-compose-redis.yml"), Some(Kind::Compose));
+        assert_eq!(from_path("kubernetes/redis-values.yaml"), Some(Kind::Helm));
+        assert_eq!(from_path("charts/values.yml"), Some(Kind::Helm));
     }
 }

@@ -2,6 +2,7 @@
 //! effective redis config after includes, with the origin of every value). Rules only query
 //! this model; they never re-parse text and never do I/O.
 
+pub mod container;
 mod include;
 pub mod kernel;
 pub mod kind;
@@ -16,7 +17,7 @@ use crate::check::Diagnostic;
 use crate::fs::FileSystem;
 use crate::knowledge::directives;
 use crate::source::{SourceFile, Span};
-use crate::syntax::{acl, conf, sysctl};
+use crate::syntax::{acl, conf, sysctl, yaml};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
@@ -26,6 +27,8 @@ pub enum Syntax {
     Conf(conf::ConfDocument),
     Acl(acl::AclDocument),
     Sysctl(sysctl::SysctlDocument),
+    /// Helm values.
+    Yaml(yaml::YamlDocument),
     /// Kinds redlint reads as plain text (systemd units, limits.d).
     Text,
 }
@@ -67,6 +70,12 @@ impl File {
     pub fn sysctl(&self) -> Option<&sysctl::SysctlDocument> {
         match &self.syntax {
             Syntax::Sysctl(d) => Some(d),
+            _ => None,
+        }
+    }
+    pub fn yaml(&self) -> Option<&yaml::YamlDocument> {
+        match &self.syntax {
+            Syntax::Yaml(d) => Some(d),
             _ => None,
         }
     }
@@ -197,6 +206,7 @@ fn parse_file(
         Kind::Redis | Kind::Sentinel => Syntax::Conf(conf::parse(&bytes)),
         Kind::Acl => Syntax::Acl(acl::parse(&bytes)),
         Kind::Sysctl => Syntax::Sysctl(sysctl::parse(&bytes)),
+        Kind::Helm | Kind::Compose => Syntax::Yaml(yaml::parse(&bytes)),
         Kind::Systemd | Kind::Limits => Syntax::Text,
     };
     let secrets = secrets::find(kind, &bytes, &syntax);
@@ -274,6 +284,15 @@ pub struct HostFacts {
 pub struct Deployment {
     pub servers: Vec<Server>,
     pub host: HostFacts,
+    /// Config files mounted into Redis containers (Docker Compose), by file.
+    pub containers: HashMap<FileId, container::Container>,
+}
+
+impl Deployment {
+    /// The container a config file runs in, when a Compose file here mounts it into one.
+    pub fn container(&self, file: FileId) -> Option<&container::Container> {
+        self.containers.get(&file)
+    }
 }
 
 impl Deployment {
@@ -321,7 +340,15 @@ impl Deployment {
         }
         // A file included by another given file is a fragment, not a server of its own.
         servers.retain(|s| !included_by_other.contains(&s.main));
-        (Deployment { servers, host }, diags)
+        let containers = container::containers(ws).into_iter().collect();
+        (
+            Deployment {
+                servers,
+                host,
+                containers,
+            },
+            diags,
+        )
     }
 }
 

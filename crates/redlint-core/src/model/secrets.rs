@@ -19,6 +19,26 @@ pub fn is_secret_acl_rule(rule: &[u8]) -> bool {
     matches!(rule.first(), Some(b'>' | b'<' | b'#' | b'!'))
 }
 
+/// Helm values holding a secret: `auth.password`, `global.redis.password`, `*Password`.
+pub fn is_secret_yaml_key(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
+    !last.contains("existing") && (last.contains("password") || last.contains("secret"))
+}
+
+/// A YAML scalar that carries a password among other words: an environment assignment of a
+/// `*PASSWORD*`/`*PASS`/`*SECRET*` variable, or a command line with `-a`/`--requirepass`.
+fn secret_in_words(value: &str) -> bool {
+    let upper = value.to_ascii_uppercase();
+    let env = upper.split_once('=').is_some_and(|(k, v)| {
+        !v.is_empty() && (k.contains("PASSWORD") || k.ends_with("PASS") || k.contains("SECRET"))
+    });
+    let words: Vec<&str> = value.split_whitespace().collect();
+    env || words.len() > 1
+        && words[..words.len() - 1]
+            .iter()
+            .any(|w| matches!(*w, "-a" | "--pass" | "--requirepass" | "--masterauth"))
+}
+
 pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
     let mut out = Vec::new();
     match syntax {
@@ -58,6 +78,22 @@ pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
                         out.push(*t);
                     }
                 }
+            }
+        }
+        Syntax::Yaml(doc) => {
+            let mut after_flag = false;
+            for e in &doc.entries {
+                if is_secret_yaml_key(&e.path) && !e.value.is_empty() {
+                    out.push(e.span);
+                } else if after_flag || secret_in_words(&e.value) {
+                    // `REDIS_PASSWORD=…`, `redis-cli -a …`, `--requirepass …`: the whole
+                    // scalar (it may be a shell line).
+                    out.push(e.span);
+                }
+                after_flag = matches!(
+                    e.value.as_str(),
+                    "-a" | "--pass" | "--requirepass" | "--masterauth" | "--user"
+                );
             }
         }
         Syntax::Sysctl(_) | Syntax::Text => {}

@@ -38,6 +38,8 @@ pub enum Role {
     SentinelAuthPass { master: Vec<u8> },
     /// `sentinel sentinel-pass`: a Sentinel's password towards the other Sentinels.
     SentinelPass,
+    /// A Helm values entry (`auth.password`): the chart's `default` user password.
+    Helm { key: String },
 }
 
 /// One password, where it is written, and what it is for.
@@ -99,6 +101,9 @@ impl Credential {
             Role::SentinelPass => {
                 format!("Sentinel's `sentinel-pass` (its password as user `{user}` on the other Sentinels)")
             }
+            Role::Helm { key } => {
+                format!("the chart's `{key}` (the `default` user's password)")
+            }
         }
     }
 
@@ -116,6 +121,7 @@ impl Credential {
                 format!("same password: Sentinel `auth-pass` (as `{user}`)")
             }
             Role::SentinelPass => "same password: `sentinel-pass`".to_string(),
+            Role::Helm { key } => format!("same password: the chart's `{key}`"),
         }
     }
 }
@@ -336,6 +342,9 @@ fn same(a: &Directive, b: &Directive) -> bool {
     a.file == b.file && a.line == b.line
 }
 
+/// Helm values that set the `default` user's password (Bitnami's redis chart).
+const HELM_PASSWORDS: &[&str] = &["auth.password", "global.redis.password"];
+
 /// Every password of the deployment, each once (a file loaded by two servers is read once).
 pub fn collect(ws: &Workspace, deployment: &Deployment) -> Vec<Credential> {
     let mut c = Collector {
@@ -372,6 +381,28 @@ pub fn collect(ws: &Workspace, deployment: &Deployment) -> Vec<Credential> {
                     })
                     .collect();
                 c.conf_unit(&directives, f.kind == Kind::Sentinel);
+            }
+            Kind::Helm => {
+                let Some(doc) = f.yaml() else { continue };
+                for e in &doc.entries {
+                    if !HELM_PASSWORDS.contains(&e.path.as_str()) || e.value.is_empty() {
+                        continue;
+                    }
+                    c.out.push(Credential {
+                        file: id,
+                        line: f.source.position(e.span.start).line.saturating_sub(1),
+                        span: e.span,
+                        plain: Some(e.value.as_bytes().to_vec()),
+                        digest: sha256(e.value.as_bytes()),
+                        role: Role::Helm {
+                            key: e.path.clone(),
+                        },
+                        realm: Realm::Redis,
+                        user: b"default".to_vec(),
+                        notes: Vec::new(),
+                        user_hidden: false,
+                    });
+                }
             }
             Kind::Acl => {
                 let Some(doc) = f.acl() else { continue };

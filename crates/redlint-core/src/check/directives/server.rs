@@ -472,6 +472,11 @@ fn dir_and_logfile(
     entries: &[Entry<'_>],
     out: &mut Vec<Diagnostic>,
 ) {
+    // Mounted into a container: its paths name the container's filesystem (the image's and
+    // the mounts'), which the host tree does not show.
+    if ctx.deployment.container(server.main).is_some() {
+        return;
+    }
     let mut cwd: Option<String> = None;
     for e in entries.iter().filter(|e| e.ok && e.name == "dir") {
         let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();

@@ -1,0 +1,138 @@
+//! Redis configs that run inside containers: Docker Compose services whose bind mounts put a
+//! checked redis.conf or sentinel.conf into a Redis container. Paths inside such a config
+//! (`dir`, `logfile`) name the container's filesystem, not the host's.
+
+use super::{FileId, Kind, Workspace};
+use crate::fs;
+use crate::source::Span;
+
+/// A checked config file mounted into a Redis container by a Compose service.
+#[derive(Debug, Clone)]
+pub struct Container {
+    pub compose: FileId,
+    pub service: String,
+    /// The volume entry that mounts the config.
+    pub mount: Span,
+    /// Where the config appears inside the container.
+    pub target: String,
+    /// Every path the service mounts something at.
+    pub targets: Vec<String>,
+}
+
+/// True if a Compose service runs Redis or Sentinel (not an exporter or a GUI next to it).
+fn runs_redis(image: &str, command: &str) -> bool {
+    let image = image.to_ascii_lowercase();
+    let name = image.rsplit('/').next().unwrap_or(&image);
+    let name = name.split([':', '@']).next().unwrap_or(name);
+    name == "redis"
+        || name == "redis-stack-server"
+        || command.contains("redis-server")
+        || command.contains("redis-sentinel")
+}
+
+/// `./conf/redis.conf:/etc/redis/redis.conf:ro` → (source, target).
+fn short_volume(v: &str) -> Option<(&str, &str)> {
+    let mut parts = v.splitn(3, ':');
+    let source = parts.next()?;
+    let target = parts.next()?;
+    Some((source, target))
+}
+
+/// Every checked config mounted into a Redis container, by the Compose files in the workspace.
+pub fn containers(ws: &Workspace) -> Vec<(FileId, Container)> {
+    let mut out = Vec::new();
+    for id in ws.ids() {
+        let f = ws.file(id);
+        if f.kind != Kind::Compose {
+            continue;
+        }
+        let Some(doc) = f.yaml() else { continue };
+        let Some(host) = f.host_path.as_deref() else {
+            continue;
+        };
+        let base = fs::parent(host).to_string();
+        // Services in document order, each with its entries.
+        let mut services: Vec<&str> = Vec::new();
+        for e in &doc.entries {
+            if let Some(rest) = e.path.strip_prefix("services.") {
+                let name = rest.split('.').next().unwrap_or(rest);
+                if services.last() != Some(&name) && !services.contains(&name) {
+                    services.push(name);
+                }
+            }
+        }
+        for service in services {
+            let prefix = format!("services.{service}.");
+            let entries: Vec<_> = doc
+                .entries
+                .iter()
+                .filter(|e| e.path.starts_with(&prefix))
+                .collect();
+            let field = |name: &str| {
+                entries
+                    .iter()
+                    .filter(|e| {
+                        let p = &e.path[prefix.len()..];
+                        p == name || p.starts_with(&format!("{name}["))
+                    })
+                    .map(|e| e.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            if !runs_redis(&field("image"), &field("command")) {
+                continue;
+            }
+            let mut mounts = Vec::new();
+            for e in &entries {
+                let p = &e.path[prefix.len()..];
+                if !p.starts_with("volumes[") {
+                    continue;
+                }
+                if let Some((source, target)) = short_volume(&e.value) {
+                    mounts.push((source.to_string(), target.to_string(), e.span));
+                }
+            }
+            // Long syntax: volumes[i].source / volumes[i].target.
+            for e in &entries {
+                let p = &e.path[prefix.len()..];
+                if let Some(i) = p
+                    .strip_prefix("volumes[")
+                    .and_then(|r| r.strip_suffix("].source"))
+                {
+                    let target = doc.get(&format!("{prefix}volumes[{i}].target"));
+                    if let Some(t) = target {
+                        mounts.push((e.value.clone(), t.value.clone(), e.span));
+                    }
+                }
+            }
+            let targets: Vec<String> = mounts.iter().map(|m| fs::normalize(&m.1)).collect();
+            for (source, target, span) in &mounts {
+                if !(source.starts_with('.') || source.starts_with('/')) {
+                    continue; // a named volume
+                }
+                let path = if source.starts_with('/') {
+                    fs::normalize(source)
+                } else {
+                    fs::join(&base, source)
+                };
+                let Some(file) = ws.by_host_path(&path) else {
+                    continue;
+                };
+                if !matches!(ws.file(file).kind, Kind::Redis | Kind::Sentinel) {
+                    continue;
+                }
+                out.push((
+                    file,
+                    Container {
+                        compose: id,
+                        service: service.to_string(),
+                        mount: *span,
+                        target: fs::normalize(target),
+                        targets: targets.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    out
+}

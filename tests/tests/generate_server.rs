@@ -115,6 +115,7 @@ const DANGEROUS: &[&str] = &[
     "MODULE LIST",
     "EVAL return 1 0",
     "SCRIPT FLUSH",
+    "FUNCTION FLUSH",
     "MIGRATE 127.0.0.1 1 k 0 1",
     "KEYS *",
     "ACL SETUSER x",

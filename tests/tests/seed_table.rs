@@ -31,6 +31,13 @@ const ROWS: &[(&str, &str, u32, &str)] = &[
     ("bare-metal", "etc/redis/users.acl", 4, "RL022"),
     ("bare-metal", "etc/redis/users.acl", 4, "RL401"),
     ("bare-metal", "etc/redis/users.acl", 4, "RL404"),
+    // rules made redundant by `-@all … +@read +@write`; a broad default user
+    ("bare-metal", "etc/redis/users.acl", 4, "RL505"),
+    ("bare-metal", "etc/redis/users.acl", 4, "RL501"),
+    // the app user has no channel permission for its pub/sub
+    ("bare-metal", "etc/redis/users.acl", 7, "RL506"),
+    // the "read-only" monitor user can CONFIG SET and CLIENT KILL
+    ("bare-metal", "etc/redis/users.acl", 10, "RL502"),
     // weak, patterned passwords in plain text
     ("bare-metal", "etc/redis/users.acl", 4, "RL405"),
     ("bare-metal", "etc/redis/users.acl", 7, "RL401"),

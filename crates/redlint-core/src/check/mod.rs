@@ -11,6 +11,7 @@ mod helm;
 mod kernel;
 mod overrides;
 pub mod passwords;
+pub mod privileges;
 mod replication;
 pub mod sentinel;
 mod sentinel_group;
@@ -149,6 +150,7 @@ const CHECKS: &[Check] = &[
     passwords::check,
     replication::check,
     sentinel_group::check,
+    privileges::check,
 ];
 
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {

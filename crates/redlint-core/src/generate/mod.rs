@@ -98,7 +98,7 @@ fn accounts(spec: &Spec, random: &mut dyn FnMut(&mut [u8])) -> Vec<Account> {
     add(
         "app",
         format!(
-            "resetkeys {} resetchannels {} -@all +@read +@write +@transaction +@pubsub +@connection -@admin -@dangerous",
+            "resetkeys {} resetchannels {} -@all +@read +@write +@transaction +@pubsub +@connection -@admin -@dangerous -@scripting",
             keys.join(" "),
             channels.join(" ")
         ),

@@ -341,23 +341,43 @@ fn sentinel_topology_fails_over_when_the_master_dies() {
     // out every 2 s; a loaded CI machine can take a while).
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let ready = (0..3u16).all(|n| {
-            let Ok(mut c) = Connection::open(sport + n) else {
-                return false;
-            };
-            let _ = c.call_str(&["AUTH", &peer]);
-            let info = c
-                .call_str(&["SENTINEL", "master", &spec.master_name])
-                .unwrap_or_default();
-            info.contains("num-slaves\r\n$1\r\n2")
-                && info.contains("num-other-sentinels\r\n$1\r\n2")
-        });
-        if ready {
+        // What each Sentinel knows, for the failure message: `flags`, replicas, peers.
+        let states: Vec<String> = (0..3u16)
+            .map(|n| {
+                let Ok(mut c) = Connection::open(sport + n) else {
+                    return format!("sentinel {}: not reachable", sport + n);
+                };
+                let _ = c.call_str(&["AUTH", &peer]);
+                let info = c
+                    .call_str(&["SENTINEL", "master", &spec.master_name])
+                    .unwrap_or_default();
+                let field = |name: &str| {
+                    let mut lines = info.lines();
+                    lines.find(|l| *l == name);
+                    lines.nth(1).unwrap_or("?").to_string()
+                };
+                format!(
+                    "sentinel {}: flags={} num-slaves={} num-other-sentinels={}",
+                    sport + n,
+                    field("flags"),
+                    field("num-slaves"),
+                    field("num-other-sentinels")
+                )
+            })
+            .collect();
+        if states
+            .iter()
+            .all(|s| s.ends_with("num-slaves=2 num-other-sentinels=2"))
+        {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "Sentinels did not discover the topology"
+            "Sentinels did not discover the topology within 90 s (machine load: {}):\n{}",
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .trim(),
+            states.join("\n")
         );
         std::thread::sleep(Duration::from_millis(200));
     }

@@ -5,6 +5,8 @@
 //! monitored address. What Sentinel and a replica need was observed on redis-server and
 //! redis-sentinel 7.0.15 (see `tests/tests/sentinel_auth_differential.rs` and the rule pages).
 
+use std::collections::HashMap;
+
 use super::effective::{self, args, content_span, replicaof, token_span};
 use super::{Context, Diagnostic};
 use crate::acl::dryrun::{channel_allowed, check_user, Denial};
@@ -108,9 +110,17 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let listeners: Vec<Listeners> = servers.iter().map(|s| Listeners::of(ctx.ws, s)).collect();
+    let mut by_port: HashMap<u16, Vec<usize>> = HashMap::new();
+    for (i, l) in listeners.iter().enumerate() {
+        for p in [l.port.value, l.tls_port.value] {
+            if p != 0 && by_port.get(&p).is_none_or(|v| v.last() != Some(&i)) {
+                by_port.entry(p).or_default().push(i);
+            }
+        }
+    }
     let locate = Locator {
-        servers: &servers,
         listeners: &listeners,
+        by_port,
     };
     // Each server's users, loaded once and only when needed.
     let mut acls: Vec<Option<acl::ServerAcl>> = vec![None; servers.len()];
@@ -200,8 +210,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Finds the redis-server of this host that a `host port` address names.
 struct Locator<'a> {
-    servers: &'a [&'a Server],
     listeners: &'a [Listeners],
+    /// Servers by the ports they listen on (plain and TLS).
+    by_port: HashMap<u16, Vec<usize>>,
 }
 
 impl Locator<'_> {
@@ -212,13 +223,8 @@ impl Locator<'_> {
         if port == 0 {
             return None;
         }
-        let on_port: Vec<usize> = (0..self.servers.len())
-            .filter(|i| {
-                let l = &self.listeners[*i];
-                l.port.value == port || l.tls_port.value == port
-            })
-            .collect();
-        match on_port.as_slice() {
+        let on_port = self.by_port.get(&port).map_or(&[][..], |v| &v[..]);
+        match on_port {
             [one] => Some(*one),
             [] => None,
             many => {

@@ -207,6 +207,9 @@ fn differing_settings(ctx: &Context<'_>, members: &[Member<'_>], out: &mut Vec<D
                 if j == i || values[j] == values[i] {
                     continue;
                 }
+                if d.related.len() == MAX_NAMED {
+                    break;
+                }
                 let (f, s) = (setting.place)(other.master).unwrap_or_else(|| other.monitor());
                 let what = if values[j].is_some() {
                     format!("`{}` here", setting.name)
@@ -270,6 +273,9 @@ fn unreachable_quorum(ctx: &Context<'_>, members: &[Member<'_>], out: &mut Vec<D
             if std::ptr::eq(other.master, member.master) {
                 continue;
             }
+            if d.related.len() == MAX_NAMED {
+                break;
+            }
             let (f, s) = other.monitor();
             d = d.related(f, s, "another Sentinel of this master");
         }
@@ -277,6 +283,10 @@ fn unreachable_quorum(ctx: &Context<'_>, members: &[Member<'_>], out: &mut Vec<D
     }
     let _ = ctx;
 }
+
+/// At most this many other places are named in one finding (a host with thousands of
+/// Sentinels or servers must not make the output grow with the square of their number).
+const MAX_NAMED: usize = 8;
 
 /// One TCP listener of a process: (port, address family wildcard/specific addresses).
 struct Listen {
@@ -288,18 +298,6 @@ struct Listen {
 
 fn family_v6(addr: &str) -> bool {
     addr.contains(':')
-}
-
-/// Two address lists share a socket address: the same address, or a wildcard of the other's
-/// family.
-fn overlap(a: &[(String, AddrClass)], b: &[(String, AddrClass)]) -> bool {
-    a.iter().any(|(x, cx)| {
-        b.iter().any(|(y, cy)| {
-            let same_family = family_v6(x) == family_v6(y);
-            x.eq_ignore_ascii_case(y)
-                || (same_family && (*cx == AddrClass::Wildcard || *cy == AddrClass::Wildcard))
-        })
-    })
 }
 
 /// RL209: Sentinels and redis-servers of this host on one port with overlapping addresses.
@@ -356,21 +354,58 @@ fn port_conflicts(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if list.len() < 2 {
             continue;
         }
+        // Index the listeners by address and by family (wildcards), so that finding a
+        // listener's first clashes never compares it with every other one.
+        let mut by_addr: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_family: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+        let mut wildcards: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+        for (j, b) in list.iter().enumerate() {
+            for (addr, class) in &b.addrs {
+                let fam = usize::from(family_v6(addr));
+                by_addr.entry(addr.as_str()).or_default().push(j);
+                if by_family[fam].last() != Some(&j) {
+                    by_family[fam].push(j);
+                }
+                if *class == AddrClass::Wildcard && wildcards[fam].last() != Some(&j) {
+                    wildcards[fam].push(j);
+                }
+            }
+        }
         for (i, a) in list.iter().enumerate() {
-            let clashes: Vec<&Listen> = list
-                .iter()
-                .enumerate()
-                .filter(|(j, b)| *j != i && b.server != a.server && overlap(&a.addrs, &b.addrs))
-                .map(|(_, b)| b)
-                .collect();
+            let mut clashes: Vec<&Listen> = Vec::new();
+            let mut more = false;
+            'search: for (addr, class) in &a.addrs {
+                let fam = usize::from(family_v6(addr));
+                let same = by_addr.get(addr.as_str()).map_or(&[][..], |v| &v[..]);
+                let family: &[usize] = if *class == AddrClass::Wildcard {
+                    &by_family[fam]
+                } else {
+                    &wildcards[fam]
+                };
+                for &j in same.iter().chain(family) {
+                    let b = &list[j];
+                    if j == i || b.server == a.server || clashes.iter().any(|c| std::ptr::eq(*c, b))
+                    {
+                        continue;
+                    }
+                    if clashes.len() == MAX_NAMED {
+                        more = true;
+                        break 'search;
+                    }
+                    clashes.push(b);
+                }
+            }
             if clashes.is_empty() {
                 continue;
             }
             let me = what(servers[a.server]);
-            let names: Vec<String> = clashes
+            let mut names: Vec<String> = clashes
                 .iter()
                 .map(|b| format!("`{}`", ws.file(servers[b.server].main).source.path))
                 .collect();
+            if more {
+                names.push("other processes".to_string());
+            }
             let mut d = Diagnostic::new(
                 &rules::LISTEN_PORT_CONFLICT,
                 a.at.0,
@@ -531,5 +566,32 @@ mod tests {
         let mut implicit = same.clone();
         implicit[1].2 = implicit[1].2.replace("port 26379\n", "");
         assert!(lines(&go(&implicit), "RL209").is_empty());
+    }
+
+    #[test]
+    fn a_crowd_on_one_port_names_a_few_others_each() {
+        // 300 Sentinels of one master on one port: every one is reported, each naming at most
+        // MAX_NAMED others (the output stays linear in their number).
+        let files: Vec<(String, Kind, String)> = (0..300)
+            .map(|i| {
+                (
+                    format!("/etc/redis/sentinel-{i}.conf"),
+                    Kind::Sentinel,
+                    format!(
+                        "port 26379\nsentinel monitor m 10.0.0.1 6379 2\nsentinel down-after-milliseconds m {}\n",
+                        if i == 0 { 1000 } else { 5000 }
+                    ),
+                )
+            })
+            .collect();
+        let f = go(&files);
+        assert_eq!(lines(&f, "RL209").len(), 300);
+        assert!(
+            f.iter().all(|x| x.related.len() <= super::MAX_NAMED),
+            "too many related"
+        );
+        let odd: Vec<_> = f.iter().filter(|x| x.code == "RL207").collect();
+        assert_eq!(odd.len(), 1);
+        assert_eq!(odd[0].file, "etc/redis/sentinel-0.conf");
     }
 }

@@ -262,6 +262,30 @@ pub const PROBES: &[Probe] = &[
         app_ok: false,
         obvious_in: Some("scripting"),
     },
+    Probe {
+        label: "MONITOR",
+        argv: &["MONITOR"],
+        why: "watch every command of every client, with its keys and values, as it runs",
+        gate: Gate::None,
+        app_ok: false,
+        obvious_in: None,
+    },
+    Probe {
+        label: "FAILOVER",
+        argv: &["FAILOVER"],
+        why: "hand the master role to a replica (and demote this server)",
+        gate: Gate::None,
+        app_ok: false,
+        obvious_in: None,
+    },
+    Probe {
+        label: "SWAPDB",
+        argv: &["SWAPDB", "0", "1"],
+        why: "swap two whole databases for every client (key patterns do not limit it)",
+        gate: Gate::None,
+        app_ok: false,
+        obvious_in: None,
+    },
 ];
 
 /// Index of SLAVEOF / REPLICAOF in [`PROBES`]: one of the two is enough to report.

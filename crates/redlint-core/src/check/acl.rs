@@ -469,11 +469,41 @@ fn trailing_comment(ctx: &Context<'_>, p: &Problem, in_acl: bool) -> Diagnostic 
     .fatal()
     .help("remove the trailing comment; put it on a line of its own in redis.conf, or nowhere in an ACL file");
     if !f.is_secret(removal) || ctx.options.show_secrets {
-        d = d.fix(
-            Applicability::Safe,
-            "remove the trailing comment",
-            vec![(p.file, removal, String::new())],
-        );
+        // redis.conf keeps comments on their own lines: move it above. ACL files keep none
+        // (their comments go to a sidecar file, see `keep_acl_comments`).
+        let above = f
+            .conf()
+            .and_then(|doc| doc.lines.get(p.line as usize))
+            .map(|l| {
+                let indent: String = bytes[l.span.start as usize..l.content.start as usize]
+                    .iter()
+                    .filter(|&&b| b == b' ' || b == b'\t')
+                    .map(|&b| b as char)
+                    .collect();
+                let eol = if bytes[l.span.range()].ends_with(b"\r\n") {
+                    "\r\n"
+                } else {
+                    "\n"
+                };
+                let text = String::from_utf8_lossy(&bytes[comment.range()]).into_owned();
+                (
+                    p.file,
+                    Span::new(l.span.start as usize, l.span.start as usize),
+                    format!("{indent}{text}{eol}"),
+                )
+            });
+        d = match above {
+            Some(insert) => d.fix(
+                Applicability::Safe,
+                "move the comment onto its own line above",
+                vec![insert, (p.file, removal, String::new())],
+            ),
+            None => d.fix(
+                Applicability::Safe,
+                "remove the trailing comment",
+                vec![(p.file, removal, String::new())],
+            ),
+        };
     }
     d
 }
@@ -974,5 +1004,39 @@ mod tests {
             let _ = acl::dryrun_file(&acl, acl::Kind::Acl, "a", &args);
             let _ = acl::dryrun_file(conf.as_bytes(), acl::Kind::Redis, "b", &args);
         }
+    }
+
+    #[test]
+    fn trailing_comments_are_moved_never_dropped() {
+        use crate::finding::Applicability;
+        // redis.conf: onto its own line above.
+        let conf = "  user app on #0b14d501a594442a01c6859541bcb3e8164d183d32937b851835442f69d5c94e ~app:* +get # the app\n";
+        let f = findings(&[("/etc/redis/redis.conf", Kind::Redis, conf)]);
+        let edits: Vec<_> = f
+            .iter()
+            .filter(|x| x.code == "RL020")
+            .filter_map(|x| x.fix.as_ref())
+            .flat_map(|fx| fx.edits.clone())
+            .collect();
+        let out = String::from_utf8(crate::fix::apply_edits(conf.as_bytes(), &edits)).unwrap();
+        assert_eq!(
+            out,
+            "  # the app\n  user app on #0b14d501a594442a01c6859541bcb3e8164d183d32937b851835442f69d5c94e ~app:* +get\n"
+        );
+        // ACL file: into the sidecar, with the whole-line comments.
+        let acl = "# users\nuser app on #0b14d501a594442a01c6859541bcb3e8164d183d32937b851835442f69d5c94e ~app:* +get # the app\n";
+        let f = findings(&[("/etc/redis/users.acl", Kind::Acl, acl)]);
+        let fixes: Vec<_> = f
+            .iter()
+            .filter(|x| x.code == "RL020")
+            .filter_map(|x| x.fix.as_ref())
+            .collect();
+        assert_eq!(fixes.len(), 1, "{f:#?}");
+        assert_eq!(fixes[0].applicability, Applicability::Unsafe);
+        let notes = &fixes[0].writes[0].content;
+        assert!(
+            notes.contains("- line 1: # users\n") && notes.contains("- line 2: # the app\n"),
+            "{notes}"
+        );
     }
 }

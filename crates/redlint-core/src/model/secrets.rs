@@ -14,9 +14,14 @@ fn secret_args(name: &[u8]) -> Option<usize> {
     }
 }
 
-/// ACL rules that carry a password or a password hash.
+/// ACL rules that carry a password or a password hash. A `#` word not followed by a hex
+/// digit (`#`, `#note`) is a comment someone wrote, not a hash.
 pub fn is_secret_acl_rule(rule: &[u8]) -> bool {
-    matches!(rule.first(), Some(b'>' | b'<' | b'#' | b'!'))
+    match rule.first() {
+        Some(b'>' | b'<' | b'!') => true,
+        Some(b'#') => rule.get(1).is_some_and(u8::is_ascii_hexdigit),
+        _ => false,
+    }
 }
 
 /// Helm values holding a secret: `auth.password`, `global.redis.password`, `*Password`.

@@ -175,4 +175,32 @@ mod tests {
         assert!(!lines(&f, "RL017").is_empty());
         assert!(lines(&f, "RL710").is_empty());
     }
+
+    #[test]
+    fn bind_all_in_a_container_is_judged_by_what_compose_publishes() {
+        use crate::finding::Severity;
+        let conf = "bind 0.0.0.0\nrequirepass current-password-9f8e7d6c5b4a-x\n";
+        let compose = |ports: &str| {
+            format!("services:\n  redis:\n    image: redis:7.0\n    ports:\n      - \"{ports}\"\n    volumes:\n      - ./redis.conf:/etc/redis/redis.conf\n")
+        };
+        let rl301 = |ports: &str| {
+            let c = compose(ports);
+            let f = run(&[
+                ("/srv/app/docker-compose.yml", Kind::Compose, c.as_str()),
+                ("/srv/app/redis.conf", Kind::Redis, conf),
+            ]);
+            f.into_iter().find(|x| x.code == "RL301").expect("RL301")
+        };
+        let open = rl301("6379:6379");
+        assert_eq!(open.severity, Severity::Warning);
+        assert!(
+            open.message
+                .contains("publishes it on every interface of the host"),
+            "{}",
+            open.message
+        );
+        assert_eq!(open.related.last().map(|r| r.line), Some(5));
+        let local = rl301("127.0.0.1:6379:6379");
+        assert_eq!(local.severity, Severity::Info, "{}", local.message);
+    }
 }

@@ -161,6 +161,35 @@ fn bind_all_interfaces(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Dia
             ),
         ),
     };
+    // In a container the wildcard is needed; what other hosts reach is what Compose publishes.
+    let (severity, message, published) = match ctx.deployment.container(access.server.main) {
+        Some(c) => {
+            let everywhere: Vec<&(String, Span)> = c
+                .ports
+                .iter()
+                .filter(|(p, _)| crate::model::container::published_everywhere(p))
+                .collect();
+            match everywhere.first() {
+                Some((p, s)) => (
+                    severity,
+                    format!(
+                        "{message} (in its container, where the wildcard is needed: Compose service `{}` publishes it on every interface of the host with `{p}`)",
+                        c.service
+                    ),
+                    Some((c.compose, *s)),
+                ),
+                None => (
+                    Severity::Info,
+                    format!(
+                        "{listens} inside its container, where the wildcard is needed; Compose service `{}` publishes it on no host interface or only on named ones, so other hosts reach it only through those",
+                        c.service
+                    ),
+                    None,
+                ),
+            }
+        }
+        None => (severity, message, None),
+    };
     let mut d = Diagnostic::new(&rules::BIND_ALL_INTERFACES, file, span, message)
         .severity(severity)
         .help(
@@ -169,6 +198,9 @@ fn bind_all_interfaces(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Dia
     d = protected_related(ctx, access, d);
     if access.default_open() {
         d = nopass_related(ctx, access, d);
+    }
+    if let Some((compose, span)) = published {
+        d = d.related(compose, span, "published on every host interface here");
     }
     out.push(d);
 }

@@ -17,6 +17,9 @@ pub struct Container {
     pub target: String,
     /// Every path the service mounts something at.
     pub targets: Vec<String>,
+    /// The service's published ports (`ports:` entries, short syntax), with where each is
+    /// written: `6379:6379` publishes on every host interface, `127.0.0.1:6379:6379` on one.
+    pub ports: Vec<(String, Span)>,
 }
 
 /// True if a Compose service runs Redis or Sentinel (not an exporter or a GUI next to it).
@@ -106,6 +109,11 @@ pub fn containers(ws: &Workspace) -> Vec<(FileId, Container)> {
                 }
             }
             let targets: Vec<String> = mounts.iter().map(|m| fs::normalize(&m.1)).collect();
+            let ports: Vec<(String, Span)> = entries
+                .iter()
+                .filter(|e| e.path[prefix.len()..].starts_with("ports["))
+                .map(|e| (e.value.clone(), e.span))
+                .collect();
             for (source, target, span) in &mounts {
                 if !(source.starts_with('.') || source.starts_with('/')) {
                     continue; // a named volume
@@ -129,10 +137,47 @@ pub fn containers(ws: &Workspace) -> Vec<(FileId, Container)> {
                         mount: *span,
                         target: fs::normalize(target),
                         targets: targets.clone(),
+                        ports: ports.clone(),
                     },
                 ));
             }
         }
     }
     out
+}
+
+/// True if a short-syntax `ports:` entry publishes on every host interface: no host address
+/// (`6379:6379`, `6379`) or a wildcard one (`0.0.0.0:6379:6379`, `[::]:6379:6379`).
+pub fn published_everywhere(entry: &str) -> bool {
+    let e = entry
+        .trim()
+        .trim_end_matches("/tcp")
+        .trim_end_matches("/udp");
+    if let Some(rest) = e.strip_prefix('[') {
+        // `[::1]:6379:6379`
+        let host = rest.split(']').next().unwrap_or("");
+        return host == "::" || host.is_empty();
+    }
+    let parts: Vec<&str> = e.split(':').collect();
+    match parts.as_slice() {
+        [_] | [_, _] => true,
+        [host, ..] => host.is_empty() || *host == "0.0.0.0",
+        [] => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::published_everywhere;
+
+    #[test]
+    fn published_ports() {
+        assert!(published_everywhere("6379:6379"));
+        assert!(published_everywhere("6379"));
+        assert!(published_everywhere("0.0.0.0:6379:6379"));
+        assert!(published_everywhere("[::]:6379:6379/tcp"));
+        assert!(!published_everywhere("127.0.0.1:6379:6379"));
+        assert!(!published_everywhere("10.0.0.5:6379:6379"));
+        assert!(!published_everywhere("[::1]:6379:6379"));
+    }
 }

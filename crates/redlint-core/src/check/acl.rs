@@ -474,24 +474,7 @@ fn trailing_comment(ctx: &Context<'_>, p: &Problem, in_acl: bool) -> Diagnostic 
         let above = f
             .conf()
             .and_then(|doc| doc.lines.get(p.line as usize))
-            .map(|l| {
-                let indent: String = bytes[l.span.start as usize..l.content.start as usize]
-                    .iter()
-                    .filter(|&&b| b == b' ' || b == b'\t')
-                    .map(|&b| b as char)
-                    .collect();
-                let eol = if bytes[l.span.range()].ends_with(b"\r\n") {
-                    "\r\n"
-                } else {
-                    "\n"
-                };
-                let text = String::from_utf8_lossy(&bytes[comment.range()]).into_owned();
-                (
-                    p.file,
-                    Span::new(l.span.start as usize, l.span.start as usize),
-                    format!("{indent}{text}{eol}"),
-                )
-            });
+            .map(|l| super::effective::line_above_edit(p.file, bytes, l, comment));
         d = match above {
             Some(insert) => d.fix(
                 Applicability::Safe,

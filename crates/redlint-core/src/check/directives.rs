@@ -445,17 +445,6 @@ fn inline_comment_finding(
         d = d.severity(Severity::Warning);
     }
     if !secret {
-        let indent: String = bytes[l.span.start as usize..l.content.start as usize]
-            .iter()
-            .filter(|&&b| b == b' ' || b == b'\t')
-            .map(|&b| b as char)
-            .collect();
-        let eol = if bytes[l.span.range()].ends_with(b"\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
-        let comment_text = String::from_utf8_lossy(&bytes[comment_span.range()]).into_owned();
         let cut = Span::new(tokens[c - 1].span.end as usize, l.content.end as usize);
         let applicability = if fatal {
             Applicability::Safe
@@ -466,11 +455,7 @@ fn inline_comment_finding(
             applicability,
             "move the comment onto its own line above",
             vec![
-                (
-                    id,
-                    Span::new(l.span.start as usize, l.span.start as usize),
-                    format!("{indent}{comment_text}{eol}"),
-                ),
+                super::effective::line_above_edit(id, bytes, l, comment_span),
                 (id, cut, String::new()),
             ],
         );

@@ -462,6 +462,29 @@ pub(super) fn replace_value_edit(
     }
 }
 
+/// The edit that puts `text` (a comment of this line) on a line of its own just above it, with
+/// the line's indentation and line ending.
+pub(super) fn line_above_edit(
+    file: FileId,
+    bytes: &[u8],
+    line: &crate::syntax::conf::Line,
+    text: Span,
+) -> (FileId, Span, String) {
+    let indent: String = bytes[line.span.start as usize..line.content.start as usize]
+        .iter()
+        .filter(|&&b| b == b' ' || b == b'\t')
+        .map(|&b| b as char)
+        .collect();
+    let eol = if bytes[line.span.range()].ends_with(b"\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let text = String::from_utf8_lossy(&bytes[text.range()]);
+    let at = line.span.start as usize;
+    (file, Span::new(at, at), format!("{indent}{text}{eol}"))
+}
+
 /// An edit appending whole lines to a file, adding the missing newline before them if needed.
 pub(super) fn append_edit(ws: &Workspace, file: FileId, lines: &str) -> (FileId, Span, String) {
     let bytes = &ws.file(file).source.bytes;

@@ -26,8 +26,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if !is_redis_chart(doc) {
             continue;
         }
+        let text = String::from_utf8_lossy(&f.source.bytes);
         for component in ["master", "replica"] {
-            memory_limit(ctx, id, doc, component, out);
+            memory_limit(id, &text, doc, component, out);
         }
     }
 }
@@ -113,8 +114,8 @@ fn locate(text: &str, e: &YamlEntry, line: &str) -> Span {
 }
 
 fn memory_limit(
-    ctx: &Context<'_>,
     id: FileId,
+    text: &str,
     doc: &YamlDocument,
     component: &str,
     out: &mut Vec<Diagnostic>,
@@ -126,7 +127,6 @@ fn memory_limit(
     let Some(limit) = parse_quantity(&limit_entry.value) else {
         return;
     };
-    let text = String::from_utf8_lossy(&ctx.ws.file(id).source.bytes);
     let standalone = doc
         .get("architecture")
         .is_some_and(|e| e.value == "standalone");
@@ -142,7 +142,7 @@ fn memory_limit(
         rdb: false,
         aof: persistence,
     };
-    match configured_maxmemory(&text, doc, component) {
+    match configured_maxmemory(text, doc, component) {
         None => out.push(
             Diagnostic::new(
                 &rules::MAXMEMORY_UNSET,

@@ -128,8 +128,21 @@ fn memory(
     };
     let Some(host) = host else { return };
     let span = content_span(ctx.ws, line);
+    // Both findings below ask for, and fix to, the value `generate` writes for this host.
+    let resized = |d: Diagnostic| {
+        d.help(format!("write {}", recommendation(host, role, p)))
+            .fix(
+                Applicability::Safe,
+                resize_description(host, role, p),
+                vec![replace_value_edit(
+                    ctx.ws,
+                    line,
+                    &recommended_value(host, role, p),
+                )],
+            )
+    };
     if maxmemory >= host {
-        out.push(
+        out.push(resized(
             Diagnostic::new(
                 &rules::MAXMEMORY_EXCEEDS_HOST,
                 line.file,
@@ -140,9 +153,7 @@ fn memory(
                     human(host)
                 ),
             )
-            .help(format!("write {}", recommendation(host, role, p)))
-            .fix(Applicability::Safe, resize_description(host, role, p), vec![replace_value_edit(ctx.ws, line, &recommended_value(host, role, p))]),
-        );
+        ));
         return;
     }
     let limit = sizing::maxmemory_limit(host, role, p);
@@ -157,7 +168,7 @@ fn memory(
         } else {
             "memory outside `maxmemory` (fragmentation, client and replication buffers, the system) needs room too".to_string()
         };
-        out.push(
+        out.push(resized(
             Diagnostic::new(
                 &rules::MAXMEMORY_NO_FORK_HEADROOM,
                 line.file,
@@ -170,9 +181,7 @@ fn memory(
                     share.limit
                 ),
             )
-            .help(format!("write {}", recommendation(host, role, p)))
-            .fix(Applicability::Safe, resize_description(host, role, p), vec![replace_value_edit(ctx.ws, line, &recommended_value(host, role, p))]),
-        );
+        ));
     }
 }
 

@@ -30,6 +30,9 @@ pub fn is_secret_yaml_key(path: &str) -> bool {
     !last.contains("existing") && (last.contains("password") || last.contains("secret"))
 }
 
+/// Command-line flags of redis-cli and redis-server whose next word is a password.
+const PASSWORD_FLAGS: &[&str] = &["-a", "--pass", "--requirepass", "--masterauth"];
+
 /// A YAML scalar that carries a password among other words: an environment assignment of a
 /// `*PASSWORD*`/`*PASS`/`*SECRET*` variable, or a command line with `-a`/`--requirepass`.
 fn secret_in_words(value: &str) -> bool {
@@ -41,7 +44,7 @@ fn secret_in_words(value: &str) -> bool {
     env || words.len() > 1
         && words[..words.len() - 1]
             .iter()
-            .any(|w| matches!(*w, "-a" | "--pass" | "--requirepass" | "--masterauth"))
+            .any(|w| PASSWORD_FLAGS.contains(w))
 }
 
 pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
@@ -95,10 +98,8 @@ pub fn find(kind: Kind, bytes: &[u8], syntax: &Syntax) -> Vec<Span> {
                     // scalar (it may be a shell line).
                     out.push(e.span);
                 }
-                after_flag = matches!(
-                    e.value.as_str(),
-                    "-a" | "--pass" | "--requirepass" | "--masterauth" | "--user"
-                );
+                // The user name given with a password is hidden with it.
+                after_flag = PASSWORD_FLAGS.contains(&e.value.as_str()) || e.value == "--user";
             }
         }
         Syntax::Sysctl(_) | Syntax::Text => {}

@@ -466,6 +466,17 @@ fn host_path(ctx: &Context<'_>, path: &str) -> HostPath {
     }
 }
 
+/// A path argument as Redis resolves it: absolute, or relative to the `dir` in effect (`cwd`);
+/// `None` when it is relative to the directory Redis is started in, which we do not know.
+fn on_host(arg: &[u8], cwd: Option<&str>) -> Option<String> {
+    let value = String::from_utf8_lossy(cstr(arg));
+    if value.starts_with('/') {
+        Some(fs::normalize(&value))
+    } else {
+        cwd.map(|base| fs::join(base, &value))
+    }
+}
+
 fn dir_and_logfile(
     ctx: &Context<'_>,
     server: &Server,
@@ -479,13 +490,8 @@ fn dir_and_logfile(
     }
     let mut cwd: Option<String> = None;
     for e in entries.iter().filter(|e| e.ok && e.name == "dir") {
-        let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
-        let path = if value.starts_with('/') {
-            fs::normalize(&value)
-        } else if let Some(base) = &cwd {
-            fs::join(base, &value)
-        } else {
-            continue; // relative to the directory Redis is started in, which we do not know
+        let Some(path) = on_host(e.vals[1], cwd.as_deref()) else {
+            continue;
         };
         let problem = match host_path(ctx, &path) {
             HostPath::Missing(why) => Some(why),
@@ -509,12 +515,7 @@ fn dir_and_logfile(
     // Modules are loaded after the whole configuration was read (never by Sentinel).
     if !server.sentinel {
         for e in entries.iter().filter(|e| e.ok && e.name == "loadmodule") {
-            let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
-            let path = if value.starts_with('/') {
-                fs::normalize(&value)
-            } else if let Some(base) = &cwd {
-                fs::join(base, &value)
-            } else {
+            let Some(path) = on_host(e.vals[1], cwd.as_deref()) else {
                 continue;
             };
             let problem = match host_path(ctx, &path) {
@@ -539,15 +540,10 @@ fn dir_and_logfile(
     let Some(e) = last(entries, "logfile") else {
         return;
     };
-    let value = String::from_utf8_lossy(cstr(e.vals[1])).into_owned();
-    if value.is_empty() {
+    if cstr(e.vals[1]).is_empty() {
         return;
     }
-    let path = if value.starts_with('/') {
-        fs::normalize(&value)
-    } else if let Some(base) = &cwd {
-        fs::join(base, &value)
-    } else {
+    let Some(path) = on_host(e.vals[1], cwd.as_deref()) else {
         return;
     };
     let parent = fs::parent(&path).to_string();

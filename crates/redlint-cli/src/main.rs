@@ -173,6 +173,11 @@ struct LintArgs {
     /// How the target's redis-server was built (distro packages lack active defrag).
     #[arg(long, value_enum, default_value = "distro")]
     redis_build: BuildArg,
+    /// This machine is the target host: also check host state (directories, log files,
+    /// sockets, TLS files, scripts, permissions). Off by default: a laptop, CI runner or
+    /// browser is not where Redis runs.
+    #[arg(long)]
+    on_host: bool,
     /// Show passwords, hashes and other secrets instead of `***`.
     #[arg(long)]
     show_secrets: bool,
@@ -289,6 +294,7 @@ impl LintArgs {
         }
         Options {
             show_secrets: self.show_secrets,
+            on_host: self.on_host,
             host,
             redis_build: match self.redis_build {
                 BuildArg::Distro => RedisBuild::Distro,
@@ -353,6 +359,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             "{}",
             render::summary_line(&report.summary(), &report.findings)
         );
+        eprint!("{}", render::notices(&report.notices));
     }
     let failing = report.findings.iter().any(|f| f.severity >= args.fail_on);
     Ok(if failing {

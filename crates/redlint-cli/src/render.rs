@@ -6,7 +6,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
-use redlint_core::finding::{Finding, Summary};
+use redlint_core::finding::{Finding, Notice, Summary};
 use redlint_core::model::{File, Workspace};
 use redlint_core::source::Span;
 use redlint_core::Report;
@@ -21,7 +21,7 @@ pub enum Format {
 pub fn render(report: &Report, format: Format, show_secrets: bool, color: bool) -> String {
     match format {
         Format::Concise => concise(&report.findings),
-        Format::Json => json(&report.findings, &report.summary()),
+        Format::Json => json(&report.findings, &report.summary(), &report.notices),
         Format::Full => full(report, show_secrets, color),
     }
 }
@@ -43,17 +43,19 @@ pub fn concise(findings: &[Finding]) -> String {
     out
 }
 
-pub fn json(findings: &[Finding], summary: &Summary) -> String {
+pub fn json(findings: &[Finding], summary: &Summary, notices: &[Notice]) -> String {
     #[derive(serde::Serialize)]
     struct Output<'a> {
         version: u32,
         findings: &'a [Finding],
         summary: &'a Summary,
+        notices: &'a [Notice],
     }
     let mut s = serde_json::to_string_pretty(&Output {
         version: 1,
         findings,
         summary,
+        notices,
     })
     .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
@@ -86,6 +88,28 @@ pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
         let _ = write!(s, " {fatal} would stop redis-server from starting.");
     }
     s
+}
+
+/// The notices of a run, one per line (`note: …` and its help), for the human formats.
+pub fn notices(notices: &[Notice]) -> String {
+    let mut out = String::new();
+    for n in notices {
+        match (&n.file, n.line) {
+            (Some(file), Some(line)) => {
+                let _ = writeln!(out, "note: {file}:{line}: {}", n.message);
+            }
+            (Some(file), None) => {
+                let _ = writeln!(out, "note: {file}: {}", n.message);
+            }
+            _ => {
+                let _ = writeln!(out, "note: {}", n.message);
+            }
+        }
+        if let Some(help) = &n.help {
+            let _ = writeln!(out, "  help: {help}");
+        }
+    }
+    out
 }
 
 fn plural(n: usize) -> &'static str {

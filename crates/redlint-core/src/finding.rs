@@ -117,6 +117,8 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Host checks not run because redlint does not run on the target host (`--on-host`).
+    pub host_checks_not_run: usize,
 }
 
 impl Summary {
@@ -133,5 +135,40 @@ impl Summary {
             }
         }
         s
+    }
+}
+
+/// Something the run could not do, said once (not a finding): host checks not run off-host,
+/// a referenced config that is neither in the checked tree nor mapped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// Stable kebab-case kind: `host-checks-not-run`, `reference-not-checked`, ...
+    pub kind: &'static str,
+    pub message: String,
+    /// Where the run was told to do it (a referencing line), when there is one place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Notice {
+    pub fn host_checks_not_run(n: usize) -> Notice {
+        Notice {
+            kind: "host-checks-not-run",
+            message: format!(
+                "{n} host check{} not run: redlint does not run on the target host",
+                if n == 1 { " was" } else { "s were" }
+            ),
+            file: None,
+            line: None,
+            help: Some(
+                "run `redlint check --on-host` on the host where Redis runs to check directories, log files, sockets, TLS files, scripts and permissions"
+                    .to_string(),
+            ),
+        }
     }
 }

@@ -19,7 +19,7 @@ pub mod sizing;
 pub mod source;
 pub mod syntax;
 
-pub use finding::{Finding, Severity, Summary};
+pub use finding::{Finding, Notice, Severity, Summary};
 pub use model::{HostFacts, Kind};
 
 /// How the checked deployment's Redis was built; some settings depend on it.
@@ -36,6 +36,10 @@ pub enum RedisBuild {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub show_secrets: bool,
+    /// redlint runs on the target host (`--on-host`): host state (directories, log files,
+    /// sockets, TLS files, scripts, owners and modes, name resolution) is checked. Off by
+    /// default: a laptop, a CI runner or a browser is not where Redis runs.
+    pub on_host: bool,
     pub host: HostFacts,
     pub redis_build: RedisBuild,
     /// Rule selection, severities and suppressions.
@@ -60,11 +64,18 @@ pub struct Report {
     pub workspace: model::Workspace,
     /// Number of files checked (given and referenced).
     pub files: usize,
+    /// What the run could not do, said once each (not findings): host checks not run
+    /// off-host, referenced configs that are neither in the tree nor mapped.
+    pub notices: Vec<Notice>,
+    /// Host checks not run because redlint does not run on the target host.
+    pub host_checks_not_run: usize,
 }
 
 impl Report {
     pub fn summary(&self) -> Summary {
-        Summary::of(self.files, &self.findings)
+        let mut s = Summary::of(self.files, &self.findings);
+        s.host_checks_not_run = self.host_checks_not_run;
+        s
     }
 }
 
@@ -73,19 +84,21 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     let mut ws = model::Workspace::new();
     ws.add_given(inputs);
     let (deployment, mut diags) = model::Deployment::build(&mut ws, fs, options.host);
-    let ctx = check::Context {
-        ws: &ws,
-        deployment: &deployment,
-        options,
-        fs,
-    };
+    let ctx = check::Context::new(&ws, &deployment, options, fs);
     diags.extend(check::run(&ctx));
+    let host_checks_not_run = ctx.host_checks_not_run();
     let findings = check::resolve(&ws, diags, options);
     let findings = options.config.apply(&ws, findings);
     let files = ws.files.len();
+    let mut notices = Vec::new();
+    if host_checks_not_run > 0 {
+        notices.push(Notice::host_checks_not_run(host_checks_not_run));
+    }
     Report {
         findings,
         workspace: ws,
         files,
+        notices,
+        host_checks_not_run,
     }
 }

@@ -116,11 +116,49 @@ pub struct Context<'a> {
     pub ws: &'a Workspace,
     pub deployment: &'a Deployment,
     pub options: &'a Options,
-    /// The target host's files, for facts a check must look up there (Sentinel scripts).
+    /// The checked tree: configuration files of the deployment (includes, ACL files, ...).
+    /// Host state (directories, log files, scripts, TLS files) is looked up only through
+    /// [`Context::host_fs`].
     pub fs: &'a dyn crate::fs::FileSystem,
+    /// Host checks that were not run because redlint does not run on the target host.
+    host_checks_not_run: std::sync::atomic::AtomicUsize,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    pub fn new(
+        ws: &'a Workspace,
+        deployment: &'a Deployment,
+        options: &'a Options,
+        fs: &'a dyn crate::fs::FileSystem,
+    ) -> Context<'a> {
+        Context {
+            ws,
+            deployment,
+            options,
+            fs,
+            host_checks_not_run: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// The target host's filesystem, for a *host check* (does `dir` exist, is a Sentinel
+    /// script executable, ...): `Some` only when redlint runs on the target host
+    /// (`--on-host`). Otherwise the check is counted as not run and `None` is returned;
+    /// the caller then reports nothing.
+    pub fn host_fs(&self) -> Option<&'a dyn crate::fs::FileSystem> {
+        if self.options.on_host {
+            Some(self.fs)
+        } else {
+            self.host_checks_not_run
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            None
+        }
+    }
+
+    /// How many host checks were skipped (see [`Context::host_fs`]).
+    pub fn host_checks_not_run(&self) -> usize {
+        self.host_checks_not_run
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
     /// A value for a message: the text, or `***` when it is a secret and secrets are hidden.
     pub fn shown(&self, file: FileId, span: Span, value: &[u8]) -> String {
         if !self.options.show_secrets && self.ws.file(file).is_secret(span) {

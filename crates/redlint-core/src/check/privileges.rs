@@ -1891,12 +1891,7 @@ mod tests {
         }]);
         let options = Options::default();
         let (deployment, _) = crate::model::Deployment::build(&mut ws, &fs, options.host);
-        let ctx = Context {
-            ws: &ws,
-            deployment: &deployment,
-            options: &options,
-            fs: &fs,
-        };
+        let ctx = Context::new(&ws, &deployment, &options, &fs);
         let t = std::time::Instant::now();
         let mut out = Vec::new();
         check(&ctx, &mut out);

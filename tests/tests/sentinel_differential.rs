@@ -175,7 +175,12 @@ fn lint(case: &Case, sentinel: bool) -> Vec<Finding> {
             Kind::Redis
         },
     };
-    redlint_core::check(vec![input], &fs, &Options::default()).findings
+    // The server runs on this machine: it is the target host.
+    let options = Options {
+        on_host: true,
+        ..Options::default()
+    };
+    redlint_core::check(vec![input], &fs, &options).findings
 }
 
 /// The error Redis prints after the `>>> 'line'` of its FATAL CONFIG FILE ERROR block.

@@ -1,6 +1,7 @@
 //! Documentation that is executed cannot drift: every rule page's *Example* must trigger its
 //! rule and its *Use instead* must not. Fenced blocks are tagged with the file kind and may
-//! name a host path and host facts: ```` ```redis path=/etc/redis/redis.conf host-memory=4GiB ````.
+//! name a host path and host facts: ```` ```redis path=/etc/redis/redis.conf host-memory=4GiB ````,
+//! and `on-host` for the host checks (they run only on the target host).
 
 use redlint_core::fs::MemoryFs;
 use redlint_core::rules::{self, Rule};
@@ -78,6 +79,8 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
             match k {
                 "path" => path = v.to_string(),
                 "executable" => executable = true,
+                // The example runs on the target host: host checks (RL017, RL033) are run.
+                "on-host" => options.on_host = true,
                 "host-memory" => options.host.memory = Some(parse_size(v)),
                 "host-cpus" => options.host.cpus = Some(v.parse().expect("host-cpus")),
                 "host-nofile" => options.host.nofile = Some(v.parse().expect("host-nofile")),

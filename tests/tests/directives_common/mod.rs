@@ -83,7 +83,12 @@ pub fn redlint(config: &[u8], kind: Kind, fs: &dyn FileSystem) -> Vec<Finding> {
         bytes: config.to_vec(),
         kind,
     };
-    redlint_core::check(vec![input], fs, &Options::default()).findings
+    // The server runs on this machine: it is the target host.
+    let options = Options {
+        on_host: true,
+        ..Options::default()
+    };
+    redlint_core::check(vec![input], fs, &options).findings
 }
 
 pub fn fatal_findings(config: &[u8], kind: Kind, fs: &dyn FileSystem) -> Vec<Finding> {

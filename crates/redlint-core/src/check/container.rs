@@ -170,8 +170,12 @@ mod tests {
             [("srv/app/docker-compose.yml".into(), 9)]
         );
         assert!(!format!("{f:?}").contains("stale-password"));
-        // Without the Compose file, the same config is a host config.
-        let f = run(&files[1..]);
+        // Without the Compose file, the same config is a host config (checked on the host).
+        let on_host = crate::Options {
+            on_host: true,
+            ..crate::Options::default()
+        };
+        let f = super::super::effective::testing::run_with(&files[1..], &on_host);
         assert!(!lines(&f, "RL017").is_empty());
         assert!(lines(&f, "RL710").is_empty());
     }

@@ -697,18 +697,24 @@ mod tests {
 
     #[test]
     fn host_paths() {
-        assert!(run("dir /var/lib/redis\n").is_empty());
-        let p = pointed(
-            "dir /srv/redis\nlogfile /var/log/redis/r.log\n",
-            Kind::Redis,
-        );
+        let on_host = Options {
+            on_host: true,
+            ..Options::default()
+        };
+        let text = b"dir /srv/redis\nlogfile /var/log/redis/r.log\n";
+        assert!(run_with(b"dir /var/lib/redis\n", Kind::Redis, &on_host)
+            .0
+            .is_empty());
+        let f = run_with(text, Kind::Redis, &on_host).0;
         assert_eq!(
-            p.iter()
-                .filter(|(c, _, fatal)| *c == "RL017" && *fatal)
-                .count(),
+            f.iter().filter(|f| f.code == "RL017" && f.fatal).count(),
             2,
-            "{p:?}"
+            "{f:?}"
         );
+        // Off the target host the same lines are host state nobody here can see: no finding.
+        assert!(run_with(text, Kind::Redis, &Options::default())
+            .0
+            .is_empty());
         assert!(run("dir \"\"\n")
             .iter()
             .any(|f| f.code == "RL017" && f.fatal));

@@ -494,7 +494,9 @@ fn check_script(
         } else {
             format!(" (`{path}`)")
         };
-        match ctx.fs.metadata(&path) {
+        // Host state: looked up only on the target host (counted as not run elsewhere).
+        let Some(host) = ctx.host_fs() else { return };
+        match host.metadata(&path) {
             Err(FsError::NotFound) => Some(format!("does not exist on the target host{shown}")),
             Ok(m) if !m.executable => Some(format!("is not executable{shown}")),
             _ => None,

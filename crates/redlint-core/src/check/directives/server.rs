@@ -453,7 +453,11 @@ fn host_path(ctx: &Context<'_>, path: &str) -> HostPath {
     if ALWAYS_THERE.contains(&path) {
         return HostPath::Dir;
     }
-    match ctx.fs.metadata(path) {
+    // Host state: looked up only on the target host (counted as not run elsewhere).
+    let Some(host) = ctx.host_fs() else {
+        return HostPath::Unknown;
+    };
+    match host.metadata(path) {
         Ok(m) if m.is_dir => HostPath::Dir,
         Ok(_) => HostPath::File,
         Err(FsError::NotFound) => HostPath::Missing("No such file or directory"),

@@ -241,7 +241,7 @@ fn every_role_starts_and_every_account_does_its_job_and_nothing_dangerous() {
                 dir.path(),
             )]);
             if topology == Topology::Replicated {
-                for i in 1..=spec.replicas as u16 {
+                for i in 1..=spec.replicas() as u16 {
                     let file = format!("etc/redis/redis-{}.conf", port + i);
                     procs
                         .0
@@ -272,7 +272,7 @@ fn every_role_starts_and_every_account_does_its_job_and_nothing_dangerous() {
                 let deadline = Instant::now() + Duration::from_secs(20);
                 loop {
                     let info = admin.call_str(&["INFO", "replication"]).unwrap();
-                    if info.contains(&format!("connected_slaves:{}", spec.replicas))
+                    if info.contains(&format!("connected_slaves:{}", spec.replicas()))
                         && !info.contains("state=wait_bgsave")
                     {
                         break;

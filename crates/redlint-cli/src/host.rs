@@ -4,7 +4,9 @@ use redlint_core::HostFacts;
 
 /// Parse a memory size: a number with an optional unit. Binary units (`KiB`, `MiB`, `GiB`,
 /// `TiB`, also `Ki`/`Mi`/`Gi`/`Ti` as Kubernetes writes them) are powers of 1024; decimal ones
-/// (`K`/`KB`, `M`/`MB`, `G`/`GB`, `T`/`TB`) are powers of 1000. No unit means bytes.
+/// (`K`/`KB`, `M`/`MB`, `G`/`GB`, `T`/`TB`) are powers of 1000; `B` is bytes. The unit is
+/// required: a bare `8` meant as 8 GiB must not be read as 8 bytes. `check` and `generate`
+/// both parse `--host-memory` here.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -17,8 +19,17 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .parse()
         .map_err(|_| format!("`{s}` is too large"))?;
     let unit = s[digits..].trim().to_ascii_lowercase();
+    if unit.is_empty() {
+        let num = &s[..digits];
+        return Err(format!(
+            "`{s}` has no unit: {num}GiB? {num}MiB? (write {num}B if you mean bytes)"
+        ));
+    }
+    if n == 0 {
+        return Err(format!("`{s}`: a host has more than 0 bytes of memory"));
+    }
     let mult: u64 = match unit.as_str() {
-        "" | "b" => 1,
+        "b" => 1,
         "k" | "kb" => 1000,
         "ki" | "kib" => 1 << 10,
         "m" | "mb" => 1_000_000,
@@ -36,6 +47,22 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     };
     n.checked_mul(mult)
         .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+/// A count that must be at least 1 (`--host-cpus`, `--host-nofile`, `--nofile`): a host
+/// with 0 CPUs or a limit of 0 open files cannot run redis-server, so 0 is a typo.
+pub fn parse_at_least_one<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+{
+    let n: T = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if n < T::from(1u8) {
+        return Err(format!("`{s}`: must be at least 1"));
+    }
+    Ok(n)
 }
 
 /// Memory, CPUs and the open-files limit of this machine, cgroup limits first.
@@ -114,7 +141,13 @@ mod tests {
         assert_eq!(parse_size("512MiB"), Ok(512 << 20));
         assert_eq!(parse_size("2Gi"), Ok(2 << 30));
         assert_eq!(parse_size("1G"), Ok(1_000_000_000));
-        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("1024B"), Ok(1024));
+        let bare = parse_size("8").unwrap_err();
+        assert!(
+            bare.contains("no unit") && bare.contains("8GiB? 8MiB?"),
+            "{bare}"
+        );
+        assert!(parse_size("0GiB").is_err());
         assert!(parse_size("GiB").is_err());
         assert!(parse_size("1.5GiB").is_err());
         assert!(parse_size("99999999999TiB").is_err());

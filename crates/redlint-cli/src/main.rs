@@ -55,22 +55,86 @@ struct CheckArgs {
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Lowest severity that makes the exit code 1.
-    #[arg(long, default_value = "info", value_parser = parse_severity)]
-    fail_on: Severity,
+    #[arg(long, value_enum, default_value = "info")]
+    fail_on: SeverityArg,
+}
+
+/// `--fail-on`: the lowest severity that fails the run.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SeverityArg {
+    /// Only errors fail the run.
+    Error,
+    /// Errors and warnings.
+    #[value(alias = "warn")]
+    Warning,
+    /// Every finding (the default).
+    Info,
+}
+
+impl SeverityArg {
+    fn severity(self) -> Severity {
+        match self {
+            SeverityArg::Error => Severity::Error,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+/// `--kind`: every kind of file the core reads.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum KindArg {
+    /// redis.conf and the files it includes.
+    Redis,
+    /// sentinel.conf.
+    Sentinel,
+    /// An ACL file (`aclfile`).
+    Acl,
+    /// /etc/sysctl.conf and sysctl.d files.
+    Sysctl,
+    /// systemd units and drop-ins (`LimitNOFILE=`, THP units).
+    Systemd,
+    /// /etc/security/limits.conf and limits.d files.
+    Limits,
+    /// Helm values for Bitnami's redis chart.
+    Helm,
+    /// Docker Compose files.
+    Compose,
+}
+
+impl KindArg {
+    fn kind(self) -> Kind {
+        match self {
+            KindArg::Redis => Kind::Redis,
+            KindArg::Sentinel => Kind::Sentinel,
+            KindArg::Acl => Kind::Acl,
+            KindArg::Sysctl => Kind::Sysctl,
+            KindArg::Systemd => Kind::Systemd,
+            KindArg::Limits => Kind::Limits,
+            KindArg::Helm => Kind::Helm,
+            KindArg::Compose => Kind::Compose,
+        }
+    }
 }
 
 #[derive(Subcommand)]
 enum AclCommand {
     /// Answer as Redis 7.0's `ACL DRYRUN USER COMMAND ARG...` would for the users in FILE
-    /// (an ACL file, or a redis.conf with `user` lines). Prints OK and exits 0, or prints the
-    /// denial Redis gives and exits 1; an unknown user or command exits 2.
+    /// (an ACL file, or a redis.conf: its `user` lines, or the file its `aclfile` names).
+    /// Prints OK and exits 0, or prints the denial Redis gives and exits 1; an unknown user
+    /// or command exits 2. Lines Redis refuses are left out and listed on stderr.
     Dryrun {
+        /// An ACL file, or a redis.conf.
         file: PathBuf,
         user: String,
         command: String,
         args: Vec<String>,
-        #[arg(long, value_parser = parse_kind)]
-        kind: Option<Kind>,
+        /// What FILE is (default: detected from its name and content).
+        #[arg(long, value_enum)]
+        kind: Option<DryrunKind>,
+        /// DIR stands for the target host's `/`: an absolute `aclfile` resolves under it.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
 }
 
@@ -102,33 +166,42 @@ struct GenerateArgs {
     /// Memory of the target host or container, e.g. 8GiB.
     #[arg(long, value_name = "SIZE", value_parser = host::parse_size)]
     host_memory: Option<u64>,
-    /// CPUs of the target host or container.
-    #[arg(long, value_name = "N")]
+    /// CPUs of the target host or container (at least 1).
+    #[arg(long, value_name = "N", value_parser = host::parse_at_least_one::<u32>)]
     host_cpus: Option<u32>,
     /// `detect`: size for this machine (cgroup limits first).
     #[arg(long, value_name = "detect", value_parser = ["detect"])]
     host: Option<String>,
-    /// Open-files limit for the systemd drop-in.
-    #[arg(long, value_name = "N")]
+    /// Open-files limit for the systemd drop-in (`LimitNOFILE`, at least 1; default 65536).
+    #[arg(long, value_name = "N", value_parser = host::parse_at_least_one::<u64>)]
     nofile: Option<u64>,
+    /// What the data is, which decides persistence and eviction (default: cache).
     #[arg(long, value_enum)]
     role: Option<RoleArg>,
+    /// How many servers and who fails over (default: standalone).
     #[arg(long, value_enum)]
     topology: Option<TopologyArg>,
+    /// Replicas of the master, on the next ports (replicated and sentinel topologies only;
+    /// default 2).
     #[arg(long, value_name = "N")]
     replicas: Option<u32>,
+    /// Sentinels watching the master (sentinel topology only; at least 3, default 3: a
+    /// failover needs a majority of them, so two cannot fail over when one is down).
     #[arg(long, value_name = "N")]
     sentinels: Option<u32>,
     /// Addresses to listen on (the server's own IPs).
     #[arg(long, value_name = "ADDR", num_args = 1..)]
     bind: Vec<String>,
-    #[arg(long)]
+    /// Port of the master; replicas take the next ones (default 6379).
+    #[arg(long, value_name = "PORT")]
     port: Option<u16>,
-    #[arg(long)]
+    /// Port of the first Sentinel; the others take the next ones (default 26379).
+    #[arg(long, value_name = "PORT")]
     sentinel_port: Option<u16>,
     /// Serve TLS only (certificates expected under /etc/redis/tls/).
     #[arg(long)]
     tls: bool,
+    /// How the target's redis-server was built (distro packages lack active defrag).
     #[arg(long, value_enum)]
     redis_build: Option<BuildArg>,
     /// Replace files that already exist in DIR.
@@ -138,16 +211,31 @@ struct GenerateArgs {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum RoleArg {
+    /// Data can be rebuilt: evicts under memory pressure, no persistence.
     Cache,
+    /// The source of truth: RDB + AOF, never evicts.
     Store,
+    /// Jobs and streams: AOF every second, never evicts.
     Queue,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum TopologyArg {
+    /// One server.
     Standalone,
+    /// A master and its replicas on this host.
     Replicated,
+    /// Replicated, plus Sentinels that fail over.
     Sentinel,
+}
+
+/// `acl dryrun --kind`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DryrunKind {
+    /// An ACL file.
+    Acl,
+    /// A redis.conf (its `user` lines, or its `aclfile`).
+    Redis,
 }
 
 #[derive(Args)]
@@ -155,17 +243,17 @@ struct LintArgs {
     /// DIR stands for the target host's `/`: absolute paths inside configs resolve under it.
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
-    /// Force the kind of every PATH instead of detecting it.
-    #[arg(long, value_parser = parse_kind)]
-    kind: Option<Kind>,
+    /// Force the kind of every PATH instead of detecting it from name and content.
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
     /// Memory of the target host or container, e.g. 8GiB, 512MiB.
     #[arg(long, value_name = "SIZE", value_parser = host::parse_size)]
     host_memory: Option<u64>,
-    /// CPUs of the target host or container.
-    #[arg(long, value_name = "N")]
+    /// CPUs of the target host or container (at least 1).
+    #[arg(long, value_name = "N", value_parser = host::parse_at_least_one::<u32>)]
     host_cpus: Option<u32>,
     /// Open-files limit redis-server gets on the target host (`ulimit -n`, `LimitNOFILE=`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = host::parse_at_least_one::<u64>)]
     host_nofile: Option<u64>,
     /// `detect`: read memory, CPUs (cgroup limits first) and the fd limit of this machine.
     #[arg(long, value_name = "detect", value_parser = ["detect"])]
@@ -190,6 +278,9 @@ struct LintArgs {
     /// Skip these rules (same forms as --select).
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
+    /// List each file a directory walk skipped, and why (otherwise one line says how many).
+    #[arg(long, short = 'v')]
+    verbose: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -198,30 +289,12 @@ enum BuildArg {
     Official,
 }
 
-fn parse_kind(s: &str) -> Result<Kind, String> {
-    match Kind::parse(s) {
-        Some(
-            k @ (Kind::Redis
-            | Kind::Sentinel
-            | Kind::Acl
-            | Kind::Sysctl
-            | Kind::Helm
-            | Kind::Compose),
-        ) => Ok(k),
-        _ => Err(format!(
-            "`{s}` is not a kind: use redis, sentinel, acl, sysctl, helm or compose"
-        )),
-    }
-}
-
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s).ok_or_else(|| format!("`{s}` is not a severity: use error, warning or info"))
-}
-
 /// What `check` and `fix` both start from.
 struct Prepared {
     /// Each given file, with where it lives on this machine.
     inputs: Vec<(redlint_core::Input, PathBuf)>,
+    /// What the walk skipped, said before the report's own notices.
+    notices: Vec<redlint_core::Notice>,
     options: Options,
     fs: disk::DiskFs,
 }
@@ -242,12 +315,20 @@ impl LintArgs {
         };
         let walker = walk::Walker {
             root: self.root.as_deref(),
-            kind: self.kind,
+            kind: self.kind.map(KindArg::kind),
         };
-        let inputs = walker.inputs(paths).map_err(|e| e.0)?;
+        let walked = walker.inputs(paths).map_err(|e| e.0)?;
+        if let Some(message) = walked.nothing_to_check() {
+            if self.verbose {
+                eprint!("{}", render::notices(&walked.notices(true)));
+            }
+            return Err(message);
+        }
+        let notices = walked.notices(self.verbose);
         let options = self.options(self.config(&paths[0])?);
         Ok(Prepared {
-            inputs,
+            inputs: walked.inputs,
+            notices,
             options,
             fs: disk::DiskFs::new(self.root.as_deref()),
         })
@@ -317,7 +398,8 @@ fn main() -> ExitCode {
             command,
             args,
             kind,
-        }) => acl_dryrun(&file, &user, &command, &args, kind),
+            root,
+        }) => acl_dryrun(&file, &user, &command, &args, kind, root.as_deref()),
         Command::Rule { code } => rule(code.as_deref()),
     };
     match result {
@@ -332,11 +414,13 @@ fn main() -> ExitCode {
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let Prepared {
         inputs,
+        notices,
         options,
         fs,
     } = args.lint.prepare(&args.paths)?;
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
-    let report = redlint_core::check(inputs, &fs, &options);
+    let mut report = redlint_core::check(inputs, &fs, &options);
+    report.notices.splice(0..0, notices);
     let terminal = std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if terminal {
         Format::Full
@@ -355,13 +439,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(2));
     }
     if format != Format::Json {
-        eprintln!(
-            "{}",
-            render::summary_line(&report.summary(), &report.findings)
-        );
+        eprintln!("{}", render::summary_line(&report));
         eprint!("{}", render::notices(&report.notices));
     }
-    let failing = report.findings.iter().any(|f| f.severity >= args.fail_on);
+    let fail_on = args.fail_on.severity();
+    let failing = report.findings.iter().any(|f| f.severity >= fail_on);
     Ok(if failing {
         ExitCode::from(1)
     } else {
@@ -372,6 +454,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 fn fix(args: FixArgs) -> Result<ExitCode, String> {
     let Prepared {
         inputs,
+        notices,
         options,
         fs,
     } = args.lint.prepare(&args.paths)?;
@@ -381,7 +464,8 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         .map(|(input, real)| (input.path.clone(), real.clone()))
         .collect();
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
-    let outcome = redlint_core::fix::fix(inputs, &fs, &options, args.unsafe_fixes);
+    let mut outcome = redlint_core::fix::fix(inputs, &fs, &options, args.unsafe_fixes);
+    outcome.report.notices.splice(0..0, notices);
     if args.diff {
         let mut out = String::new();
         for f in &outcome.files {
@@ -443,6 +527,9 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         if outcome.files.len() == 1 { "" } else { "s" },
         outcome.report.findings.len()
     );
+    if format != Format::Json {
+        eprint!("{}", render::notices(&outcome.report.notices));
+    }
     Ok(if outcome.report.findings.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -522,10 +609,10 @@ fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
         };
     }
     if let Some(n) = args.replicas {
-        spec.replicas = n;
+        spec.replicas = Some(n);
     }
     if let Some(n) = args.sentinels {
-        spec.sentinels = n;
+        spec.sentinels = Some(n);
     }
     if !args.bind.is_empty() {
         spec.bind = args.bind.clone();
@@ -608,22 +695,57 @@ fn acl_dryrun(
     user: &str,
     command: &str,
     args: &[String],
-    kind: Option<Kind>,
+    kind: Option<DryrunKind>,
+    root: Option<&Path>,
 ) -> Result<ExitCode, String> {
-    use redlint_core::acl::DryRun;
+    use redlint_core::acl::{self, DryRun};
+    if let Some(r) = root.filter(|r| !r.is_dir()) {
+        return Err(format!("--root {}: not a directory", r.display()));
+    }
     let bytes = disk::read_bounded(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let kind = kind
-        .or_else(|| redlint_core::model::kind::from_path(&file.to_string_lossy()))
-        .or_else(|| redlint_core::model::kind::from_content(&bytes))
-        .unwrap_or(Kind::Acl);
-    let kind = if kind == Kind::Acl {
-        redlint_core::acl::Kind::Acl
-    } else {
-        redlint_core::acl::Kind::Redis
+    let kind = match kind {
+        Some(DryrunKind::Acl) => acl::Kind::Acl,
+        Some(DryrunKind::Redis) => acl::Kind::Redis,
+        None => match redlint_core::model::kind::detect(&file.to_string_lossy(), &bytes) {
+            Some(Kind::Redis | Kind::Sentinel) => acl::Kind::Redis,
+            _ => acl::Kind::Acl,
+        },
+    };
+    // A redis.conf with `aclfile`: its users are in that file.
+    let (file, bytes, kind) = match (kind, acl::conf_aclfile(&bytes)) {
+        (acl::Kind::Redis, Some((line, aclfile))) => {
+            let path = aclfile_on_disk(file, &aclfile, root);
+            eprintln!(
+                "note: {}:{line}: users come from `aclfile {aclfile}`: reading {}",
+                file.display(),
+                path.display()
+            );
+            let bytes = disk::read_bounded(&path).map_err(|e| {
+                format!(
+                    "{} (the aclfile of {}): {e}",
+                    path.display(),
+                    file.display()
+                )
+            })?;
+            (path, bytes, acl::Kind::Acl)
+        }
+        (kind, _) => (file.to_path_buf(), bytes, kind),
     };
     let mut argv: Vec<&[u8]> = vec![command.as_bytes()];
     argv.extend(args.iter().map(|a| a.as_bytes()));
-    match redlint_core::acl::dryrun_file(&bytes, kind, user, &argv)? {
+    let result = acl::dryrun_file(&bytes, kind, user, &argv)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    if !result.refused.is_empty() {
+        for (line, why) in &result.refused {
+            eprintln!("note: {}:{line}: left out: {why}", file.display());
+        }
+        eprintln!(
+            "note: redis-server refuses this file as it is ({} line{} above); the answer is for the users of the other lines",
+            result.refused.len(),
+            if result.refused.len() == 1 { "" } else { "s" }
+        );
+    }
+    match result.answer {
         DryRun::Ok => {
             println!("OK");
             Ok(ExitCode::SUCCESS)
@@ -634,6 +756,19 @@ fn acl_dryrun(
         }
         DryRun::Error(text) => Err(text),
     }
+}
+
+/// Where an `aclfile` lives on this machine: an absolute path under `--root` (or as is), a
+/// relative one next to the redis.conf naming it (redis-server itself resolves it from its
+/// working directory, which a checked-out tree does not have).
+fn aclfile_on_disk(conf: &Path, aclfile: &str, root: Option<&Path>) -> PathBuf {
+    if aclfile.starts_with('/') {
+        return match root {
+            Some(r) => disk::DiskFs::new(Some(r)).real(aclfile),
+            None => PathBuf::from(aclfile),
+        };
+    }
+    conf.parent().unwrap_or(Path::new(".")).join(aclfile)
 }
 
 fn rule(code: Option<&str>) -> Result<ExitCode, String> {

@@ -63,7 +63,8 @@ pub fn json(findings: &[Finding], summary: &Summary, notices: &[Notice]) -> Stri
 }
 
 /// One human summary line.
-pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
+pub fn summary_line(report: &Report) -> String {
+    let (summary, findings) = (report.summary(), &report.findings);
     if findings.is_empty() {
         return format!(
             "All checks passed ({} file{}).",
@@ -71,7 +72,6 @@ pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
             plural(summary.files)
         );
     }
-    let fatal = findings.iter().filter(|f| f.fatal).count();
     let mut s = format!(
         "Found {} problem{} ({} error{}, {} warning{}, {} info) in {} file{}.",
         findings.len(),
@@ -84,10 +84,39 @@ pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
         summary.files,
         plural(summary.files)
     );
-    if fatal > 0 {
-        let _ = write!(s, " {fatal} would stop redis-server from starting.");
+    let (server, sentinel) = fatal_by_program(report);
+    let stops = [(server, "redis-server"), (sentinel, "redis-sentinel")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, program)| format!("{n} would stop {program} from starting"))
+        .collect::<Vec<_>>();
+    if !stops.is_empty() {
+        let _ = write!(s, " {}.", stops.join("; "));
     }
     s
+}
+
+/// Fatal findings split by the program they stop: those in a Sentinel config stop
+/// redis-sentinel, all others (redis.conf, its includes, its ACL file) redis-server.
+fn fatal_by_program(report: &Report) -> (usize, usize) {
+    let sentinel_file = |path: &str| {
+        report
+            .workspace
+            .files
+            .iter()
+            .any(|f| f.source.path == path && f.kind == redlint_core::Kind::Sentinel)
+    };
+    report
+        .findings
+        .iter()
+        .filter(|f| f.fatal)
+        .fold((0, 0), |(server, sentinel), f| {
+            if sentinel_file(&f.file) {
+                (server, sentinel + 1)
+            } else {
+                (server + 1, sentinel)
+            }
+        })
 }
 
 /// The notices of a run, one per line (`note: …` and its help), for the human formats.

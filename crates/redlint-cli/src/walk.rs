@@ -1,9 +1,17 @@
 //! Turning the PATH arguments into the files to check.
+//!
+//! A directory is walked following symbolic links (files and directories: the Kubernetes
+//! ConfigMap mount is `redis.conf -> ..data/redis.conf`, `..data -> ..2024_…/`), with loops
+//! detected by device and inode, and every file checked once under the name a user sees.
+//! A file's kind comes from its name and its content ([`kind::detect`]); what is not checked
+//! is said, in one notice (`files-skipped`), or one per file with `--verbose`.
 
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use redlint_core::model::kind;
-use redlint_core::{Input, Kind};
+use redlint_core::{Input, Kind, Notice};
 
 use crate::disk::read_bounded;
 
@@ -22,64 +30,292 @@ const SKIP_DIRS: &[&str] = &[
     "__pycache__",
 ];
 
+/// Files whose name says nothing are judged by content only up to this size: configuration
+/// files are small, and a walk over a repository must not read its binaries whole.
+const MAX_SNIFF: u64 = 4 << 20;
+
+/// A file or directory, the same whatever path reaches it.
+type FileKey = (u64, u64);
+
+fn key(meta: &std::fs::Metadata) -> FileKey {
+    (meta.dev(), meta.ino())
+}
+
+/// Why a file found by walking was not checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Neither its name nor its content is a kind redlint reads.
+    NotConfig,
+    Unreadable(String),
+    /// A FIFO, socket or device.
+    NotRegular,
+    BrokenLink,
+    /// A directory link back to a directory the walk is inside of.
+    Loop,
+    /// Another path reaches the same file, which is checked under that name (not counted as
+    /// skipped: nothing goes unchecked).
+    SameFile(String),
+}
+
+impl SkipReason {
+    /// The words in the summary note (`2 not Redis configuration`).
+    fn label(&self) -> &'static str {
+        match self {
+            SkipReason::NotConfig => "not Redis configuration",
+            SkipReason::Unreadable(_) => "unreadable",
+            SkipReason::NotRegular => "not a regular file",
+            SkipReason::BrokenLink => "broken symbolic link",
+            SkipReason::Loop => "symbolic link loop",
+            SkipReason::SameFile(_) => "same file",
+        }
+    }
+
+    /// One file's reason, for `--verbose`.
+    fn describe(&self) -> String {
+        match self {
+            SkipReason::NotConfig => {
+                "skipped: not Redis configuration (neither its name nor its content is a redis, sentinel, ACL, sysctl, systemd, limits, Helm or Compose file; `--kind` forces one)".to_string()
+            }
+            SkipReason::Unreadable(e) => format!("skipped: unreadable ({e})"),
+            SkipReason::NotRegular => "skipped: not a regular file".to_string(),
+            SkipReason::BrokenLink => "skipped: broken symbolic link".to_string(),
+            SkipReason::Loop => {
+                "skipped: symbolic link loop (points to a directory that contains it)".to_string()
+            }
+            SkipReason::SameFile(p) => format!("same file as {p}, checked once under that name"),
+        }
+    }
+
+    fn counts(&self) -> bool {
+        !matches!(self, SkipReason::SameFile(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// Path as displayed.
+    pub path: String,
+    pub reason: SkipReason,
+}
+
+/// What the walk found: the inputs, and what it left out.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Each input with where it lives on this machine (what `fix` writes back to).
+    pub inputs: Vec<(Input, PathBuf)>,
+    pub skipped: Vec<Skipped>,
+    /// The directory PATHs walked (as displayed), for the notice.
+    pub dirs: Vec<String>,
+}
+
+impl Walked {
+    /// The notices to add to the report: one summary line, or one per file with `verbose`.
+    pub fn notices(&self, verbose: bool) -> Vec<Notice> {
+        let counted: Vec<&Skipped> = self.skipped.iter().filter(|s| s.reason.counts()).collect();
+        let mut out = Vec::new();
+        if !counted.is_empty() {
+            let mut message = format!(
+                "skipped {} file{} under {} ({})",
+                counted.len(),
+                if counted.len() == 1 { "" } else { "s" },
+                self.dirs.join(", "),
+                breakdown(&counted)
+            );
+            if !verbose {
+                message.push_str("; --verbose lists them");
+            }
+            out.push(Notice {
+                kind: "files-skipped",
+                message,
+                file: None,
+                line: None,
+                help: None,
+            });
+        }
+        if verbose {
+            out.extend(self.skipped.iter().map(|s| Notice {
+                kind: "file-skipped",
+                message: s.reason.describe(),
+                file: Some(s.path.clone()),
+                line: None,
+                help: None,
+            }));
+        }
+        out
+    }
+
+    /// The message when nothing at all is left to check (exit 2): an empty directory, or one
+    /// without Redis configuration, must not pass as if it had been checked.
+    pub fn nothing_to_check(&self) -> Option<String> {
+        if !self.inputs.is_empty() {
+            return None;
+        }
+        let counted: Vec<&Skipped> = self.skipped.iter().filter(|s| s.reason.counts()).collect();
+        let found = if counted.is_empty() {
+            "no files".to_string()
+        } else {
+            format!(
+                "{} file{}, none of them Redis configuration ({}; --verbose lists them)",
+                counted.len(),
+                if counted.len() == 1 { "" } else { "s" },
+                breakdown(&counted)
+            )
+        };
+        Some(format!(
+            "nothing to check: found {found} under {}; name the files, or force a kind with --kind",
+            self.dirs.join(", ")
+        ))
+    }
+}
+
+/// `2 not Redis configuration, 1 unreadable`, in a stable order.
+fn breakdown(skipped: &[&Skipped]) -> String {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for s in skipped {
+        let label = s.reason.label();
+        match counts.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((label, 1)),
+        }
+    }
+    counts.sort_by_key(|(l, n)| (std::cmp::Reverse(*n), *l));
+    counts
+        .iter()
+        .map(|(l, n)| format!("{n} {l}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A regular file the walk found, before deciding under which path to check it.
+struct Found {
+    path: PathBuf,
+    key: FileKey,
+    size: u64,
+}
+
+/// State of one directory walk.
+#[derive(Default)]
+struct DirWalk {
+    files: Vec<Found>,
+    skipped: Vec<(PathBuf, SkipReason)>,
+    /// Directories already walked (a second path to one is not walked again).
+    visited: HashSet<FileKey>,
+}
+
 pub struct Walker<'a> {
     pub root: Option<&'a Path>,
     pub kind: Option<Kind>,
 }
 
 impl Walker<'_> {
-    /// Every input under the given paths, in a stable order, with where it lives on this
-    /// machine (what `fix` writes back to).
-    pub fn inputs(&self, paths: &[PathBuf]) -> Result<Vec<(Input, PathBuf)>, InputError> {
-        let mut out = Vec::new();
+    /// Every input under the given paths, in a stable order, each file once.
+    pub fn inputs(&self, paths: &[PathBuf]) -> Result<Walked, InputError> {
+        let mut out = Walked::default();
+        // Every file taken, by device and inode: never check one file twice.
+        let mut taken: HashMap<FileKey, String> = HashMap::new();
         for path in paths {
             let meta = std::fs::metadata(path)
                 .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
             if meta.is_dir() {
-                let mut files = Vec::new();
-                walk_dir(path, &mut files)
-                    .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
-                files.sort();
-                for file in files {
-                    let display = self.display(&file);
-                    let kind = match self.kind {
-                        Some(k) => Some(k),
-                        None => kind::from_path(&self.kind_path(&file)),
-                    };
-                    if let Some(kind) = kind {
-                        out.push((self.read(&file, display, kind)?, file));
-                    }
-                }
+                out.dirs.push(dir_display(path));
+                self.walk_top(path, &meta, &mut taken, &mut out)?;
             } else {
-                let display = self.display(path);
+                if let Some(first) = taken.get(&key(&meta)) {
+                    out.skipped.push(Skipped {
+                        path: self.display(path),
+                        reason: SkipReason::SameFile(first.clone()),
+                    });
+                    continue;
+                }
                 let bytes = read_bounded(path)
                     .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+                // A file named on the command line is checked: as a redis.conf when nothing
+                // says otherwise.
                 let kind = self
                     .kind
-                    .or_else(|| kind::from_path(&self.kind_path(path)))
-                    .or_else(|| kind::from_content(&bytes))
+                    .or_else(|| kind::detect(&self.kind_path(path), &bytes))
                     .unwrap_or(Kind::Redis);
-                let input = Input {
-                    path: display,
-                    host_path: self.host_path(path),
-                    bytes,
-                    kind,
-                };
-                out.push((input, path.clone()));
+                let display = self.display(path);
+                taken.insert(key(&meta), display.clone());
+                out.inputs
+                    .push((self.input(path, display, bytes, kind), path.clone()));
             }
         }
         Ok(out)
     }
 
-    fn read(&self, file: &Path, display: String, kind: Kind) -> Result<Input, InputError> {
-        let bytes =
-            read_bounded(file).map_err(|e| InputError(format!("{}: {e}", file.display())))?;
-        Ok(Input {
+    /// Walk one directory PATH and take its files.
+    fn walk_top(
+        &self,
+        dir: &Path,
+        meta: &std::fs::Metadata,
+        taken: &mut HashMap<FileKey, String>,
+        out: &mut Walked,
+    ) -> Result<(), InputError> {
+        let mut walk = DirWalk::default();
+        walk.visited.insert(key(meta));
+        let mut ancestors = vec![key(meta)];
+        walk_dir(dir, &mut ancestors, &mut walk)
+            .map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
+        for (path, reason) in walk.skipped {
+            out.skipped.push(Skipped {
+                path: self.display(&path),
+                reason,
+            });
+        }
+        for (found, aliases) in pick_names(walk.files) {
+            let display = self.display(&found.path);
+            if let Some(first) = taken.get(&found.key) {
+                out.skipped.push(Skipped {
+                    path: display,
+                    reason: SkipReason::SameFile(first.clone()),
+                });
+                continue;
+            }
+            for alias in aliases {
+                out.skipped.push(Skipped {
+                    path: self.display(&alias),
+                    reason: SkipReason::SameFile(display.clone()),
+                });
+            }
+            match self.take(&found) {
+                Ok(Some((bytes, kind))) => {
+                    taken.insert(found.key, display.clone());
+                    let input = self.input(&found.path, display, bytes, kind);
+                    out.inputs.push((input, found.path));
+                }
+                Ok(None) => out.skipped.push(Skipped {
+                    path: display,
+                    reason: SkipReason::NotConfig,
+                }),
+                Err(e) => out.skipped.push(Skipped {
+                    path: display,
+                    reason: SkipReason::Unreadable(e),
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    /// Read a walked file and decide its kind: `None` when it is not a file redlint reads.
+    fn take(&self, found: &Found) -> Result<Option<(Vec<u8>, Kind)>, String> {
+        let kind_path = self.kind_path(&found.path);
+        let named = kind::from_path(&kind_path);
+        if self.kind.is_none() && named.is_none() && found.size > MAX_SNIFF {
+            return Ok(None);
+        }
+        let bytes = read_bounded(&found.path).map_err(|e| e.to_string())?;
+        let kind = self.kind.or_else(|| kind::detect(&kind_path, &bytes));
+        Ok(kind.map(|k| (bytes, k)))
+    }
+
+    fn input(&self, file: &Path, display: String, bytes: Vec<u8>, kind: Kind) -> Input {
+        Input {
             path: display,
             host_path: self.host_path(file),
             bytes,
             kind,
-        })
+        }
     }
 
     /// The path judged for kind detection: inside the root when there is one.
@@ -88,13 +324,14 @@ impl Walker<'_> {
             .unwrap_or_else(|| file.to_string_lossy().into_owned())
     }
 
-    /// Displayed path: relative to `--root` when inside it, else as given.
+    /// Displayed path: relative to `--root` when inside it, else as given (a symbolic link
+    /// keeps its own name: it is the name the user wrote and Redis is given).
     fn display(&self, file: &Path) -> String {
         if let Some(root) = self.root {
             if let Ok(rel) = file.strip_prefix(root) {
                 return rel.to_string_lossy().into_owned();
             }
-            if let (Ok(f), Ok(r)) = (file.canonicalize(), root.canonicalize()) {
+            if let (Some(f), Ok(r)) = (absolute(file), root.canonicalize()) {
                 if let Ok(rel) = f.strip_prefix(&r) {
                     return rel.to_string_lossy().into_owned();
                 }
@@ -106,7 +343,7 @@ impl Walker<'_> {
 
     /// The file's absolute path on the target host.
     fn host_path(&self, file: &Path) -> Option<String> {
-        let abs = file.canonicalize().ok()?;
+        let abs = absolute(file)?;
         match self.root {
             Some(root) => {
                 let r = root.canonicalize().ok()?;
@@ -118,20 +355,102 @@ impl Walker<'_> {
     }
 }
 
-fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let ft = entry.file_type()?;
+/// A directory PATH as the user wrote it (`deploy/`, `.`).
+fn dir_display(dir: &Path) -> String {
+    let s = dir.to_string_lossy();
+    let s = s.strip_prefix("./").filter(|r| !r.is_empty()).unwrap_or(&s);
+    s.to_string()
+}
+
+/// The absolute path of a file with its directory resolved but its own name kept: a symbolic
+/// link to `..data/redis.conf` stays `…/redis.conf`.
+fn absolute(file: &Path) -> Option<PathBuf> {
+    let name = file.file_name()?;
+    let parent = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(parent.canonicalize().ok()?.join(name))
+}
+
+/// Walk `dir`, following symbolic links; `ancestors` are the directories the walk is inside.
+fn walk_dir(dir: &Path, ancestors: &mut Vec<FileKey>, walk: &mut DirWalk) -> std::io::Result<()> {
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
         let path = entry.path();
-        if ft.is_dir() {
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                let link = entry.file_type().is_ok_and(|t| t.is_symlink());
+                let reason = match e.raw_os_error() {
+                    // ELOOP: a chain of links that never ends.
+                    Some(40) => SkipReason::Loop,
+                    _ if link && e.kind() == std::io::ErrorKind::NotFound => SkipReason::BrokenLink,
+                    _ => SkipReason::Unreadable(e.to_string()),
+                };
+                walk.skipped.push((path, reason));
+                continue;
+            }
+        };
+        if meta.is_dir() {
             let name = entry.file_name();
             if SKIP_DIRS.iter().any(|s| name == *s) {
                 continue;
             }
-            walk_dir(&path, out)?;
-        } else if ft.is_file() {
-            out.push(path);
+            let k = key(&meta);
+            if ancestors.contains(&k) {
+                walk.skipped.push((path, SkipReason::Loop));
+                continue;
+            }
+            // Another link to a directory already walked: its files are already found.
+            if !walk.visited.insert(k) {
+                continue;
+            }
+            ancestors.push(k);
+            let result = walk_dir(&path, ancestors, walk);
+            ancestors.pop();
+            if let Err(e) = result {
+                walk.skipped
+                    .push((path, SkipReason::Unreadable(e.to_string())));
+            }
+        } else if meta.is_file() {
+            walk.files.push(Found {
+                path,
+                key: key(&meta),
+                size: meta.len(),
+            });
+        } else {
+            walk.skipped.push((path, SkipReason::NotRegular));
         }
     }
     Ok(())
+}
+
+/// Group the paths that reach one file and pick the one a user sees: fewest hidden
+/// components (`..data`, `..2024_…` are the ConfigMap's machinery), then the shortest, then
+/// the first by name. Returns each file with its other paths, sorted by the chosen path.
+fn pick_names(files: Vec<Found>) -> Vec<(Found, Vec<PathBuf>)> {
+    let mut groups: HashMap<FileKey, Vec<Found>> = HashMap::new();
+    for f in files {
+        groups.entry(f.key).or_default().push(f);
+    }
+    let mut out: Vec<(Found, Vec<PathBuf>)> = groups
+        .into_values()
+        .map(|mut group| {
+            group.sort_by_key(|f| {
+                let hidden = f
+                    .path
+                    .components()
+                    .filter(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+                    .count();
+                (hidden, f.path.components().count(), f.path.clone())
+            });
+            let mut it = group.into_iter();
+            let first = it.next().expect("a group has a file");
+            (first, it.map(|f| f.path).collect())
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    out
 }

@@ -374,3 +374,347 @@ fn acl_dryrun_answers_like_redis() {
         stderr(&unknown)
     );
 }
+
+// --- Files people actually have (issue 8 §3) ---
+
+/// The Kubernetes ConfigMap mount: `redis.conf -> ..data/redis.conf`, `..data -> ..<timestamp>/`.
+fn configmap(s: &Scratch, conf: &[u8]) -> PathBuf {
+    use std::os::unix::fs::symlink;
+    let dir = s.0.join("configmap");
+    let stamp = dir.join("..2024_01_01_00_00_00.123");
+    std::fs::create_dir_all(&stamp).unwrap();
+    std::fs::write(stamp.join("redis.conf"), conf).unwrap();
+    symlink("..2024_01_01_00_00_00.123", dir.join("..data")).unwrap();
+    symlink("..data/redis.conf", dir.join("redis.conf")).unwrap();
+    dir
+}
+
+#[test]
+fn configmap_symlinks_are_followed_and_each_file_checked_once() {
+    let s = Scratch::new("configmap");
+    let dir = configmap(&s, b"bind 0.0.0.0\nprotected-mode no\nport 6379\n");
+    // A loop back to the top must not hang the walk.
+    std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
+    let d = dir.to_str().unwrap();
+    let out = redlint(&["check", "--format", "json", d]);
+    assert_eq!(clean_exit(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 1, "one file, whatever reaches it");
+    let files: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(!files.is_empty());
+    let visible = format!("{d}/redis.conf");
+    assert!(files.iter().all(|f| *f == visible), "{files:?}");
+    // The loop is said, in JSON too.
+    let notices = json["notices"].as_array().unwrap();
+    let skipped = notices
+        .iter()
+        .find(|n| n["kind"] == "files-skipped")
+        .expect("files-skipped notice");
+    assert!(
+        skipped["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 symbolic link loop"),
+        "{skipped}"
+    );
+    // Human formats: one line on stderr; --verbose lists each file.
+    let out = redlint(&["check", "--format", "concise", d]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "note: skipped 1 file under {d} (1 symbolic link loop); --verbose lists them"
+        )),
+        "{err}"
+    );
+    let out = redlint(&["check", "--format", "concise", "--verbose", d]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("note: {d}/loop: skipped: symbolic link loop")),
+        "{err}"
+    );
+    assert!(
+        err.contains("same file as") && err.contains("..2024_01_01_00_00_00.123/redis.conf"),
+        "{err}"
+    );
+}
+
+#[test]
+fn kinds_are_detected_by_content_and_unrelated_files_skipped() {
+    let s = Scratch::new("kinds");
+    let redis = b"port 6380\nbind 127.0.0.1\nmaxmemory 1gb\nmaxmemory-policy allkeys-lru\n";
+    s.write("deploy/master.conf", redis);
+    s.write(
+        "deploy/replica-1.conf",
+        b"port 6381\nbind 127.0.0.1\nreplicaof 127.0.0.1 6380\n",
+    );
+    s.write("deploy/redis.cnf", redis);
+    s.write(
+        "deploy/acl.conf",
+        b"user default off\nuser app on nopass ~app:* +@read\n",
+    );
+    s.write(
+        "deploy/sentinel-26379.conf",
+        b"port 26379\nsentinel monitor main 127.0.0.1 6380 2\n",
+    );
+    s.write(
+        "deploy/nginx.conf",
+        b"user www-data;\nworker_processes auto;\nevents {\n  worker_connections 768;\n}\n",
+    );
+    s.write("deploy/app.yaml", b"apiVersion: v1\nkind: ConfigMap\n");
+    let d = s.0.join("deploy");
+    let d = d.to_str().unwrap();
+    let out = redlint(&["check", "--format", "json", "--verbose", d]);
+    let code = clean_exit(&out);
+    assert!(code == 0 || code == 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 5, "{}", stdout(&out));
+    let skipped: Vec<String> = json["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "file-skipped")
+        .map(|n| n["file"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        skipped,
+        [format!("{d}/app.yaml"), format!("{d}/nginx.conf")],
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn nothing_to_check_exits_2() {
+    let s = Scratch::new("empty");
+    std::fs::create_dir_all(s.0.join("empty")).unwrap();
+    let out = redlint(&["check", s.0.join("empty").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to check: found no files under"),
+        "{}",
+        stderr(&out)
+    );
+    s.write("other/nginx.conf", b"events {\n}\n");
+    let out = redlint(&["check", s.0.join("other").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 file, none of them Redis configuration"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// --- Small frictions (issue 8 §4) ---
+
+#[test]
+fn host_memory_needs_a_unit_in_check_and_generate() {
+    let conf = format!("{}/redis.conf", seed("docker-dev"));
+    for args in [
+        vec!["check", "--host-memory", "8", &conf],
+        vec![
+            "generate",
+            "--out",
+            "/nonexistent/x",
+            "--host-memory",
+            "8",
+            "--host-cpus",
+            "2",
+        ],
+    ] {
+        let out = redlint(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("`8` has no unit: 8GiB? 8MiB?"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn zero_cpus_and_zero_nofile_are_refused() {
+    let conf = format!("{}/redis.conf", seed("docker-dev"));
+    for args in [
+        vec!["check", "--host-cpus", "0", &conf],
+        vec!["check", "--host-nofile", "0", &conf],
+        vec![
+            "generate",
+            "--out",
+            "/nonexistent/x",
+            "--host-memory",
+            "1GiB",
+            "--host-cpus",
+            "0",
+        ],
+        vec![
+            "generate",
+            "--out",
+            "/nonexistent/x",
+            "--host-memory",
+            "1GiB",
+            "--host-cpus",
+            "1",
+            "--nofile",
+            "0",
+        ],
+    ] {
+        let out = redlint(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("must be at least 1"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn generate_refuses_two_sentinels_and_ignored_replicas() {
+    let s = Scratch::new("gen-refuse");
+    let o = s.0.join("out");
+    let o = o.to_str().unwrap();
+    let base = [
+        "generate",
+        "--out",
+        o,
+        "--host-memory",
+        "1GiB",
+        "--host-cpus",
+        "2",
+    ];
+    let run = |extra: &[&str]| redlint(&[&base[..], extra].concat());
+    let out = run(&["--topology", "sentinel", "--sentinels", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("one Sentinel down leaves no majority"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["--replicas", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("standalone deployment has no replicas"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["--topology", "replicated", "--sentinels", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !s.0.join("out").exists(),
+        "nothing written on a refused spec"
+    );
+    // The same rules hold for a profile (they live in the core spec).
+    let profile = s.write("p.toml", b"topology = \"sentinel\"\nsentinels = 2\n");
+    let out = run(&["--profile", &profile]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("majority"), "{}", stderr(&out));
+    let out = run(&[
+        "--topology",
+        "sentinel",
+        "--sentinels",
+        "3",
+        "--replicas",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn help_lists_values_and_explains_generate_flags() {
+    let check = stdout(&redlint(&["check", "--help"]));
+    for value in ["systemd", "limits", "compose", "warning"] {
+        assert!(
+            check.contains(value),
+            "check --help lacks {value}:\n{check}"
+        );
+    }
+    let generate = stdout(&redlint(&["generate", "--help"]));
+    for text in [
+        "persistence and eviction",
+        "How many servers",
+        "Replicas of the master",
+        "at least 3",
+        "Port of the master",
+    ] {
+        assert!(
+            generate.contains(text),
+            "generate --help lacks {text}:\n{generate}"
+        );
+    }
+    let dropin = format!(
+        "{}/etc/systemd/system/redis-server.service.d/override.conf",
+        seed("bare-metal")
+    );
+    let out = redlint(&["check", "--kind", "systemd", &dropin]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let out = redlint(&["check", "--kind", "limits", &dropin]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+}
+
+#[test]
+fn acl_dryrun_answers_past_refused_lines_and_follows_aclfile() {
+    let root = seed("bare-metal");
+    let acl = format!("{root}/etc/redis/users.acl");
+    let out = redlint(&[
+        "acl",
+        "dryrun",
+        &acl,
+        "monitor",
+        "CONFIG",
+        "GET",
+        "maxmemory",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "OK");
+    let err = stderr(&out);
+    assert!(
+        err.contains("users.acl:1: left out: should start with user keyword"),
+        "{err}"
+    );
+    assert!(
+        err.contains("redis-server refuses this file as it is"),
+        "{err}"
+    );
+    // A redis.conf with `aclfile`: followed, under --root.
+    let conf = format!("{root}/etc/redis/redis.conf");
+    let out = redlint(&[
+        "acl", "dryrun", "--root", &root, &conf, "monitor", "FLUSHALL",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no permissions to run the 'flushall' command"));
+    assert!(
+        stderr(&out).contains("users come from `aclfile /etc/redis/users.acl`"),
+        "{}",
+        stderr(&out)
+    );
+    // Relative to the redis.conf without --root.
+    let s = Scratch::new("dryrun-aclfile");
+    s.write("conf/users.acl", b"user app on nopass ~app:* +get\n");
+    let conf = s.write("conf/redis.conf", b"port 6379\naclfile users.acl\n");
+    let out = redlint(&["acl", "dryrun", &conf, "app", "GET", "app:1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn summary_splits_what_stops_redis_server_and_redis_sentinel() {
+    let s = Scratch::new("stops");
+    s.write("redis.conf", b"port 6379\nnosuchdirective yes\n");
+    s.write(
+        "sentinel.conf",
+        b"port 26379\nnosuchdirective yes\nsentinel monitor m 127.0.0.1 6379 2\n",
+    );
+    let out = redlint(&["check", "--format", "concise", s.0.to_str().unwrap()]);
+    assert_eq!(clean_exit(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "1 would stop redis-server from starting; 1 would stop redis-sentinel from starting."
+        ),
+        "{err}"
+    );
+}

@@ -36,9 +36,26 @@ pub enum Kind {
     Redis,
 }
 
-/// `ACL DRYRUN user argv…` for the users defined in one file, offline. `Err` when the file
-/// would not load (Redis would refuse to start) or names an ACL file instead of defining users.
-pub fn dryrun_file(bytes: &[u8], kind: Kind, user: &str, argv: &[&[u8]]) -> Result<DryRun, String> {
+/// The answer [`dryrun_file`] gives, with the lines it had to leave out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDryRun {
+    pub answer: DryRun,
+    /// Lines redis-server refuses (1-based line number, why). When there are any, the real
+    /// server would not start with this file at all: the answer is for the users of the
+    /// other lines, as they would be once those lines are fixed or removed.
+    pub refused: Vec<(u32, String)>,
+}
+
+/// `ACL DRYRUN user argv…` for the users defined in one file, offline. Lines Redis refuses
+/// (a comment in an ACL file, a bad rule) are left out and listed in
+/// [`FileDryRun::refused`]; `Err` when the asked user is defined on such a line, or when a
+/// redis.conf loads its users from an ACL file (find it with [`conf_aclfile`] and ask that).
+pub fn dryrun_file(
+    bytes: &[u8],
+    kind: Kind,
+    user: &str,
+    argv: &[&[u8]],
+) -> Result<FileDryRun, String> {
     let table = commands::redis();
     let load = match kind {
         Kind::Acl => {
@@ -73,14 +90,42 @@ pub fn dryrun_file(bytes: &[u8], kind: Kind, user: &str, argv: &[&[u8]]) -> Resu
             load::load_conf_users(&lines, &env, settings.requirepass.as_deref())
         }
     };
-    if let Some(p) = load.problems.first() {
+    let mut refused: Vec<(u32, String)> = load
+        .problems
+        .iter()
+        .map(|p| (p.line + 1, p.kind.message()))
+        .collect();
+    refused.dedup_by_key(|(line, _)| *line);
+    let declared_on = load
+        .users
+        .get(user.as_bytes())
+        .and_then(|u| u.decl.as_ref())
+        .map(|d| d.line + 1);
+    if let Some((line, why)) = declared_on.and_then(|l| refused.iter().find(|(r, _)| *r == l)) {
         return Err(format!(
-            "Redis refuses to load these users (line {}: {})",
-            p.line + 1,
-            p.kind.message()
+            "user `{user}` is defined on line {line}, which Redis refuses ({why}): no answer for it"
         ));
     }
-    Ok(dryrun(&load.users, table, user.as_bytes(), argv))
+    Ok(FileDryRun {
+        answer: dryrun(&load.users, table, user.as_bytes(), argv),
+        refused,
+    })
+}
+
+/// The ACL file a redis.conf loads its users from (the last non-empty `aclfile`), with its
+/// 1-based line, as written (relative paths are the caller's to resolve).
+pub fn conf_aclfile(bytes: &[u8]) -> Option<(u32, String)> {
+    let doc = conf::parse(bytes);
+    let settings = ConfSettings::of(
+        &doc,
+        bytes,
+        (0..doc.lines.len() as u32).map(|l| (FileId(0), l)),
+    );
+    let path = settings.aclfile.filter(|f| !f.is_empty())?;
+    Some((
+        settings.aclfile_line + 1,
+        String::from_utf8_lossy(&path).into_owned(),
+    ))
 }
 
 /// The settings of a configuration that matter for its users, read in load order.
@@ -91,6 +136,8 @@ struct ConfSettings {
     pubsub_allchannels: bool,
     requirepass: Option<Vec<u8>>,
     aclfile: Option<Vec<u8>>,
+    /// Line index of the `aclfile` directive that set `aclfile`.
+    aclfile_line: u32,
 }
 
 impl ConfSettings {
@@ -124,7 +171,10 @@ impl ConfSettings {
                 }
             }
             b"requirepass" if argc == 2 => self.requirepass = arg,
-            b"aclfile" if argc == 2 => self.aclfile = arg,
+            b"aclfile" if argc == 2 => {
+                self.aclfile = arg;
+                self.aclfile_line = line;
+            }
             _ => {}
         }
     }
@@ -276,7 +326,7 @@ mod tests {
     fn run(file: &str, kind: Kind, user: &str, cmd: &str) -> String {
         let argv: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
         match dryrun_file(file.as_bytes(), kind, user, &argv) {
-            Ok(r) => r.text().to_string(),
+            Ok(r) => r.answer.text().to_string(),
             Err(e) => format!("E: {e}"),
         }
     }
@@ -302,7 +352,21 @@ mod tests {
             run(acl, Kind::Acl, "nobody", "GET k"),
             "ERR User 'nobody' not found"
         );
-        assert!(run("# c\n", Kind::Acl, "default", "GET k").starts_with("E: "));
+        // A comment line is refused by Redis, but the other users can still be answered.
+        let commented = "# c\nuser app on nopass ~app:* +get\n";
+        let r = dryrun_file(commented.as_bytes(), Kind::Acl, "app", &[b"GET", b"app:1"]).unwrap();
+        assert_eq!(r.answer, DryRun::Ok);
+        assert_eq!(r.refused.len(), 1);
+        assert_eq!(r.refused[0].0, 1);
+        // A user whose own line is refused gets no answer.
+        let bad = "user app on nopass ~app:* +nosuchcommand\n";
+        assert!(run(bad, Kind::Acl, "app", "GET app:1")
+            .starts_with("E: user `app` is defined on line 1"));
+        assert_eq!(
+            conf_aclfile(b"port 1\naclfile users.acl\n"),
+            Some((2, "users.acl".to_string()))
+        );
+        assert_eq!(conf_aclfile(b"aclfile \"\"\n"), None);
         let conf = "port 6379\nuser app on nopass \"~app:*\" +get\n";
         assert_eq!(run(conf, Kind::Redis, "app", "GET app:1"), "OK");
         assert_eq!(

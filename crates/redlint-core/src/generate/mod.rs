@@ -167,7 +167,7 @@ pub fn generate(
     }
 
     if spec.topology == Topology::Sentinel {
-        for n in 1..=spec.sentinels {
+        for n in 1..=spec.sentinels() {
             let port = spec.sentinel_port + n as u16 - 1;
             files.push(GeneratedFile {
                 path: format!("etc/redis/sentinel-{n}.conf"),
@@ -334,7 +334,7 @@ fn redis_conf(
 fn sentinel_conf(spec: &Spec, port: u16, sentinel_password: &str, peer_password: &str) -> String {
     let mut c = header(spec);
     let w = &mut c;
-    let quorum = spec.sentinels / 2 + 1;
+    let quorum = spec.sentinels() / 2 + 1;
     let _ = writeln!(w, "bind {}", spec.bind.join(" "));
     let _ = writeln!(w, "port {port}");
     let _ = writeln!(
@@ -350,7 +350,7 @@ fn sentinel_conf(spec: &Spec, port: u16, sentinel_password: &str, peer_password:
     let _ = writeln!(
         w,
         "# quorum = a majority of the {} Sentinels",
-        spec.sentinels
+        spec.sentinels()
     );
     let _ = writeln!(
         w,

@@ -39,11 +39,13 @@ pub struct Spec {
     pub role: Role,
     #[serde(default = "default_topology")]
     pub topology: Topology,
-    /// Replicas (replicated and sentinel topologies).
-    #[serde(default = "default_replicas")]
-    pub replicas: u32,
-    #[serde(default = "default_sentinels")]
-    pub sentinels: u32,
+    /// Replicas (replicated and sentinel topologies; default 2). Refused with `standalone`:
+    /// see [`Spec::validate`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    /// Sentinels (sentinel topology only; default 3, at least 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentinels: Option<u32>,
     /// Addresses to listen on (the first one is what replicas and Sentinels connect to).
     #[serde(default = "default_bind")]
     pub bind: Vec<String>,
@@ -75,12 +77,11 @@ fn default_role() -> Role {
 fn default_topology() -> Topology {
     Topology::Standalone
 }
-fn default_replicas() -> u32 {
-    2
-}
-fn default_sentinels() -> u32 {
-    3
-}
+/// Replicas when the topology has them and none were asked for.
+const DEFAULT_REPLICAS: u32 = 2;
+/// The fewest Sentinels that still fail over with one of them down: a failover needs a
+/// majority of all known Sentinels to elect a leader, and 2 of 2 is lost as soon as one is.
+pub const MIN_SENTINELS: u32 = 3;
 fn default_bind() -> Vec<String> {
     vec!["127.0.0.1".to_string()]
 }
@@ -109,8 +110,8 @@ impl Spec {
             nofile: default_nofile(),
             role: default_role(),
             topology: default_topology(),
-            replicas: default_replicas(),
-            sentinels: default_sentinels(),
+            replicas: None,
+            sentinels: None,
             bind: default_bind(),
             port: default_port(),
             sentinel_port: default_sentinel_port(),
@@ -128,12 +129,64 @@ impl Spec {
         Ok(spec)
     }
 
+    /// Replicas of the master (0 for a standalone server).
+    pub fn replicas(&self) -> u32 {
+        match self.topology {
+            Topology::Standalone => 0,
+            Topology::Replicated | Topology::Sentinel => self.replicas.unwrap_or(DEFAULT_REPLICAS),
+        }
+    }
+
+    /// Sentinels watching the master (0 unless the topology is `sentinel`).
+    pub fn sentinels(&self) -> u32 {
+        match self.topology {
+            Topology::Sentinel => self.sentinels.unwrap_or(MIN_SENTINELS),
+            Topology::Standalone | Topology::Replicated => 0,
+        }
+    }
+
     /// Servers on this host: the master and, for replicated topologies, its replicas.
     pub fn server_count(&self) -> u32 {
-        match self.topology {
-            Topology::Standalone => 1,
-            Topology::Replicated | Topology::Sentinel => 1 + self.replicas,
+        1 + self.replicas()
+    }
+
+    /// Replica and Sentinel counts that fit the topology. A count the topology would ignore
+    /// is refused rather than silently dropped or taken to change the topology: the topology
+    /// is the user's explicit choice (or the documented default), and one rule for flags and
+    /// profiles is easier to predict than a count that sometimes switches it.
+    fn validate_topology(&self) -> Result<(), String> {
+        let topology = match self.topology {
+            Topology::Standalone => "standalone",
+            Topology::Replicated => "replicated",
+            Topology::Sentinel => "sentinel",
+        };
+        if let (Topology::Standalone, Some(n)) = (self.topology, self.replicas) {
+            return Err(format!(
+                "replicas = {n} needs topology `replicated` or `sentinel`: a standalone deployment has no replicas"
+            ));
         }
+        if let (Topology::Standalone | Topology::Replicated, Some(n)) =
+            (self.topology, self.sentinels)
+        {
+            return Err(format!(
+                "sentinels = {n} needs topology `sentinel`: the `{topology}` topology runs no Sentinels"
+            ));
+        }
+        if self.replicas == Some(0) {
+            return Err(format!(
+                "the `{topology}` topology needs at least one replica (use topology `standalone` for none)"
+            ));
+        }
+        if self.sentinels.is_some_and(|n| n < MIN_SENTINELS) {
+            return Err(format!(
+                "sentinels = {}: Sentinel needs a majority of all Sentinels to agree before it fails over, and with fewer than {MIN_SENTINELS} one Sentinel down leaves no majority; use at least {MIN_SENTINELS} (3 or 5 are usual)",
+                self.sentinels.unwrap_or(0)
+            ));
+        }
+        if self.replicas() > 64 || self.sentinels() > 64 {
+            return Err("at most 64 replicas and 64 Sentinels on one host".into());
+        }
+        Ok(())
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -143,6 +196,10 @@ impl Spec {
         if self.host_cpus == 0 {
             return Err("host CPUs must be at least 1".into());
         }
+        if self.nofile == 0 {
+            return Err("nofile (the open-files limit) must be at least 1".into());
+        }
+        self.validate_topology()?;
         if self.bind.is_empty() || self.bind.len() > 16 {
             return Err("bind takes 1 to 16 addresses".into());
         }
@@ -153,19 +210,8 @@ impl Spec {
                 ));
             }
         }
-        if self.topology != Topology::Standalone && self.replicas == 0 {
-            return Err("a replicated topology needs at least one replica".into());
-        }
-        if self.topology == Topology::Sentinel && self.sentinels < 1 {
-            return Err(
-                "a sentinel topology needs at least one Sentinel (three for a real quorum)".into(),
-            );
-        }
-        if self.replicas > 64 || self.sentinels > 64 {
-            return Err("at most 64 replicas and 64 Sentinels on one host".into());
-        }
         let last = self.port as u32 + self.server_count() - 1;
-        let last_sentinel = self.sentinel_port as u32 + self.sentinels.saturating_sub(1);
+        let last_sentinel = self.sentinel_port as u32 + self.sentinels().saturating_sub(1);
         if last > 65535 || self.port == 0 || last_sentinel > 65535 || self.sentinel_port == 0 {
             return Err("ports run past 65535".into());
         }
@@ -188,5 +234,40 @@ impl Spec {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(extra: &str) -> Result<Spec, String> {
+        Spec::from_toml(&format!("host-memory = 4294967296\nhost-cpus = 4\n{extra}"))
+    }
+
+    #[test]
+    fn two_sentinels_are_refused_with_the_reason() {
+        let e = profile("topology = \"sentinel\"\nsentinels = 2\n").unwrap_err();
+        assert!(e.contains("majority") && e.contains("at least 3"), "{e}");
+        assert!(profile("topology = \"sentinel\"\nsentinels = 3\n").is_ok());
+        assert_eq!(profile("topology = \"sentinel\"\n").unwrap().sentinels(), 3);
+    }
+
+    #[test]
+    fn counts_the_topology_would_ignore_are_refused() {
+        let e = profile("replicas = 2\n").unwrap_err();
+        assert!(e.contains("standalone"), "{e}");
+        let e = profile("topology = \"replicated\"\nsentinels = 3\n").unwrap_err();
+        assert!(e.contains("`sentinel`"), "{e}");
+        assert!(profile("topology = \"replicated\"\nreplicas = 0\n").is_err());
+        let spec = profile("topology = \"replicated\"\nreplicas = 1\n").unwrap();
+        assert_eq!(spec.server_count(), 2);
+        assert_eq!(profile("").unwrap().server_count(), 1);
+    }
+
+    #[test]
+    fn zero_cpus_and_zero_nofile_are_refused() {
+        assert!(Spec::from_toml("host-memory = 4294967296\nhost-cpus = 0\n").is_err());
+        assert!(profile("nofile = 0\n").is_err());
     }
 }

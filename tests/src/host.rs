@@ -67,7 +67,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The inputs of a host folder: every file whose kind redlint knows, by path then content.
+/// The inputs of a host folder: every file whose kind redlint knows, by name and content, as
+/// the CLI's directory walk decides it.
 pub fn inputs(root: &Path) -> Vec<Input> {
     let mut files = Vec::new();
     walk(root, &mut files);
@@ -81,7 +82,7 @@ pub fn inputs(root: &Path) -> Vec<Input> {
             .into_owned();
         let host = format!("/{rel}");
         let bytes = std::fs::read(&f).expect("read");
-        let Some(kind) = kind::from_path(&host).or_else(|| kind::from_content(&bytes)) else {
+        let Some(kind) = kind::detect(&host, &bytes) else {
             continue;
         };
         inputs.push(Input {

@@ -52,6 +52,9 @@ pub enum SkipReason {
     BrokenLink,
     /// A directory link back to a directory the walk is inside of.
     Loop,
+    /// A symbolic link to a place outside the walked directory and `--root`: that is this
+    /// machine's file, not the deployment's (the ConfigMap's links stay inside).
+    Outside(PathBuf),
     /// Another path reaches the same file, which is checked under that name (not counted as
     /// skipped: nothing goes unchecked).
     SameFile(String),
@@ -66,6 +69,7 @@ impl SkipReason {
             SkipReason::NotRegular => "not a regular file",
             SkipReason::BrokenLink => "broken symbolic link",
             SkipReason::Loop => "symbolic link loop",
+            SkipReason::Outside(_) => "link outside the walked directory",
             SkipReason::SameFile(_) => "same file",
         }
     }
@@ -82,6 +86,10 @@ impl SkipReason {
             SkipReason::Loop => {
                 "skipped: symbolic link loop (points to a directory that contains it)".to_string()
             }
+            SkipReason::Outside(target) => format!(
+                "skipped: symbolic link to {}, outside the walked directory and --root (this machine's file, not the deployment's; name it on the command line to check it)",
+                target.display()
+            ),
             SkipReason::SameFile(p) => format!("same file as {p}, checked once under that name"),
         }
     }
@@ -200,6 +208,16 @@ struct DirWalk {
     skipped: Vec<(PathBuf, SkipReason)>,
     /// Directories already walked (a second path to one is not walked again).
     visited: HashSet<FileKey>,
+    /// Where symbolic links may lead: the walked directory and `--root`, canonical.
+    bounds: Vec<PathBuf>,
+}
+
+impl DirWalk {
+    /// The target of a symbolic link that leads outside the bounds, if it does.
+    fn outside(&self, link: &Path) -> Option<PathBuf> {
+        let target = link.canonicalize().ok()?;
+        (!self.bounds.iter().any(|b| target.starts_with(b))).then_some(target)
+    }
 }
 
 pub struct Walker<'a> {
@@ -252,7 +270,14 @@ impl Walker<'_> {
         taken: &mut HashMap<FileKey, String>,
         out: &mut Walked,
     ) -> Result<(), InputError> {
-        let mut walk = DirWalk::default();
+        let mut walk = DirWalk {
+            bounds: [Some(dir), self.root]
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.canonicalize().ok())
+                .collect(),
+            ..DirWalk::default()
+        };
         walk.visited.insert(key(meta));
         let mut ancestors = vec![key(meta)];
         walk_dir(dir, &mut ancestors, &mut walk)
@@ -393,6 +418,12 @@ fn walk_dir(dir: &Path, ancestors: &mut Vec<FileKey>, walk: &mut DirWalk) -> std
                 continue;
             }
         };
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            if let Some(target) = walk.outside(&path) {
+                walk.skipped.push((path, SkipReason::Outside(target)));
+                continue;
+            }
+        }
         if meta.is_dir() {
             let name = entry.file_name();
             if SKIP_DIRS.iter().any(|s| name == *s) {

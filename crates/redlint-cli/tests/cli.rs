@@ -718,3 +718,28 @@ fn summary_splits_what_stops_redis_server_and_redis_sentinel() {
         "{err}"
     );
 }
+
+#[test]
+fn links_out_of_the_walked_tree_are_not_read() {
+    let s = Scratch::new("outside");
+    s.write("elsewhere/redis.conf", b"port 6379\n");
+    s.write("tree/redis.conf", b"port 6380\n");
+    std::os::unix::fs::symlink(
+        s.0.join("elsewhere/redis.conf"),
+        s.0.join("tree/other.conf"),
+    )
+    .unwrap();
+    let tree = s.0.join("tree");
+    let out = redlint(&[
+        "check",
+        "--format",
+        "json",
+        "--verbose",
+        tree.to_str().unwrap(),
+    ]);
+    assert!(matches!(clean_exit(&out), 0 | 1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 1);
+    let text = stdout(&out);
+    assert!(text.contains("outside the walked directory"), "{text}");
+}

@@ -2,52 +2,9 @@
 
 use redlint_core::HostFacts;
 
-/// Parse a memory size: a number with an optional unit. Binary units (`KiB`, `MiB`, `GiB`,
-/// `TiB`, also `Ki`/`Mi`/`Gi`/`Ti` as Kubernetes writes them) are powers of 1024; decimal ones
-/// (`K`/`KB`, `M`/`MB`, `G`/`GB`, `T`/`TB`) are powers of 1000; `B` is bytes. The unit is
-/// required: a bare `8` meant as 8 GiB must not be read as 8 bytes. `check` and `generate`
-/// both parse `--host-memory` here.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    if digits == 0 {
-        return Err(format!(
-            "`{s}` is not a size: expected a number with an optional unit such as 8GiB or 512MiB"
-        ));
-    }
-    let n: u64 = s[..digits]
-        .parse()
-        .map_err(|_| format!("`{s}` is too large"))?;
-    let unit = s[digits..].trim().to_ascii_lowercase();
-    if unit.is_empty() {
-        let num = &s[..digits];
-        return Err(format!(
-            "`{s}` has no unit: {num}GiB? {num}MiB? (write {num}B if you mean bytes)"
-        ));
-    }
-    if n == 0 {
-        return Err(format!("`{s}`: a host has more than 0 bytes of memory"));
-    }
-    let mult: u64 = match unit.as_str() {
-        "b" => 1,
-        "k" | "kb" => 1000,
-        "ki" | "kib" => 1 << 10,
-        "m" | "mb" => 1_000_000,
-        "mi" | "mib" => 1 << 20,
-        "g" | "gb" => 1_000_000_000,
-        "gi" | "gib" => 1 << 30,
-        "t" | "tb" => 1_000_000_000_000,
-        "ti" | "tib" => 1 << 40,
-        _ => {
-            return Err(format!(
-                "unknown unit `{}` in `{s}`: use B, KiB, MiB, GiB, TiB (or KB, MB, GB, TB)",
-                &s[digits..]
-            ))
-        }
-    };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("`{s}` is too large"))
-}
+/// `--host-memory` of `check` and `generate`, and the profile's `host-memory`: one parser,
+/// in the core (the browser page reads sizes with it too).
+pub use redlint_core::sizing::parse_size;
 
 /// A count that must be at least 1 (`--host-cpus`, `--host-nofile`, `--nofile`): a host
 /// with 0 CPUs or a limit of 0 open files cannot run redis-server, so 0 is a typo.
@@ -129,27 +86,4 @@ fn detect_nofile() -> Option<u64> {
         .find(|l| l.starts_with("Max open files"))
         .and_then(|l| l.split_whitespace().nth(3))
         .and_then(|v| v.parse().ok())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("8GiB"), Ok(8 << 30));
-        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
-        assert_eq!(parse_size("2Gi"), Ok(2 << 30));
-        assert_eq!(parse_size("1G"), Ok(1_000_000_000));
-        assert_eq!(parse_size("1024B"), Ok(1024));
-        let bare = parse_size("8").unwrap_err();
-        assert!(
-            bare.contains("no unit") && bare.contains("8GiB? 8MiB?"),
-            "{bare}"
-        );
-        assert!(parse_size("0GiB").is_err());
-        assert!(parse_size("GiB").is_err());
-        assert!(parse_size("1.5GiB").is_err());
-        assert!(parse_size("99999999999TiB").is_err());
-    }
 }

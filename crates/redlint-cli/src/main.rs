@@ -236,6 +236,8 @@ enum DryrunKind {
     Acl,
     /// A redis.conf (its `user` lines, or its `aclfile`).
     Redis,
+    /// A sentinel.conf (its `user` lines).
+    Sentinel,
 }
 
 #[derive(Args)]
@@ -705,7 +707,7 @@ fn acl_dryrun(
     let bytes = disk::read_bounded(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let kind = match kind {
         Some(DryrunKind::Acl) => acl::Kind::Acl,
-        Some(DryrunKind::Redis) => acl::Kind::Redis,
+        Some(DryrunKind::Redis | DryrunKind::Sentinel) => acl::Kind::Redis,
         None => match redlint_core::model::kind::detect(&file.to_string_lossy(), &bytes) {
             Some(Kind::Redis | Kind::Sentinel) => acl::Kind::Redis,
             _ => acl::Kind::Acl,

@@ -29,7 +29,9 @@ pub enum Topology {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Spec {
-    /// Bytes of memory of the host or container Redis runs in.
+    /// Bytes of memory of the host or container Redis runs in. A profile writes bytes
+    /// (`host-memory = 8589934592`) or a size with its unit (`host-memory = "8GiB"`).
+    #[serde(deserialize_with = "bytes_or_size")]
     pub host_memory: u64,
     pub host_cpus: u32,
     /// Open-files limit the systemd drop-in grants (`LimitNOFILE`).
@@ -66,6 +68,27 @@ pub struct Spec {
     /// Name Sentinels monitor the master under.
     #[serde(default = "default_master_name")]
     pub master_name: String,
+}
+
+/// `host-memory`: an integer (bytes) or a string with a unit, read by the one size parser.
+fn bytes_or_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct SizeVisitor;
+    impl serde::de::Visitor<'_> for SizeVisitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a size such as \"8GiB\" or a number of bytes")
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<u64, E> {
+            Ok(n)
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u64, E> {
+            u64::try_from(n).map_err(|_| E::custom(format!("`{n}` is not a size")))
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<u64, E> {
+            crate::sizing::parse_size(s).map_err(E::custom)
+        }
+    }
+    d.deserialize_any(SizeVisitor)
 }
 
 fn default_nofile() -> u64 {
@@ -191,7 +214,10 @@ impl Spec {
 
     pub fn validate(&self) -> Result<(), String> {
         if self.host_memory < 64 << 20 {
-            return Err("host memory below 64 MiB leaves nothing for Redis".into());
+            return Err(format!(
+                "host memory of {} bytes is below 64 MiB, which leaves nothing for Redis (a profile's integer `host-memory` is bytes: write a unit, e.g. \"8GiB\")",
+                self.host_memory
+            ));
         }
         if self.host_cpus == 0 {
             return Err("host CPUs must be at least 1".into());
@@ -263,6 +289,16 @@ mod tests {
         let spec = profile("topology = \"replicated\"\nreplicas = 1\n").unwrap();
         assert_eq!(spec.server_count(), 2);
         assert_eq!(profile("").unwrap().server_count(), 1);
+    }
+
+    #[test]
+    fn profile_memory_takes_a_unit() {
+        let spec = Spec::from_toml("host-memory = \"8GiB\"\nhost-cpus = 4\n").unwrap();
+        assert_eq!(spec.host_memory, 8 << 30);
+        let e = Spec::from_toml("host-memory = \"8\"\nhost-cpus = 4\n").unwrap_err();
+        assert!(e.contains("8GiB? 8MiB?"), "{e}");
+        let e = Spec::from_toml("host-memory = 8\nhost-cpus = 4\n").unwrap_err();
+        assert!(e.contains("is bytes"), "{e}");
     }
 
     #[test]

@@ -159,19 +159,15 @@ impl Walked {
             return None;
         }
         let counted: Vec<&Skipped> = self.skipped.iter().filter(|s| s.reason.counts()).collect();
-        let found = if counted.is_empty() {
-            "no files".to_string()
-        } else {
-            format!(
-                "{} file{}, none of them Redis configuration ({}; --verbose lists them)",
-                counted.len(),
-                if counted.len() == 1 { "" } else { "s" },
-                breakdown(&counted)
-            )
-        };
+        let dirs = self.dirs.join(", ");
+        if counted.is_empty() {
+            return Some(format!("nothing to check: found no files under {dirs}"));
+        }
         Some(format!(
-            "nothing to check: found {found} under {}; name the files, or force a kind with --kind",
-            self.dirs.join(", ")
+            "nothing to check: found {} file{} under {dirs}, none of them Redis configuration ({}; --verbose lists them); name a file to check it as a redis.conf, or force a kind with --kind",
+            counted.len(),
+            if counted.len() == 1 { "" } else { "s" },
+            breakdown(&counted)
         ))
     }
 }

@@ -503,7 +503,8 @@ fn nothing_to_check_exits_2() {
     let out = redlint(&["check", s.0.join("other").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("1 file, none of them Redis configuration"),
+        stderr(&out).contains("found 1 file under")
+            && stderr(&out).contains("none of them Redis configuration (1 not Redis configuration"),
         "{}",
         stderr(&out)
     );

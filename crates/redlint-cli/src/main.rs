@@ -55,7 +55,7 @@ struct CheckArgs {
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value = "info")]
+    #[arg(long, value_enum, default_value = "info", ignore_case = true)]
     fail_on: SeverityArg,
 }
 

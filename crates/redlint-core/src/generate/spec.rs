@@ -103,7 +103,9 @@ fn default_topology() -> Topology {
 /// Replicas when the topology has them and none were asked for.
 const DEFAULT_REPLICAS: u32 = 2;
 /// The fewest Sentinels that still fail over with one of them down: a failover needs a
-/// majority of all known Sentinels to elect a leader, and 2 of 2 is lost as soon as one is.
+/// Sentinel elected leader by a majority of all known Sentinels (`sentinel.c:
+/// sentinelGetLeader`, `voters/2 + 1`; the Sentinel documentation's "Example 1: just two
+/// Sentinels, DON'T DO THIS"), and 2 of 2 is lost as soon as one is down.
 pub const MIN_SENTINELS: u32 = 3;
 fn default_bind() -> Vec<String> {
     vec!["127.0.0.1".to_string()]

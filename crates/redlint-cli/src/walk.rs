@@ -6,7 +6,7 @@
 //! A file's kind comes from its name and its content ([`kind::detect`]); what is not checked
 //! is said, in one notice (`files-skipped`), or one per file with `--verbose`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +33,10 @@ const SKIP_DIRS: &[&str] = &[
 /// Files whose name says nothing are judged by content only up to this size: configuration
 /// files are small, and a walk over a repository must not read its binaries whole.
 const MAX_SNIFF: u64 = 4 << 20;
+
+/// Walks of one directory through different links, at most: bounds the work on a tree
+/// where links make many paths to the same place.
+const MAX_DIR_VISITS: u32 = 8;
 
 /// A file or directory, the same whatever path reaches it.
 type FileKey = (u64, u64);
@@ -202,8 +206,10 @@ struct Found {
 struct DirWalk {
     files: Vec<Found>,
     skipped: Vec<(PathBuf, SkipReason)>,
-    /// Directories already walked (a second path to one is not walked again).
-    visited: HashSet<FileKey>,
+    /// How many times each directory was walked: a directory reached by several links is
+    /// walked through each (so its files are found under the name a user sees, e.g. a visible
+    /// `conf -> ..2024_…` beside the hidden original), up to [`MAX_DIR_VISITS`].
+    visited: HashMap<FileKey, u32>,
     /// Where symbolic links may lead: the walked directory and `--root`, canonical.
     bounds: Vec<PathBuf>,
 }
@@ -274,7 +280,7 @@ impl Walker<'_> {
                 .collect(),
             ..DirWalk::default()
         };
-        walk.visited.insert(key(meta));
+        walk.visited.insert(key(meta), 1);
         let mut ancestors = vec![key(meta)];
         walk_dir(dir, &mut ancestors, &mut walk)
             .map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
@@ -430,10 +436,11 @@ fn walk_dir(dir: &Path, ancestors: &mut Vec<FileKey>, walk: &mut DirWalk) -> std
                 walk.skipped.push((path, SkipReason::Loop));
                 continue;
             }
-            // Another link to a directory already walked: its files are already found.
-            if !walk.visited.insert(k) {
+            let visits = walk.visited.entry(k).or_insert(0);
+            if *visits >= MAX_DIR_VISITS {
                 continue;
             }
+            *visits += 1;
             ancestors.push(k);
             let result = walk_dir(&path, ancestors, walk);
             ancestors.pop();

@@ -395,7 +395,23 @@ fn configmap_symlinks_are_followed_and_each_file_checked_once() {
     let dir = configmap(&s, b"bind 0.0.0.0\nprotected-mode no\nport 6379\n");
     // A loop back to the top must not hang the walk.
     std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
+    // A visible link to the hidden directory, sorted after it: its name is the one shown.
+    std::os::unix::fs::symlink("..2024_01_01_00_00_00.123", dir.join("conf")).unwrap();
+    std::fs::write(
+        dir.join("..2024_01_01_00_00_00.123/sentinel.conf"),
+        b"port 26379\nsentinel monitor m 127.0.0.1 6379 2\n",
+    )
+    .unwrap();
     let d = dir.to_str().unwrap();
+    let out = redlint(&["check", "--format", "json", "--verbose", d]);
+    assert_eq!(clean_exit(&out), 1, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("same file as {d}/conf/sentinel.conf")),
+        "{text}"
+    );
+    std::fs::remove_file(dir.join("conf")).unwrap();
+    std::fs::remove_file(dir.join("..2024_01_01_00_00_00.123/sentinel.conf")).unwrap();
     let out = redlint(&["check", "--format", "json", d]);
     assert_eq!(clean_exit(&out), 1, "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -163,7 +163,7 @@ struct GenerateArgs {
     /// A TOML profile with the same settings (flags override it).
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
-    /// Memory of the target host or container, e.g. 8GiB.
+    /// Memory of the target host or container with its unit, e.g. 8GiB, 512MiB.
     #[arg(long, value_name = "SIZE", value_parser = host::parse_size)]
     host_memory: Option<u64>,
     /// CPUs of the target host or container (at least 1).
@@ -248,7 +248,7 @@ struct LintArgs {
     /// Force the kind of every PATH instead of detecting it from name and content.
     #[arg(long, value_enum)]
     kind: Option<KindArg>,
-    /// Memory of the target host or container, e.g. 8GiB, 512MiB.
+    /// Memory of the target host or container with its unit, e.g. 8GiB, 512MiB.
     #[arg(long, value_name = "SIZE", value_parser = host::parse_size)]
     host_memory: Option<u64>,
     /// CPUs of the target host or container (at least 1).

@@ -368,8 +368,13 @@ impl Walker<'_> {
         s.strip_prefix("./").unwrap_or(&s).to_string()
     }
 
-    /// The file's absolute path on the target host.
+    /// The file's absolute path on the target host: its path inside `--root` as laid out
+    /// (a directory link `etc/redis -> ../opt/redis/conf` keeps `/etc/redis/…`, the path Redis
+    /// is given), else resolved.
     fn host_path(&self, file: &Path) -> Option<String> {
+        if let Some(rel) = self.root.and_then(|r| file.strip_prefix(r).ok()) {
+            return Some(redlint_core::fs::normalize(&rel.to_string_lossy()));
+        }
         let abs = absolute(file)?;
         match self.root {
             Some(root) => {

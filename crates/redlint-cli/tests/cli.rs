@@ -760,3 +760,30 @@ fn links_out_of_the_walked_tree_are_not_read() {
     let text = stdout(&out);
     assert!(text.contains("outside the walked directory"), "{text}");
 }
+
+#[test]
+fn a_directory_link_inside_the_root_keeps_the_host_path_redis_is_given() {
+    // etc/redis -> ../opt/redis/conf: redis.conf includes /etc/redis/extra.conf, which is
+    // the walked etc/redis/extra.conf, not a second file.
+    let s = Scratch::new("rootlink");
+    s.write(
+        "opt/redis/conf/redis.conf",
+        b"port 6379\ninclude /etc/redis/extra.conf\n",
+    );
+    s.write("opt/redis/conf/extra.conf", b"maxmemory 1gb\n");
+    std::fs::create_dir_all(s.0.join("etc")).unwrap();
+    std::os::unix::fs::symlink("../opt/redis/conf", s.0.join("etc/redis")).unwrap();
+    let root = s.0.to_str().unwrap();
+    let etc = s.0.join("etc");
+    let out = redlint(&[
+        "check",
+        "--format",
+        "json",
+        "--root",
+        root,
+        etc.to_str().unwrap(),
+    ]);
+    assert!(matches!(clean_exit(&out), 0 | 1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 2, "{}", stdout(&out));
+}

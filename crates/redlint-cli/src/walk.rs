@@ -196,7 +196,11 @@ fn breakdown(skipped: &[&Skipped]) -> String {
 
 /// A regular file the walk found, before deciding under which path to check it.
 struct Found {
+    /// The path as walked (shown, and the host path inside `--root`).
     path: PathBuf,
+    /// Where it is read from (and `fix` writes to) on this machine: `path`, except below a
+    /// link with an absolute target inside `--root`, which points into the root.
+    real: PathBuf,
     key: FileKey,
     size: u64,
 }
@@ -212,9 +216,26 @@ struct DirWalk {
     visited: HashMap<FileKey, u32>,
     /// Where symbolic links may lead: the walked directory and `--root`, canonical.
     bounds: Vec<PathBuf>,
+    /// `--root`: an absolute link target inside it names the target host's `/`.
+    root: Option<PathBuf>,
 }
 
 impl DirWalk {
+    /// Where a link with an absolute target points on the target host: under `--root`
+    /// (`etc/redis/redis.conf -> /opt/redis/conf/redis.conf` in a host image). Anything else
+    /// is returned as is.
+    fn in_root(&self, path: &Path) -> PathBuf {
+        let Some(root) = &self.root else {
+            return path.to_path_buf();
+        };
+        match std::fs::read_link(path) {
+            Ok(target) if target.is_absolute() => {
+                root.join(target.strip_prefix("/").unwrap_or(&target))
+            }
+            _ => path.to_path_buf(),
+        }
+    }
+
     /// The target of a symbolic link that leads outside the bounds, if it does.
     fn outside(&self, link: &Path) -> Option<PathBuf> {
         let target = link.canonicalize().ok()?;
@@ -278,11 +299,12 @@ impl Walker<'_> {
                 .flatten()
                 .filter_map(|p| p.canonicalize().ok())
                 .collect(),
+            root: self.root.map(Path::to_path_buf),
             ..DirWalk::default()
         };
         walk.visited.insert(key(meta), 1);
         let mut ancestors = vec![key(meta)];
-        walk_dir(dir, &mut ancestors, &mut walk)
+        walk_dir(dir, dir, &mut ancestors, &mut walk)
             .map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
         for (path, reason) in walk.skipped {
             out.skipped.push(Skipped {
@@ -309,7 +331,7 @@ impl Walker<'_> {
                 Ok(Some((bytes, kind))) => {
                     taken.insert(found.key, display.clone());
                     let input = self.input(&found.path, display, bytes, kind);
-                    out.inputs.push((input, found.path));
+                    out.inputs.push((input, found.real));
                 }
                 Ok(None) => out.skipped.push(Skipped {
                     path: display,
@@ -331,7 +353,7 @@ impl Walker<'_> {
         if self.kind.is_none() && named.is_none() && found.size > MAX_SNIFF {
             return Ok(None);
         }
-        let bytes = read_bounded(&found.path).map_err(|e| e.to_string())?;
+        let bytes = read_bounded(&found.real).map_err(|e| e.to_string())?;
         let kind = self.kind.or_else(|| kind::detect(&kind_path, &bytes));
         Ok(kind.map(|k| (bytes, k)))
     }
@@ -406,12 +428,19 @@ fn absolute(file: &Path) -> Option<PathBuf> {
 }
 
 /// Walk `dir`, following symbolic links; `ancestors` are the directories the walk is inside.
-fn walk_dir(dir: &Path, ancestors: &mut Vec<FileKey>, walk: &mut DirWalk) -> std::io::Result<()> {
-    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+/// `dir` is the directory as walked (what is shown), `real` where it is on this machine.
+fn walk_dir(
+    dir: &Path,
+    real: &Path,
+    ancestors: &mut Vec<FileKey>,
+    walk: &mut DirWalk,
+) -> std::io::Result<()> {
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(real)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
-        let path = entry.path();
-        let meta = match std::fs::metadata(&path) {
+        let path = dir.join(entry.file_name());
+        let real = walk.in_root(&entry.path());
+        let meta = match std::fs::metadata(&real) {
             Ok(m) => m,
             Err(e) => {
                 let link = entry.file_type().is_ok_and(|t| t.is_symlink());
@@ -426,7 +455,7 @@ fn walk_dir(dir: &Path, ancestors: &mut Vec<FileKey>, walk: &mut DirWalk) -> std
             }
         };
         if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-            if let Some(target) = walk.outside(&path) {
+            if let Some(target) = walk.outside(&real) {
                 walk.skipped.push((path, SkipReason::Outside(target)));
                 continue;
             }
@@ -447,7 +476,7 @@ fn walk_dir(dir: &Path, ancestors: &mut Vec<FileKey>, walk: &mut DirWalk) -> std
             }
             *visits += 1;
             ancestors.push(k);
-            let result = walk_dir(&path, ancestors, walk);
+            let result = walk_dir(&path, &real, ancestors, walk);
             ancestors.pop();
             if let Err(e) = result {
                 walk.skipped
@@ -456,6 +485,7 @@ fn walk_dir(dir: &Path, ancestors: &mut Vec<FileKey>, walk: &mut DirWalk) -> std
         } else if meta.is_file() {
             walk.files.push(Found {
                 path,
+                real,
                 key: key(&meta),
                 size: meta.len(),
             });

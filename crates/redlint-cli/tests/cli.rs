@@ -787,3 +787,33 @@ fn a_directory_link_inside_the_root_keeps_the_host_path_redis_is_given() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["files"], 2, "{}", stdout(&out));
 }
+
+#[test]
+fn an_absolute_link_inside_the_root_points_into_the_root() {
+    // A host image: etc/redis/redis.conf -> /opt/redis/conf/redis.conf means the root's /opt.
+    let s = Scratch::new("abslink");
+    s.write(
+        "opt/redis/conf/redis.conf",
+        b"port 6379\nbind 0.0.0.0\nprotected-mode no\n",
+    );
+    std::fs::create_dir_all(s.0.join("etc/redis")).unwrap();
+    std::os::unix::fs::symlink(
+        "/opt/redis/conf/redis.conf",
+        s.0.join("etc/redis/redis.conf"),
+    )
+    .unwrap();
+    let root = s.0.to_str().unwrap();
+    let etc = s.0.join("etc");
+    let out = redlint(&[
+        "check",
+        "--format",
+        "json",
+        "--root",
+        root,
+        etc.to_str().unwrap(),
+    ]);
+    assert_eq!(clean_exit(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 1, "{}", stdout(&out));
+    assert_eq!(json["findings"][0]["file"], "etc/redis/redis.conf");
+}

@@ -178,6 +178,10 @@ struct LintArgs {
     /// browser is not where Redis runs.
     #[arg(long)]
     on_host: bool,
+    /// With --on-host: the user redis-server runs as, for the permission checks (default:
+    /// `User=` of the deployment's systemd unit, else `redis` when the host has that user).
+    #[arg(long, value_name = "USER")]
+    run_as: Option<String>,
     /// Show passwords, hashes and other secrets instead of `***`.
     #[arg(long)]
     show_secrets: bool,
@@ -295,6 +299,7 @@ impl LintArgs {
         Options {
             show_secrets: self.show_secrets,
             on_host: self.on_host,
+            run_as: self.run_as.clone(),
             host,
             redis_build: match self.redis_build {
                 BuildArg::Distro => RedisBuild::Distro,
@@ -645,13 +650,16 @@ fn rule(code: Option<&str>) -> Result<ExitCode, String> {
         }
         None => {
             for r in redlint_core::rules::ALL {
-                println!(
-                    "{}  {:<36} {:<13} {}",
+                // Host checks are marked: they run only with `--on-host`.
+                let line = format!(
+                    "{}  {:<36} {:<13} {:<7}{}",
                     r.code,
                     r.name,
                     r.category.as_str(),
-                    r.severity.as_str()
+                    r.severity.as_str(),
+                    if r.host_check { "  host check" } else { "" }
                 );
+                println!("{}", line.trim_end());
             }
         }
     }

@@ -39,12 +39,8 @@ impl FileSystem for DiskFs {
         std::fs::read(path).map_err(fs_error)
     }
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
-        use std::os::unix::fs::PermissionsExt;
         let m = std::fs::metadata(path).map_err(fs_error)?;
-        Ok(Metadata {
-            is_dir: m.is_dir(),
-            executable: m.permissions().mode() & 0o111 != 0,
-        })
+        Ok(Metadata::from_std(&m))
     }
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let mut out = Vec::new();

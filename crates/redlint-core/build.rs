@@ -53,7 +53,10 @@ fn main() {
             None => false,
             Some((_, v)) if v == "true" => true,
             Some((_, v)) if v == "false" => false,
-            Some((_, v)) => panic!("{}: host-check must be true or false, not {v}", path.display()),
+            Some((_, v)) => panic!(
+                "{}: host-check must be true or false, not {v}",
+                path.display()
+            ),
         };
         let stem = path
             .file_stem()

@@ -50,6 +50,15 @@ impl FileSystem for RootFs {
     fn display_path(&self, host_path: &str) -> String {
         host_path.trim_start_matches('/').to_string()
     }
+    /// This machine's resolver (the tests run Redis here, so it is the target host's).
+    fn resolves(&self, host: &str) -> Option<bool> {
+        use std::net::ToSocketAddrs;
+        Some(
+            (host, 0)
+                .to_socket_addrs()
+                .is_ok_and(|mut a| a.next().is_some()),
+        )
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -70,7 +70,11 @@ impl FileSystem for DiskFs {
     /// Only asked on the target host (`--on-host`): this machine's resolver is the host's.
     fn resolves(&self, host: &str) -> Option<bool> {
         use std::net::ToSocketAddrs;
-        Some((host, 0).to_socket_addrs().is_ok_and(|mut a| a.next().is_some()))
+        Some(
+            (host, 0)
+                .to_socket_addrs()
+                .is_ok_and(|mut a| a.next().is_some()),
+        )
     }
 
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {

@@ -146,7 +146,8 @@ impl MemoryFs {
     }
     /// A directory (possibly empty), root-owned, mode 0755.
     pub fn insert_dir(&mut self, path: impl Into<String>) {
-        self.dirs.insert(normalize(&path.into()), Metadata::dir(0o755));
+        self.dirs
+            .insert(normalize(&path.into()), Metadata::dir(0o755));
     }
     /// Change the permission bits of a file or directory (a directory not given yet is
     /// created). Returns false when nothing is at `path`.

@@ -80,8 +80,10 @@ pub fn redlint(config: &[u8], kind: Kind, fs: &dyn FileSystem) -> Vec<Finding> {
         kind,
     };
     // The server runs on this machine: it is the target host.
+    // The server runs as root here: judge permissions as root.
     let options = Options {
         on_host: true,
+        run_as: Some("root".to_string()),
         ..Options::default()
     };
     redlint_core::check(vec![input], fs, &options).findings

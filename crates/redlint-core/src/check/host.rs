@@ -107,7 +107,10 @@ pub enum Access {
     /// The path (or a directory on the way) does not exist; the errno text Redis prints.
     Missing(&'static str),
     /// The user may not pass `at` (a directory on the way, or the path itself).
-    Denied { at: String, meta: Metadata },
+    Denied {
+        at: String,
+        meta: Metadata,
+    },
     /// The filesystem could not tell.
     Unknown,
 }
@@ -157,7 +160,9 @@ pub fn access(host: &dyn FileSystem, user: Option<&RunAs>, path: &str, want: u32
         }
     }
     match stat(host, &path) {
-        Ok(m) if user.is_some_and(|u| !allowed(&m, u, want)) => Access::Denied { at: path, meta: m },
+        Ok(m) if user.is_some_and(|u| !allowed(&m, u, want)) => {
+            Access::Denied { at: path, meta: m }
+        }
         Ok(m) => Access::Ok(m),
         Err(FsError::NotFound) => Access::Missing("No such file or directory"),
         Err(_) => Access::Unknown,
@@ -177,10 +182,12 @@ pub fn create(host: &dyn FileSystem, user: Option<&RunAs>, path: &str, replace: 
             other => other,
         },
         // The directory is not writable, but an existing writable file still opens.
-        Access::Denied { at, meta } if !replace && at == dir => match access(host, user, &path, W) {
-            ok @ Access::Ok(_) => ok,
-            _ => Access::Denied { at, meta },
-        },
+        Access::Denied { at, meta } if !replace && at == dir => {
+            match access(host, user, &path, W) {
+                ok @ Access::Ok(_) => ok,
+                _ => Access::Denied { at, meta },
+            }
+        }
         other => other,
     }
 }
@@ -200,7 +207,8 @@ mod tests {
     use super::*;
     use crate::fs::MemoryFs;
 
-    const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\nredis:x:102:105::/var/lib/redis:/usr/sbin/nologin\n";
+    const PASSWD: &str =
+        "root:x:0:0:root:/root:/bin/bash\nredis:x:102:105::/var/lib/redis:/usr/sbin/nologin\n";
     const GROUP: &str = "root:x:0:\nredis:x:105:\nssl-cert:x:110:redis\n";
 
     fn redis() -> RunAs {

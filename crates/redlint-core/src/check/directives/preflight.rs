@@ -156,9 +156,14 @@ fn dir_lines<'e, 'a>(
             continue;
         };
         let shown = display(e.vals[1]);
-        match h.access(&path, X) {
+        // Existence first (a file is `Not a directory` even to root), then search permission.
+        let access = match h.access(&path, 0) {
+            Access::Ok(m) if !m.is_dir() => Access::Missing("Not a directory"),
+            Access::Ok(_) => h.access(&path, X),
+            other => other,
+        };
+        match access {
             Access::Missing(why) => out.push(missing_dir(e, &shown, &path, why)),
-            Access::Ok(m) if !m.is_dir() => out.push(missing_dir(e, &shown, &path, "Not a directory")),
             Access::Denied { at, meta } => out.push(
                 denied(e, h, &at, &meta, format!("`dir {shown}`"), "Redis changes into the directory while reading the file and refuses to start (`Permission denied`)").fatal(),
             ),
@@ -199,11 +204,12 @@ fn dir_writable(
     let Access::Denied { at, meta } = h.access(path, W | X) else {
         return;
     };
-    if at != path {
-        return; // not searchable: reported on the `dir` line already
+    if at != path || !meta.is_dir() {
+        return; // not searchable, or not a directory: reported on the `dir` line already
     }
     let shown = format!("`dir {}`", display(e.vals[1]));
-    let aof = !server.sentinel && last(entries, "appendonly").is_some_and(|a| yes_no(a.vals[1]) == Some(true));
+    let aof = !server.sentinel
+        && last(entries, "appendonly").is_some_and(|a| yes_no(a.vals[1]) == Some(true));
     let aof_dir = last(entries, "appenddirname")
         .map(|a| String::from_utf8_lossy(cstr(a.vals[1])).into_owned())
         .unwrap_or_else(|| "appendonlydir".to_string());
@@ -304,7 +310,12 @@ fn logfile(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, out: &mut
     }, out);
 }
 
-fn unixsocket(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, out: &mut Vec<Diagnostic>) {
+fn unixsocket(
+    h: &Host<'_, '_>,
+    entries: &[Entry<'_>],
+    cwd: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
     created(h, entries, cwd, &Created {
         directive: "unixsocket",
         refusal: "Redis aborts at startup (`Failed opening Unix socket: bind: {}`)",
@@ -326,12 +337,20 @@ fn pidfile(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, out: &mut
 
 /// RL017/RL018: with `cluster-enabled yes`, Redis opens (creating) and locks the cluster
 /// config file at startup; relative to `dir`.
-fn cluster_config(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, out: &mut Vec<Diagnostic>) {
+fn cluster_config(
+    h: &Host<'_, '_>,
+    entries: &[Entry<'_>],
+    cwd: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
     if !last(entries, "cluster-enabled").is_some_and(|e| yes_no(e.vals[1]) == Some(true)) {
         return;
     }
     let (e, written) = match last(entries, "cluster-config-file") {
-        Some(e) => (Some(e), String::from_utf8_lossy(cstr(e.vals[1])).into_owned()),
+        Some(e) => (
+            Some(e),
+            String::from_utf8_lossy(cstr(e.vals[1])).into_owned(),
+        ),
         None => (None, "nodes.conf".to_string()),
     };
     let Some(path) = resolve(written.as_bytes(), cwd) else {
@@ -342,7 +361,9 @@ fn cluster_config(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, ou
         return;
     };
     let what = format!("the cluster config file `{written}`");
-    let refusal = |why: &str| format!("Redis refuses to start (`Can't open {written} in order to acquire a lock: {why}`)");
+    let refusal = |why: &str| {
+        format!("Redis refuses to start (`Can't open {written} in order to acquire a lock: {why}`)")
+    };
     let d = match h.create(&path, false) {
         Access::Missing(why) => Diagnostic::new(
             &rules::DIR_MISSING,
@@ -375,24 +396,43 @@ fn aclfile(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, out: &mut
 const TLS_FILES: &[(&str, &str)] = &[
     ("tls-cert-file", "Failed to load certificate: {p}: … {}"),
     ("tls-key-file", "Failed to load private key: {p}: … {}"),
-    ("tls-client-cert-file", "Failed to load certificate: {p}: … {}"),
-    ("tls-client-key-file", "Failed to load private key: {p}: … {}"),
-    ("tls-ca-cert-file", "Failed to configure CA certificate(s) file/directory: … {}"),
+    (
+        "tls-client-cert-file",
+        "Failed to load certificate: {p}: … {}",
+    ),
+    (
+        "tls-client-key-file",
+        "Failed to load private key: {p}: … {}",
+    ),
+    (
+        "tls-ca-cert-file",
+        "Failed to configure CA certificate(s) file/directory: … {}",
+    ),
     ("tls-dh-params-file", "Failed to load {p}: {}"),
 ];
 
 /// Whether Redis configures TLS at startup (`tls-port`, `tls-replication` or `tls-cluster`).
 fn tls_in_use(entries: &[Entry<'_>]) -> bool {
-    let on = |name| last(entries, name).is_some_and(|e: &Entry<'_>| yes_no(e.vals[1]) == Some(true));
-    let port = last(entries, "tls-port")
-        .is_some_and(|e| std::str::from_utf8(cstr(e.vals[1])).ok().and_then(|v| v.parse::<i64>().ok()).is_some_and(|p| p != 0));
+    let on =
+        |name| last(entries, name).is_some_and(|e: &Entry<'_>| yes_no(e.vals[1]) == Some(true));
+    let port = last(entries, "tls-port").is_some_and(|e| {
+        std::str::from_utf8(cstr(e.vals[1]))
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|p| p != 0)
+    });
     port || on("tls-replication") || on("tls-cluster")
 }
 
 /// RL019/RL018: TLS files missing or unreadable when TLS is in use (Redis: `Failed to configure
 /// TLS`). A missing `tls-ca-cert-dir` does not stop Redis (OpenSSL looks certificates up there
 /// only when verifying a peer): a warning.
-fn tls_files(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, out: &mut Vec<Diagnostic>) {
+fn tls_files(
+    h: &Host<'_, '_>,
+    entries: &[Entry<'_>],
+    cwd: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
     if !tls_in_use(entries) {
         return;
     }
@@ -400,7 +440,11 @@ fn tls_files(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, out: &m
         let Some((e, path)) = path_of(entries, name, cwd) else {
             continue;
         };
-        let said = |why: &str| printed.replace("{p}", &String::from_utf8_lossy(cstr(e.vals[1]))).replace("{}", why);
+        let said = |why: &str| {
+            printed
+                .replace("{p}", &String::from_utf8_lossy(cstr(e.vals[1])))
+                .replace("{}", why)
+        };
         let what = format!("`{name} {}`", display(e.vals[1]));
         let d = match h.access(&path, R) {
             Access::Missing(why) => Diagnostic::new(
@@ -446,7 +490,12 @@ fn bind_names(h: &Host<'_, '_>, server: &Server, entries: &[Entry<'_>], out: &mu
         return;
     };
     let port = last(entries, "port")
-        .and_then(|p| std::str::from_utf8(cstr(p.vals[1])).ok()?.parse::<u16>().ok())
+        .and_then(|p| {
+            std::str::from_utf8(cstr(p.vals[1]))
+                .ok()?
+                .parse::<u16>()
+                .ok()
+        })
         .unwrap_or(if server.sentinel { 26379 } else { 6379 });
     for (name, span) in bind::host_names(e.tokens, &e.vals) {
         let Some(fs) = h.fs() else { continue };

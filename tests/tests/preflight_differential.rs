@@ -44,6 +44,9 @@ struct Case {
     severity: Option<Severity>,
 }
 
+/// The host checks this test pins.
+const HOST_RULES: &[&str] = &["RL017", "RL018", "RL019", "RL025", "RL033"];
+
 fn redis_ids() -> Option<(u32, u32)> {
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|l| {
@@ -376,6 +379,16 @@ fn preflight_agrees_with_redis_server() {
                         case.says
                     ));
                 }
+                // One problem, one finding.
+                let host = on_line
+                    .iter()
+                    .filter(|f| HOST_RULES.contains(&f.code))
+                    .count();
+                if host != 1 {
+                    fail(format!(
+                        "{host} host findings on line {blamed_line:?}, expected one"
+                    ));
+                }
             }
             Ok(()) => {
                 if !fatal.is_empty() {
@@ -395,7 +408,7 @@ fn preflight_agrees_with_redis_server() {
                 } else {
                     let host: Vec<&Finding> = findings
                         .iter()
-                        .filter(|f| ["RL017", "RL018", "RL019", "RL025", "RL033"].contains(&f.code))
+                        .filter(|f| HOST_RULES.contains(&f.code))
                         .collect();
                     if !host.is_empty() {
                         fail("the host is fine, but redlint reports a host finding".into());

@@ -176,9 +176,12 @@ pub fn create(host: &dyn FileSystem, user: Option<&RunAs>, path: &str, replace: 
     let path = fs::normalize(path);
     let dir = fs::parent(&path).to_string();
     match access(host, user, &dir, W | X) {
-        Access::Ok(_) if !replace => match access(host, user, &path, W) {
-            Access::Ok(m) if m.is_dir() => Access::Missing("Is a directory"),
-            Access::Missing(_) => access(host, user, &dir, W | X),
+        Access::Ok(m) | Access::Denied { meta: m, .. } if !m.is_dir() => {
+            Access::Missing("Not a directory")
+        }
+        Access::Ok(m) if !replace => match access(host, user, &path, W) {
+            Access::Ok(f) if f.is_dir() => Access::Missing("Is a directory"),
+            Access::Missing(_) => Access::Ok(m),
             other => other,
         },
         // The directory is not writable, but an existing writable file still opens.
@@ -306,5 +309,76 @@ mod tests {
             create(&fs, Some(&r), "/var/log/nope/new.log", false),
             Access::Missing("No such file or directory")
         );
+        // A file where the directory should be, for root and for the user.
+        for u in [Some(&RunAs::root()), Some(&r)] {
+            assert_eq!(
+                create(&fs, u, "/var/log/redis/old.log/x.log", false),
+                Access::Missing("Not a directory")
+            );
+        }
+    }
+
+    /// The RL018 findings of a check on the target host.
+    fn denied_lines(inputs: Vec<crate::Input>, fs: &MemoryFs, run_as: Option<&str>) -> Vec<String> {
+        let options = crate::Options {
+            on_host: true,
+            run_as: run_as.map(str::to_string),
+            ..crate::Options::default()
+        };
+        crate::check(inputs, fs, &options)
+            .findings
+            .into_iter()
+            .filter(|f| f.code == "RL018")
+            .map(|f| f.message)
+            .collect()
+    }
+
+    fn input(path: &str, text: &str, kind: crate::Kind) -> crate::Input {
+        crate::Input {
+            path: path.trim_start_matches('/').to_string(),
+            host_path: Some(path.to_string()),
+            bytes: text.as_bytes().to_vec(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn the_user_comes_from_run_as_then_the_unit_then_redis() {
+        let mut fs = MemoryFs::new();
+        fs.insert(
+            "/etc/passwd",
+            format!("{PASSWD}valkey:x:103:106::/var/lib/valkey:/usr/sbin/nologin\n"),
+        );
+        fs.insert("/etc/group", GROUP);
+        fs.insert_dir("/var/lib/redis");
+        fs.set_owner("/var/lib/redis", 102, 105);
+        fs.set_mode("/var/lib/redis", 0o700);
+        let conf = || {
+            input(
+                "/etc/redis/redis.conf",
+                "dir /var/lib/redis\n",
+                crate::Kind::Redis,
+            )
+        };
+        let unit = || {
+            input(
+                "/etc/systemd/system/redis-server.service.d/override.conf",
+                "[Service]\nUser=valkey\n",
+                crate::Kind::Systemd,
+            )
+        };
+        // `redis` owns the directory: fine for the default user.
+        assert!(denied_lines(vec![conf()], &fs, None).is_empty());
+        // The unit runs Redis as `valkey`.
+        let m = denied_lines(vec![conf(), unit()], &fs, None);
+        assert!(m.len() == 1 && m[0].contains("the user `valkey`"), "{m:?}");
+        // `--run-as` wins over the unit.
+        assert!(denied_lines(vec![conf(), unit()], &fs, Some("redis")).is_empty());
+        assert!(denied_lines(vec![conf(), unit()], &fs, Some("root")).is_empty());
+        // Without `/etc/passwd`, permissions are not judged.
+        let mut bare = MemoryFs::new();
+        bare.insert_dir("/var/lib/redis");
+        bare.set_mode("/var/lib/redis", 0o700);
+        assert!(denied_lines(vec![conf()], &bare, None).is_empty());
     }
 }

@@ -102,7 +102,7 @@ fn denied(
         e.file,
         e.span(1),
         format!(
-            "{what}: {} may not pass {}: {consequence}",
+            "{what}: {} is refused at {}: {consequence}",
             hostv.who(),
             host::describe(at, meta)
         ),
@@ -201,12 +201,13 @@ fn dir_writable(
     path: &str,
     out: &mut Vec<Diagnostic>,
 ) {
+    // Not there, not a directory or not searchable: reported on the `dir` line already.
+    if !matches!(h.access(path, X), Access::Ok(m) if m.is_dir()) {
+        return;
+    }
     let Access::Denied { at, meta } = h.access(path, W | X) else {
         return;
     };
-    if at != path || !meta.is_dir() {
-        return; // not searchable, or not a directory: reported on the `dir` line already
-    }
     let shown = format!("`dir {}`", display(e.vals[1]));
     let aof = !server.sentinel
         && last(entries, "appendonly").is_some_and(|a| yes_no(a.vals[1]) == Some(true));
@@ -276,8 +277,8 @@ fn created(
             e.file,
             e.span(1),
             format!(
-                "{what}: the directory `{}` does not exist on the target host: {}",
-                fs::parent(&path),
+                "{what}: {}: {}",
+                no_dir(fs::parent(&path), why),
                 c.refusal.replace("{}", why)
             ),
         )
@@ -298,6 +299,18 @@ fn created(
         d.severity(Severity::Warning)
     };
     out.push(d);
+}
+
+/// Why the directory of a file is not there: missing, or not a directory.
+fn no_dir(dir: &str, why: &str) -> String {
+    match why {
+        "No such file or directory" => {
+            format!("the directory `{dir}` does not exist on the target host")
+        }
+        _ => format!(
+            "`{dir}` (or a directory above it) is not a directory on the target host ({why})"
+        ),
+    }
 }
 
 fn logfile(h: &Host<'_, '_>, entries: &[Entry<'_>], cwd: Option<&str>, out: &mut Vec<Diagnostic>) {
@@ -369,7 +382,7 @@ fn cluster_config(
             &rules::DIR_MISSING,
             e.file,
             e.span(1),
-            format!("{what}: the directory `{}` does not exist on the target host: {}", fs::parent(&path), refusal(why)),
+            format!("{what}: {}: {}", no_dir(fs::parent(&path), why), refusal(why)),
         )
         .help("create the directory, writable by the user Redis runs as, or set `cluster-config-file` to a file in `dir`"),
         Access::Denied { at, meta } => denied(e, h, &at, &meta, what, &refusal("Permission denied")),

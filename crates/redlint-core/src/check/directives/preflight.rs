@@ -126,10 +126,10 @@ pub(super) fn check(
         user: OnceCell::new(),
     };
     let cwd = dir_lines(&h, entries, out);
-    if let Some((e, path)) = cwd.as_ref() {
+    if let Some((e, path, true)) = cwd.as_ref() {
         dir_writable(&h, server, entries, e, path, out);
     }
-    let cwd = cwd.map(|(_, p)| p);
+    let cwd = cwd.map(|(_, p, _)| p);
     let cwd = cwd.as_deref();
     if !server.sentinel {
         modules(&h, entries, cwd, out);
@@ -144,15 +144,16 @@ pub(super) fn check(
 }
 
 /// RL017/RL018 on every `dir` line: Redis `chdir`s into each while reading the file. Returns
-/// the last one (the working directory Redis runs in), when known.
+/// the last one (the working directory Redis runs in), when known, and whether the host
+/// showed it to be a directory the Redis user can enter.
 fn dir_lines<'e, 'a>(
     h: &Host<'_, '_>,
     entries: &'e [Entry<'a>],
     out: &mut Vec<Diagnostic>,
-) -> Option<(&'e Entry<'a>, String)> {
-    let mut cwd: Option<(&Entry<'_>, String)> = None;
+) -> Option<(&'e Entry<'a>, String, bool)> {
+    let mut cwd: Option<(&Entry<'_>, String, bool)> = None;
     for e in entries.iter().filter(|e| e.ok && e.name == "dir") {
-        let Some(path) = resolve(e.vals[1], cwd.as_ref().map(|(_, p)| p.as_str())) else {
+        let Some(path) = resolve(e.vals[1], cwd.as_ref().map(|(_, p, _)| p.as_str())) else {
             continue;
         };
         let shown = display(e.vals[1]);
@@ -162,6 +163,7 @@ fn dir_lines<'e, 'a>(
             Access::Ok(_) => h.access(&path, X),
             other => other,
         };
+        let entered = matches!(access, Access::Ok(_));
         match access {
             Access::Missing(why) => out.push(missing_dir(e, &shown, &path, why)),
             Access::Denied { at, meta } => out.push(
@@ -169,7 +171,7 @@ fn dir_lines<'e, 'a>(
             ),
             _ => {}
         }
-        cwd = Some((e, path));
+        cwd = Some((e, path, entered));
     }
     cwd
 }
@@ -192,7 +194,8 @@ fn saves(entries: &[Entry<'_>]) -> bool {
 
 /// RL018: the working directory must be writable by the Redis user for everything Redis
 /// writes there. Fatal only when the append-only directory has to be created at startup;
-/// snapshots fail later (and with them the save at shutdown); otherwise a warning.
+/// snapshots fail later (and with them the save at shutdown); otherwise a warning. Only for a
+/// `dir` the user can enter (anything else is reported on the `dir` line).
 fn dir_writable(
     h: &Host<'_, '_>,
     server: &Server,
@@ -201,10 +204,6 @@ fn dir_writable(
     path: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    // Not there, not a directory or not searchable: reported on the `dir` line already.
-    if !matches!(h.access(path, X), Access::Ok(m) if m.is_dir()) {
-        return;
-    }
     let Access::Denied { at, meta } = h.access(path, W | X) else {
         return;
     };

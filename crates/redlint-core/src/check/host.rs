@@ -62,7 +62,7 @@ pub fn user(name: &str, passwd: Option<&str>, group: Option<&str>) -> Option<Run
     }
     let entry = passwd?.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
-        (f.len() >= 4 && (f[0] == name || f[2] == name)).then(|| f)
+        (f.len() >= 4 && (f[0] == name || f[2] == name)).then_some(f)
     })?;
     let uid: u32 = entry[2].parse().ok()?;
     let mut gids = vec![entry[3].parse().ok()?];

@@ -355,7 +355,7 @@ fn cluster_config(
     cwd: Option<&str>,
     out: &mut Vec<Diagnostic>,
 ) {
-    if !last(entries, "cluster-enabled").is_some_and(|e| yes_no(e.vals[1]) == Some(true)) {
+    if last(entries, "cluster-enabled").is_none_or(|e| yes_no(e.vals[1]) != Some(true)) {
         return;
     }
     let (e, written) = match last(entries, "cluster-config-file") {

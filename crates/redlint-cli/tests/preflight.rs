@@ -196,3 +196,20 @@ fn run_as_root_leaves_only_what_is_missing() {
         "{text}"
     );
 }
+
+/// `redlint rule` marks the host checks.
+#[test]
+fn rule_listing_marks_host_checks() {
+    let out = redlint(&["rule"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for code in ["RL017", "RL018", "RL019", "RL025", "RL033"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(code) && l.ends_with("host check")),
+            "{code}:\n{text}"
+        );
+    }
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("RL007") && !l.contains("host check")));
+}

@@ -291,6 +291,38 @@ fn bad_examples_trigger_and_good_examples_do_not() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
+/// A host check's page says it runs only with `--on-host`, and its examples run on the host;
+/// every page whose examples need the host is a host check.
+#[test]
+fn host_checks_are_marked_and_documented() {
+    let mut failures = Vec::new();
+    for rule in rules::ALL {
+        let body = rule.doc_body();
+        let on_host_example = body
+            .lines()
+            .any(|l| l.starts_with("```") && l.split_whitespace().any(|w| w == "on-host"));
+        if rule.host_check && !body.contains("--on-host") {
+            failures.push(format!(
+                "{}: host check, but the page does not say it needs `--on-host`",
+                rule.code
+            ));
+        }
+        if rule.host_check != on_host_example {
+            failures.push(format!(
+                "{}: host-check: {} but on-host examples: {on_host_example}",
+                rule.code, rule.host_check
+            ));
+        }
+    }
+    for code in ["RL017", "RL018", "RL019", "RL025", "RL033"] {
+        assert!(
+            rules::find(code).is_some_and(|r| r.host_check),
+            "{code} is a host check"
+        );
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
 #[test]
 fn codes_and_names_are_unique() {
     let mut codes = std::collections::HashSet::new();

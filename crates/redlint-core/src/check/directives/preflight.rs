@@ -126,8 +126,10 @@ pub(super) fn check(
         user: OnceCell::new(),
     };
     let cwd = dir_lines(&h, entries, out);
-    if let Some((e, path, true)) = cwd.as_ref() {
-        dir_writable(&h, server, entries, e, path, out);
+    // Sentinel writes nothing into its working directory (its config file is rewritten where
+    // it is).
+    if let (Some((e, path, true)), false) = (cwd.as_ref(), server.sentinel) {
+        dir_writable(&h, entries, e, path, out);
     }
     let cwd = cwd.map(|(_, p, _)| p);
     let cwd = cwd.as_deref();
@@ -198,7 +200,6 @@ fn saves(entries: &[Entry<'_>]) -> bool {
 /// `dir` the user can enter (anything else is reported on the `dir` line).
 fn dir_writable(
     h: &Host<'_, '_>,
-    server: &Server,
     entries: &[Entry<'_>],
     e: &Entry<'_>,
     path: &str,
@@ -208,14 +209,13 @@ fn dir_writable(
         return;
     };
     let shown = format!("`dir {}`", display(e.vals[1]));
-    let aof = !server.sentinel
-        && last(entries, "appendonly").is_some_and(|a| yes_no(a.vals[1]) == Some(true));
+    let aof = last(entries, "appendonly").is_some_and(|a| yes_no(a.vals[1]) == Some(true));
     let aof_dir = last(entries, "appenddirname")
         .map(|a| String::from_utf8_lossy(cstr(a.vals[1])).into_owned())
         .unwrap_or_else(|| "appendonlydir".to_string());
     let d = if aof && matches!(h.access(&fs::join(path, &aof_dir), X), Access::Missing(_)) {
         denied(e, h, &at, &meta, format!("{shown} is not writable"), &format!("with `appendonly yes` Redis creates `{aof_dir}` there and refuses to start (`Can't open or create append-only dir {aof_dir}: Permission denied`)")).fatal()
-    } else if !server.sentinel && saves(entries) {
+    } else if saves(entries) {
         denied(e, h, &at, &meta, format!("{shown} is not writable"), "Redis starts, but every snapshot fails (`Failed opening the temp RDB file … for saving: Permission denied`), and so does the save at shutdown, so Redis refuses to stop (`Error trying to save the DB, can't exit.`)")
     } else {
         denied(e, h, &at, &meta, format!("{shown} is not writable"), "Redis starts, but cannot write anything there (`SAVE`, `BGSAVE`, a later `appendonly yes` or `CONFIG REWRITE` of a relative path fail)").severity(Severity::Warning)

@@ -142,10 +142,14 @@ fn cases() -> Vec<Case> {
         starts("dir 0711 root (search only), as redis, snapshots on", As::Redis, "dir {T}/ro\n", |t| mkdir(&t.join("ro"), 0o711, false), Some(("dir {T}/ro", "RL018")), "for saving: Permission denied", Some(Severity::Error)),
         starts("dir 0755 root, as redis, no persistence", As::Redis, "dir {T}/ro\nsave \"\"\n", |t| mkdir(&t.join("ro"), 0o755, false), Some(("dir {T}/ro", "RL018")), "cannot write", Some(Severity::Warning)),
         fatal("dir 0755 root, as redis, appendonly yes", As::Redis, "dir {T}/ro\nappendonly yes\n", |t| mkdir(&t.join("ro"), 0o755, false), ("dir {T}/ro", "RL018"), "Can't open or create append-only dir appendonlydir: Permission denied"),
+        fatal("dir /root, as redis", As::Redis, "dir /root\n", data, ("dir /root", "RL018"), "Permission denied"),
+        starts("dir 0770 root:redis (group), as redis", As::Redis, "dir {T}/shared\n", |t| { mkdir(&t.join("shared"), 0o770, false); let (_, g) = redis_ids().unwrap(); chown(t.join("shared"), None, Some(g)).unwrap() }, None, "", None),
+        fatal("dir 0077 redis-owned (owner bits apply), as redis", As::Redis, "dir {T}/odd\n", |t| { mkdir(&t.join("odd"), 0o077, true) }, ("dir {T}/odd", "RL018"), "Permission denied"),
         // logfile
         fatal("logfile directory missing", As::Root, "dir {T}/data\nlogfile {T}/nolog/redis.log\n", data, ("logfile", "RL017"), "Can't open the log file: No such file or directory"),
         fatal("logfile directory not writable, as redis", As::Redis, "dir {T}/data\nlogfile {T}/log/redis.log\n", |t| { data(t); mkdir(&t.join("log"), 0o755, false) }, ("logfile", "RL018"), "Can't open the log file: Permission denied"),
         fatal("logfile exists, not writable, as redis", As::Redis, "dir {T}/data\nlogfile {T}/redis.log\n", |t| { data(t); file(&t.join("redis.log"), b"", 0o644) }, ("logfile", "RL018"), "Can't open the log file: Permission denied"),
+        starts("logfile owned by redis in a root directory, as redis", As::Redis, "dir {T}/data\nlogfile {T}/log/redis.log\n", |t| { data(t); mkdir(&t.join("log"), 0o755, false); file(&t.join("log/redis.log"), b"", 0o644); let (u, g) = redis_ids().unwrap(); chown(t.join("log/redis.log"), Some(u), Some(g)).unwrap() }, None, "", None),
         starts("logfile in a directory owned by redis", As::Redis, "dir {T}/data\nlogfile {T}/data/redis.log\n", data, None, "", None),
         // unixsocket
         fatal("unixsocket directory missing", As::Root, "dir {T}/data\nunixsocket {T}/run/redis.sock\n", data, ("unixsocket", "RL017"), "Failed opening Unix socket: bind: No such file or directory"),

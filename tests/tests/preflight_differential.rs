@@ -42,6 +42,8 @@ struct Case {
     says: &'static str,
     /// Severity of the finding when Redis starts anyway (`None`: no finding at all).
     severity: Option<Severity>,
+    /// The config file stays root's (0644) even when the server runs as `redis`.
+    conf_root: bool,
 }
 
 /// The host checks this test pins.
@@ -119,6 +121,7 @@ fn cases() -> Vec<Case> {
         blame: Some(blame),
         says,
         severity: None,
+        conf_root: false,
     };
     let starts = |name, user, conf, setup: fn(&Path), blame, says, severity| Case {
         name,
@@ -130,6 +133,7 @@ fn cases() -> Vec<Case> {
         blame,
         says,
         severity,
+        conf_root: false,
     };
     vec![
         // dir
@@ -191,6 +195,7 @@ fn cases() -> Vec<Case> {
             blame: Some(("notification-script", "RL033")),
             says: "Notification script seems non existing or non executable.",
             severity: None,
+            conf_root: false,
         },
         Case {
             name: "sentinel script 0744 root, as root",
@@ -202,6 +207,7 @@ fn cases() -> Vec<Case> {
             blame: None,
             says: "",
             severity: None,
+            conf_root: false,
         },
         Case {
             name: "sentinel script 0755 in a 0700 directory, as redis",
@@ -213,6 +219,19 @@ fn cases() -> Vec<Case> {
             blame: Some(("client-reconfig-script", "RL033")),
             says: "Client reconfiguration script seems non existing or non executable.",
             severity: None,
+            conf_root: false,
+        },
+        Case {
+            name: "sentinel config 0644 root, as redis",
+            user: As::Redis,
+            sentinel: true,
+            conf: "dir {T}/data\nsentinel monitor m 127.0.0.1 {P2} 2\n",
+            setup: data,
+            starts: false,
+            blame: Some(("port ", "RL018")),
+            says: "is not writable: Permission denied. Exiting...",
+            severity: None,
+            conf_root: true,
         },
     ]
 }
@@ -318,7 +337,7 @@ fn preflight_agrees_with_redis_server() {
             "redis.conf"
         });
         file(&conf, text.as_bytes(), 0o644);
-        if case.user == As::Redis {
+        if case.user == As::Redis && !case.conf_root {
             // Sentinel rewrites its config: it must be the user's.
             let (u, g) = redis_ids().unwrap();
             chown(&conf, Some(u), Some(g)).unwrap();

@@ -71,7 +71,7 @@ sentinel client-reconfig-script mymaster /root/reconfig.sh
 ";
 
 /// A host where everything is wrong at once: each line of `REDIS_CONF` from `dir` on, the
-/// `bind` name, and both Sentinel scripts.
+/// `bind` name, both Sentinel scripts, and the Sentinel config (root's, 0640) itself.
 fn broken_host() -> Image {
     let img = Image::new("broken");
     img.file(
@@ -136,6 +136,7 @@ fn on_a_host_image_every_host_failure_is_reported_in_one_run() {
         ("redis.conf:11:", "RL019"),
         ("redis.conf:12:", "RL018"),
         ("redis.conf:13:", "RL019"),
+        ("sentinel.conf:1:", "RL018"),
         ("sentinel.conf:4:", "RL033"),
         ("sentinel.conf:5:", "RL033"),
     ] {

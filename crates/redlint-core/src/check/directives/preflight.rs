@@ -138,6 +138,9 @@ pub(super) fn check(
         cluster_config(&h, entries, cwd, out);
         aclfile(&h, entries, cwd, out);
     }
+    if server.sentinel {
+        sentinel_config(&h, server, out);
+    }
     logfile(&h, entries, cwd, out);
     unixsocket(&h, entries, cwd, out);
     pidfile(&h, entries, cwd, out);
@@ -388,6 +391,39 @@ fn cluster_config(
         _ => return,
     };
     out.push(d.fatal());
+}
+
+/// RL018: Sentinel rewrites its own config file, and refuses to start when it may not
+/// (`sentinel.c: sentinelCheckConfigFile`, `access(W_OK)`). Reported on the file's first line.
+fn sentinel_config(h: &Host<'_, '_>, server: &Server, out: &mut Vec<Diagnostic>) {
+    let file = h.ctx.ws.file(server.main);
+    let Some(path) = file.host_path.as_deref() else {
+        return;
+    };
+    let Some(fs) = h.fs() else { return };
+    let user = h.user(fs);
+    if let Access::Denied { at, meta } = host::access(fs, user, path, W) {
+        let end = file
+            .source
+            .bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(file.source.bytes.len());
+        out.push(
+            Diagnostic::new(
+                &rules::PERMISSION_DENIED,
+                server.main,
+                crate::source::Span::new(0, end),
+                format!(
+                    "the Sentinel config file `{path}` is not writable: {} is refused at {}: Sentinel refuses to start (`Sentinel config file {path} is not writable: Permission denied. Exiting...`)",
+                    h.who(),
+                    host::describe(&at, &meta)
+                ),
+            )
+            .fatal()
+            .help("Sentinel rewrites its config file (state, discovered replicas and Sentinels): make it owned by the user Sentinel runs as (`chown redis: sentinel.conf`)"),
+        );
+    }
 }
 
 /// RL018: the ACL file must be readable by the Redis user (a missing one is RL024).

@@ -238,6 +238,7 @@ impl LintArgs {
                 return Err(format!("--root {}: not a directory", root.display()));
             }
         }
+        self.check_run_as()?;
         let default = [PathBuf::from(".")];
         let paths = if paths.is_empty() {
             &default[..]
@@ -255,6 +256,29 @@ impl LintArgs {
             options,
             fs: disk::DiskFs::new(self.root.as_deref()),
         })
+    }
+
+    /// `--run-as` names a user of the target host (its `/etc/passwd`, under `--root`), and
+    /// only means something on the target host: a typo must not silently turn the permission
+    /// checks off.
+    fn check_run_as(&self) -> Result<(), String> {
+        let Some(name) = &self.run_as else {
+            return Ok(());
+        };
+        if !self.on_host {
+            return Err(format!(
+                "--run-as {name}: permissions are judged only on the target host; add --on-host"
+            ));
+        }
+        let fs = disk::DiskFs::new(self.root.as_deref());
+        let passwd = redlint_core::fs::FileSystem::read(&fs, "/etc/passwd").ok();
+        let text = passwd.as_deref().map(String::from_utf8_lossy);
+        if redlint_core::check::host::user(name, text.as_deref(), None).is_none() {
+            return Err(format!(
+                "--run-as {name}: no such user in the target host's /etc/passwd"
+            ));
+        }
+        Ok(())
     }
 
     /// The settings file (given, or found upward from `start`) with the flags layered on top.

@@ -214,3 +214,37 @@ fn rule_listing_marks_host_checks() {
         .lines()
         .any(|l| l.starts_with("RL007") && !l.contains("host check")));
 }
+
+/// A `--run-as` typo, or `--run-as` off the target host, is a usage error (exit 2), not a
+/// silent skip of the permission checks.
+#[test]
+fn run_as_names_a_user_of_the_target_host() {
+    let img = broken_host();
+    let root = img.0.to_string_lossy().into_owned();
+    let out = redlint(&[
+        "check",
+        "--root",
+        &root,
+        &root,
+        "--on-host",
+        "--run-as",
+        "rediss",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such user"));
+    let out = redlint(&["check", "--root", &root, &root, "--run-as", "redis"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--on-host"));
+    let out = redlint(&[
+        "check",
+        "--root",
+        &root,
+        &root,
+        "--on-host",
+        "--run-as",
+        "redis",
+        "--select",
+        "RL018",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -48,6 +48,16 @@ fn main() {
                 path.display()
             ),
         };
+        // Optional: a host check runs only on the target host (`--on-host`).
+        let host_check = match front.iter().find(|(k, _)| k == "host-check") {
+            None => false,
+            Some((_, v)) if v == "true" => true,
+            Some((_, v)) if v == "false" => false,
+            Some((_, v)) => panic!(
+                "{}: host-check must be true or false, not {v}",
+                path.display()
+            ),
+        };
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -60,7 +70,7 @@ fn main() {
         );
         writeln!(
             out,
-            "pub static {ident}: Rule = Rule {{ code: {code:?}, name: {name:?}, category: Category::{category}, severity: Severity::{severity}, fix: {fix}, doc: include_str!({:?}) }};",
+            "pub static {ident}: Rule = Rule {{ code: {code:?}, name: {name:?}, category: Category::{category}, severity: Severity::{severity}, fix: {fix}, host_check: {host_check}, doc: include_str!({:?}) }};",
             path.canonicalize().expect("canonical path").display()
         )
         .unwrap();

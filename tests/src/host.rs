@@ -33,12 +33,8 @@ impl FileSystem for RootFs {
         std::fs::read(p).map_err(io)
     }
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
-        use std::os::unix::fs::PermissionsExt;
         let m = std::fs::metadata(self.real(path)).map_err(io)?;
-        Ok(Metadata {
-            is_dir: m.is_dir(),
-            executable: m.permissions().mode() & 0o111 != 0,
-        })
+        Ok(Metadata::from_std(&m))
     }
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let mut out = Vec::new();
@@ -53,6 +49,15 @@ impl FileSystem for RootFs {
     }
     fn display_path(&self, host_path: &str) -> String {
         host_path.trim_start_matches('/').to_string()
+    }
+    /// This machine's resolver (the tests run Redis here, so it is the target host's).
+    fn resolves(&self, host: &str) -> Option<bool> {
+        use std::net::ToSocketAddrs;
+        Some(
+            (host, 0)
+                .to_socket_addrs()
+                .is_ok_and(|mut a| a.next().is_some()),
+        )
     }
 }
 

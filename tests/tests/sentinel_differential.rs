@@ -175,9 +175,10 @@ fn lint(case: &Case, sentinel: bool) -> Vec<Finding> {
             Kind::Redis
         },
     };
-    // The server runs on this machine: it is the target host.
+    // The server runs on this machine, as root: it is the target host.
     let options = Options {
         on_host: true,
+        run_as: Some("root".to_string()),
         ..Options::default()
     };
     redlint_core::check(vec![input], &fs, &options).findings

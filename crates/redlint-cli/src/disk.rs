@@ -63,12 +63,18 @@ impl FileSystem for DiskFs {
     }
 
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
-        use std::os::unix::fs::PermissionsExt;
         let m = std::fs::metadata(self.real(path)).map_err(map_err)?;
-        Ok(Metadata {
-            is_dir: m.is_dir(),
-            executable: m.permissions().mode() & 0o111 != 0,
-        })
+        Ok(Metadata::from_std(&m))
+    }
+
+    /// Only asked on the target host (`--on-host`): this machine's resolver is the host's.
+    fn resolves(&self, host: &str) -> Option<bool> {
+        use std::net::ToSocketAddrs;
+        Some(
+            (host, 0)
+                .to_socket_addrs()
+                .is_ok_and(|mut a| a.next().is_some()),
+        )
     }
 
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {

@@ -268,6 +268,10 @@ struct LintArgs {
     /// browser is not where Redis runs.
     #[arg(long)]
     on_host: bool,
+    /// With --on-host: the user redis-server runs as, for the permission checks (default:
+    /// `User=` of the deployment's systemd unit, else `redis` when the host has that user).
+    #[arg(long, value_name = "USER")]
+    run_as: Option<String>,
     /// Show passwords, hashes and other secrets instead of `***`.
     #[arg(long)]
     show_secrets: bool,
@@ -309,6 +313,7 @@ impl LintArgs {
                 return Err(format!("--root {}: not a directory", root.display()));
             }
         }
+        self.check_run_as()?;
         let default = [PathBuf::from(".")];
         let paths = if paths.is_empty() {
             &default[..]
@@ -334,6 +339,29 @@ impl LintArgs {
             options,
             fs: disk::DiskFs::new(self.root.as_deref()),
         })
+    }
+
+    /// `--run-as` names a user of the target host (its `/etc/passwd`, under `--root`), and
+    /// only means something on the target host: a typo must not silently turn the permission
+    /// checks off.
+    fn check_run_as(&self) -> Result<(), String> {
+        let Some(name) = &self.run_as else {
+            return Ok(());
+        };
+        if !self.on_host {
+            return Err(format!(
+                "--run-as {name}: permissions are judged only on the target host; add --on-host"
+            ));
+        }
+        let fs = disk::DiskFs::new(self.root.as_deref());
+        let passwd = redlint_core::fs::FileSystem::read(&fs, "/etc/passwd").ok();
+        let text = passwd.as_deref().map(String::from_utf8_lossy);
+        if redlint_core::check::host::user(name, text.as_deref(), None).is_none() {
+            return Err(format!(
+                "--run-as {name}: no such user in the target host's /etc/passwd"
+            ));
+        }
+        Ok(())
     }
 
     /// The settings file (given, or found upward from `start`) with the flags layered on top.
@@ -378,6 +406,7 @@ impl LintArgs {
         Options {
             show_secrets: self.show_secrets,
             on_host: self.on_host,
+            run_as: self.run_as.clone(),
             host,
             redis_build: match self.redis_build {
                 BuildArg::Distro => RedisBuild::Distro,
@@ -782,13 +811,16 @@ fn rule(code: Option<&str>) -> Result<ExitCode, String> {
         }
         None => {
             for r in redlint_core::rules::ALL {
-                println!(
-                    "{}  {:<36} {:<13} {}",
+                // Host checks are marked: they run only with `--on-host`.
+                let line = format!(
+                    "{}  {:<36} {:<13} {:<7}{}",
                     r.code,
                     r.name,
                     r.category.as_str(),
-                    r.severity.as_str()
+                    r.severity.as_str(),
+                    if r.host_check { "  host check" } else { "" }
                 );
+                println!("{}", line.trim_end());
             }
         }
     }

@@ -230,4 +230,7 @@ impl FileSystem for Overlay<'_> {
     fn display_path(&self, host_path: &str) -> String {
         self.base.display_path(host_path)
     }
+    fn resolves(&self, host: &str) -> Option<bool> {
+        self.base.resolves(host)
+    }
 }

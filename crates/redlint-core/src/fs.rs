@@ -20,11 +20,75 @@ pub enum FsError {
     Other(String),
 }
 
+/// What a path is (symbolic links are followed, as Redis' `open`/`chdir`/`access` do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    File,
+    Dir,
+    Socket,
+    /// FIFOs, devices and the like.
+    Other,
+}
+
+/// What the host's filesystem says about a path: enough to decide, without I/O, whether the
+/// user Redis runs as may search, read or write it (see `check::host`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Metadata {
-    pub is_dir: bool,
-    /// Any execute bit set (what Sentinel's script checks need).
-    pub executable: bool,
+    pub kind: FileKind,
+    /// Permission bits (`0o7777` at most: rwx for owner, group, others, plus setuid/gid/sticky).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl Metadata {
+    /// A root-owned regular file with `mode`.
+    pub fn file(mode: u32) -> Metadata {
+        Metadata {
+            kind: FileKind::File,
+            mode,
+            uid: 0,
+            gid: 0,
+        }
+    }
+    /// A root-owned directory with `mode`.
+    pub fn dir(mode: u32) -> Metadata {
+        Metadata {
+            kind: FileKind::Dir,
+            mode,
+            uid: 0,
+            gid: 0,
+        }
+    }
+    /// From what `std::fs::metadata` returned (symbolic links followed): the one conversion
+    /// the CLI and the tests' disk filesystems share.
+    #[cfg(unix)]
+    pub fn from_std(m: &std::fs::Metadata) -> Metadata {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let t = m.file_type();
+        let kind = if t.is_dir() {
+            FileKind::Dir
+        } else if t.is_file() {
+            FileKind::File
+        } else if t.is_socket() {
+            FileKind::Socket
+        } else {
+            FileKind::Other
+        };
+        Metadata {
+            kind,
+            mode: m.mode() & 0o7777,
+            uid: m.uid(),
+            gid: m.gid(),
+        }
+    }
+    pub fn is_dir(&self) -> bool {
+        self.kind == FileKind::Dir
+    }
+    /// Any execute bit set.
+    pub fn executable(&self) -> bool {
+        self.mode & 0o111 != 0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,30 +107,83 @@ pub trait FileSystem: Sync {
     fn display_path(&self, host_path: &str) -> String {
         host_path.to_string()
     }
+    /// Whether a host name resolves (`getaddrinfo`) on the target host: `None` when this
+    /// filesystem cannot tell (the default; only the CLI on the target host can).
+    fn resolves(&self, _host: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// An in-memory host: the browser build, rule examples and tests use it.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryFs {
-    files: BTreeMap<String, (Vec<u8>, bool)>,
+    /// Files: content and metadata.
+    files: BTreeMap<String, (Vec<u8>, Metadata)>,
+    /// Directories given explicitly (empty ones, or with a mode/owner); other directories
+    /// exist because a file lies below them (root-owned, 0755).
+    dirs: BTreeMap<String, Metadata>,
+    /// Host names that resolve (`Some(true)`) or not (`Some(false)`); others are unknown.
+    names: BTreeMap<String, bool>,
 }
 
 impl MemoryFs {
     pub fn new() -> MemoryFs {
         MemoryFs::default()
     }
+    /// A root-owned file, mode 0644.
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files
-            .insert(normalize(&path.into()), (bytes.into(), false));
+        self.files.insert(
+            normalize(&path.into()),
+            (bytes.into(), Metadata::file(0o644)),
+        );
     }
+    /// A root-owned file, mode 0755.
     pub fn insert_executable(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files
-            .insert(normalize(&path.into()), (bytes.into(), true));
+        self.files.insert(
+            normalize(&path.into()),
+            (bytes.into(), Metadata::file(0o755)),
+        );
+    }
+    /// A directory (possibly empty), root-owned, mode 0755.
+    pub fn insert_dir(&mut self, path: impl Into<String>) {
+        self.dirs
+            .insert(normalize(&path.into()), Metadata::dir(0o755));
+    }
+    /// Change the permission bits of a file or directory (a directory not given yet is
+    /// created). Returns false when nothing is at `path`.
+    pub fn set_mode(&mut self, path: &str, mode: u32) -> bool {
+        self.meta_mut(path).map(|m| m.mode = mode).is_some()
+    }
+    /// Change the owner of a file or directory, like `chown uid:gid`.
+    pub fn set_owner(&mut self, path: &str, uid: u32, gid: u32) -> bool {
+        self.meta_mut(path)
+            .map(|m| {
+                m.uid = uid;
+                m.gid = gid;
+            })
+            .is_some()
+    }
+    /// Declare whether a host name resolves on this host.
+    pub fn set_resolves(&mut self, host: impl Into<String>, resolves: bool) {
+        self.names.insert(host.into(), resolves);
+    }
+    fn meta_mut(&mut self, path: &str) -> Option<&mut Metadata> {
+        let path = normalize(path);
+        if self.files.contains_key(&path) {
+            return self.files.get_mut(&path).map(|(_, m)| m);
+        }
+        if !self.dirs.contains_key(&path) && !self.is_dir(&path) {
+            return None;
+        }
+        Some(self.dirs.entry(path).or_insert(Metadata::dir(0o755)))
     }
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
     fn is_dir(&self, path: &str) -> bool {
+        if path == "/" || self.dirs.contains_key(path) {
+            return true;
+        }
         let prefix = if path.ends_with('/') {
             path.to_string()
         } else {
@@ -76,6 +193,11 @@ impl MemoryFs {
             .range(prefix.clone()..)
             .next()
             .is_some_and(|(k, _)| k.starts_with(&prefix))
+            || self
+                .dirs
+                .range(prefix.clone()..)
+                .next()
+                .is_some_and(|(k, _)| k.starts_with(&prefix))
     }
 }
 
@@ -91,16 +213,17 @@ impl FileSystem for MemoryFs {
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
         let path = normalize(path);
         match self.files.get(&path) {
-            Some((_, x)) => Ok(Metadata {
-                is_dir: false,
-                executable: *x,
-            }),
-            None if self.is_dir(&path) => Ok(Metadata {
-                is_dir: true,
-                executable: true,
-            }),
+            Some((_, m)) => Ok(*m),
+            None if self.is_dir(&path) => Ok(self
+                .dirs
+                .get(&path)
+                .copied()
+                .unwrap_or(Metadata::dir(0o755))),
             None => Err(FsError::NotFound),
         }
+    }
+    fn resolves(&self, host: &str) -> Option<bool> {
+        self.names.get(host).copied()
     }
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let path = normalize(path);
@@ -109,24 +232,29 @@ impl FileSystem for MemoryFs {
         } else {
             format!("{path}/")
         };
+        if self.files.contains_key(&path) {
+            return Err(FsError::Other("Not a directory".to_string()));
+        }
+        if !self.is_dir(&path) {
+            return Err(FsError::NotFound);
+        }
+        let files = self.files.keys().map(|k| (k, false));
+        let dirs = self.dirs.keys().map(|k| (k, true));
         let mut out: Vec<DirEntry> = Vec::new();
-        for (k, _) in self.files.range(prefix.clone()..) {
+        for (k, explicit_dir) in files.chain(dirs) {
             let Some(rest) = k.strip_prefix(&prefix) else {
-                break;
+                continue;
             };
             let (name, is_dir) = match rest.split_once('/') {
                 Some((n, _)) => (n, true),
-                None => (rest, false),
+                None => (rest, explicit_dir),
             };
-            if out.last().is_none_or(|e| e.name != name) {
+            if !name.is_empty() && !out.iter().any(|e| e.name == name) {
                 out.push(DirEntry {
                     name: name.to_string(),
                     is_dir,
                 });
             }
-        }
-        if out.is_empty() && !self.files.contains_key(&path) {
-            return Err(FsError::NotFound);
         }
         Ok(out)
     }

@@ -40,6 +40,10 @@ pub struct Options {
     /// sockets, TLS files, scripts, owners and modes, name resolution) is checked. Off by
     /// default: a laptop, a CI runner or a browser is not where Redis runs.
     pub on_host: bool,
+    /// The user redis-server runs as on the target host (`--run-as`), for the permission
+    /// checks; `None`: found from the deployment (systemd `User=`, else `redis` when the
+    /// host's `/etc/passwd` has it). See `check::host::run_as`.
+    pub run_as: Option<String>,
     pub host: HostFacts,
     pub redis_build: RedisBuild,
     /// Rule selection, severities and suppressions.

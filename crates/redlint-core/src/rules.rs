@@ -40,6 +40,9 @@ pub struct Rule {
     pub severity: Severity,
     /// The strongest fix the rule can offer, if any.
     pub fix: Option<Applicability>,
+    /// A host check (`host-check: true` on its page): it looks at the target host's state
+    /// (directories, modes, owners, name resolution) and runs only with `--on-host`.
+    pub host_check: bool,
     /// The whole Markdown page, front matter included.
     pub doc: &'static str,
 }

@@ -1,7 +1,11 @@
 //! Documentation that is executed cannot drift: every rule page's *Example* must trigger its
 //! rule and its *Use instead* must not. Fenced blocks are tagged with the file kind and may
 //! name a host path and host facts: ```` ```redis path=/etc/redis/redis.conf host-memory=4GiB ````,
-//! and `on-host` for the host checks (they run only on the target host).
+//! and `on-host` for the host checks (they run only on the target host). Plain blocks make a
+//! path exist on the host: ```` ```text path=/var/lib/redis dir mode=0700 owner=redis ```` (an
+//! empty directory, root-owned 0755 unless `mode=` / `owner=` say otherwise; `owner=` takes
+//! `root`, a name from the section's `/etc/passwd` block, or `UID:GID`).
+//! `unresolved=NAME` on a config block: that host name does not resolve on the host.
 
 use redlint_core::fs::MemoryFs;
 use redlint_core::rules::{self, Rule};
@@ -13,6 +17,12 @@ struct Block {
     path: String,
     executable: bool,
     text: String,
+    /// An (empty) directory rather than a file.
+    dir: bool,
+    mode: Option<u32>,
+    owner: Option<String>,
+    /// Host names that do not resolve on the host (`unresolved=NAME`).
+    unresolved: Vec<String>,
 }
 
 /// The fenced blocks of one `## Section` of a page, plus the options their tags ask for.
@@ -42,6 +52,16 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
                 let path = info
                     .split_whitespace()
                     .find_map(|w| w.strip_prefix("path="));
+                let tag = |k: &str| {
+                    info.split_whitespace()
+                        .find_map(|w| w.strip_prefix(k).map(str::to_string))
+                };
+                let mode = tag("mode=").map(|m| {
+                    u32::from_str_radix(&m, 8)
+                        .unwrap_or_else(|_| panic!("{}: bad mode {m}", rule.code))
+                });
+                let owner = tag("owner=");
+                let dir = info.split_whitespace().any(|w| w == "dir");
                 let mut text = String::new();
                 for l in lines.by_ref() {
                     if l.starts_with("```") {
@@ -56,6 +76,10 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
                         path: path.to_string(),
                         executable: false,
                         text,
+                        dir,
+                        mode,
+                        owner,
+                        unresolved: Vec::new(),
                     });
                 }
                 continue;
@@ -74,6 +98,7 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
         }
         .to_string();
         let mut executable = false;
+        let mut unresolved = Vec::new();
         for w in words {
             let (k, v) = w.split_once('=').unwrap_or((w, ""));
             match k {
@@ -81,6 +106,7 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
                 "executable" => executable = true,
                 // The example runs on the target host: host checks (RL017, RL033) are run.
                 "on-host" => options.on_host = true,
+                "unresolved" => unresolved.push(v.to_string()),
                 "host-memory" => options.host.memory = Some(parse_size(v)),
                 "host-cpus" => options.host.cpus = Some(v.parse().expect("host-cpus")),
                 "host-nofile" => options.host.nofile = Some(v.parse().expect("host-nofile")),
@@ -107,6 +133,10 @@ fn section_blocks(rule: &Rule, heading: &str) -> (Vec<Block>, Options) {
             path,
             executable,
             text,
+            dir: false,
+            mode: None,
+            owner: None,
+            unresolved,
         });
     }
     assert!(
@@ -133,11 +163,27 @@ fn parse_size(v: &str) -> u64 {
 fn host_of(blocks: &[Block]) -> (MemoryFs, Vec<Input>) {
     let mut fs = MemoryFs::new();
     let mut inputs = Vec::new();
+    let passwd = blocks
+        .iter()
+        .find(|b| b.path == "/etc/passwd")
+        .map(|b| b.text.as_str());
     for b in blocks {
-        if b.executable {
+        if b.dir {
+            fs.insert_dir(b.path.clone());
+        } else if b.executable {
             fs.insert_executable(b.path.clone(), b.text.clone());
         } else {
             fs.insert(b.path.clone(), b.text.clone());
+        }
+        if let Some(mode) = b.mode {
+            fs.set_mode(&b.path, mode);
+        }
+        if let Some(owner) = &b.owner {
+            let (uid, gid) = owner_ids(owner, passwd);
+            fs.set_owner(&b.path, uid, gid);
+        }
+        for name in &b.unresolved {
+            fs.set_resolves(name.clone(), false);
         }
         // Scripts are only there to exist; everything else is checked.
         if let (false, Some(kind)) = (b.executable, b.kind) {
@@ -150,6 +196,27 @@ fn host_of(blocks: &[Block]) -> (MemoryFs, Vec<Input>) {
         }
     }
     (fs, inputs)
+}
+
+/// `root`, `UID:GID`, or a user of the section's `/etc/passwd` block (with its primary group).
+fn owner_ids(owner: &str, passwd: Option<&str>) -> (u32, u32) {
+    if owner == "root" {
+        return (0, 0);
+    }
+    if let Some((u, g)) = owner.split_once(':') {
+        if let (Ok(u), Ok(g)) = (u.parse(), g.parse()) {
+            return (u, g);
+        }
+    }
+    passwd
+        .and_then(|p| {
+            p.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() >= 4 && f[0] == owner).then(|| (f[2].parse().ok(), f[3].parse().ok()))
+            })
+        })
+        .and_then(|(u, g)| Some((u?, g?)))
+        .unwrap_or_else(|| panic!("owner={owner}: not root, UID:GID or a user of /etc/passwd"))
 }
 
 fn codes_for(blocks: &[Block], options: &Options) -> Vec<String> {
@@ -220,6 +287,38 @@ fn bad_examples_trigger_and_good_examples_do_not() {
                 rule.code, rule.name
             ));
         }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A host check's page says it runs only with `--on-host`, and its examples run on the host;
+/// every page whose examples need the host is a host check.
+#[test]
+fn host_checks_are_marked_and_documented() {
+    let mut failures = Vec::new();
+    for rule in rules::ALL {
+        let body = rule.doc_body();
+        let on_host_example = body
+            .lines()
+            .any(|l| l.starts_with("```") && l.split_whitespace().any(|w| w == "on-host"));
+        if rule.host_check && !body.contains("--on-host") {
+            failures.push(format!(
+                "{}: host check, but the page does not say it needs `--on-host`",
+                rule.code
+            ));
+        }
+        if rule.host_check != on_host_example {
+            failures.push(format!(
+                "{}: host-check: {} but on-host examples: {on_host_example}",
+                rule.code, rule.host_check
+            ));
+        }
+    }
+    for code in ["RL017", "RL018", "RL019", "RL025", "RL033"] {
+        assert!(
+            rules::find(code).is_some_and(|r| r.host_check),
+            "{code} is a host check"
+        );
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

@@ -39,12 +39,8 @@ impl FileSystem for DiskFs {
         std::fs::read(path).map_err(fs_error)
     }
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
-        use std::os::unix::fs::PermissionsExt;
         let m = std::fs::metadata(path).map_err(fs_error)?;
-        Ok(Metadata {
-            is_dir: m.is_dir(),
-            executable: m.permissions().mode() & 0o111 != 0,
-        })
+        Ok(Metadata::from_std(&m))
     }
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let mut out = Vec::new();
@@ -84,8 +80,10 @@ pub fn redlint(config: &[u8], kind: Kind, fs: &dyn FileSystem) -> Vec<Finding> {
         kind,
     };
     // The server runs on this machine: it is the target host.
+    // The server runs as root here: judge permissions as root.
     let options = Options {
         on_host: true,
+        run_as: Some("root".to_string()),
         ..Options::default()
     };
     redlint_core::check(vec![input], fs, &options).findings

@@ -15,6 +15,7 @@
 
 mod bind;
 mod nul;
+mod preflight;
 mod server;
 
 use std::collections::HashSet;

@@ -8,6 +8,7 @@ pub mod directives;
 mod effective;
 pub mod exposure;
 mod helm;
+pub mod host;
 mod kernel;
 mod overrides;
 pub mod passwords;

@@ -9,7 +9,6 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Context, Diagnostic};
 use crate::finding::Applicability;
-use crate::fs::FsError;
 use crate::knowledge::sysctl_keys::edit_distance;
 use crate::model::sentinel::{
     c_atoi, sentinel_view, yes_no, Address, KnownReplica, KnownSentinel, Option_, SentinelConfig,
@@ -496,9 +495,25 @@ fn check_script(
         };
         // Host state: looked up only on the target host (counted as not run elsewhere).
         let Some(host) = ctx.host_fs() else { return };
-        match host.metadata(&path) {
-            Err(FsError::NotFound) => Some(format!("does not exist on the target host{shown}")),
-            Ok(m) if !m.executable => Some(format!("is not executable{shown}")),
+        // `access(path, X_OK)` as the user Sentinel runs as (see `check::host`).
+        let user = super::host::run_as(ctx, host);
+        match super::host::access(host, user.as_ref(), &path, super::host::X) {
+            super::host::Access::Missing(_) => {
+                Some(format!("does not exist on the target host{shown}"))
+            }
+            super::host::Access::Ok(m) if !m.executable() => {
+                Some(format!("is not executable{shown}"))
+            }
+            super::host::Access::Denied { at, meta } if at == path => Some(format!(
+                "is not executable by the user `{}`{shown}: {}",
+                user.as_ref().map_or("redis", |u| u.name.as_str()),
+                super::host::describe(&at, &meta)
+            )),
+            super::host::Access::Denied { at, meta } => Some(format!(
+                "cannot be reached by the user `{}`{shown}: {} is not searchable",
+                user.as_ref().map_or("redis", |u| u.name.as_str()),
+                super::host::describe(&at, &meta)
+            )),
             _ => None,
         }
     };

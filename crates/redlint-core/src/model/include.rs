@@ -102,7 +102,7 @@ impl<'a> Loader<'a> {
             expand_glob(self.fs, &path)
         } else {
             match self.fs.metadata(&path) {
-                Ok(m) if m.is_dir => Vec::new(),
+                Ok(m) if m.is_dir() => Vec::new(),
                 Ok(_) => vec![path.clone()],
                 Err(e) => {
                     self.diags.push(
@@ -203,7 +203,7 @@ pub(crate) fn expand_glob(fs: &dyn FileSystem, pattern: &str) -> Vec<String> {
         }
         current = next;
     }
-    current.retain(|p| fs.metadata(p).is_ok_and(|m| !m.is_dir));
+    current.retain(|p| fs.metadata(p).is_ok_and(|m| !m.is_dir()));
     current
 }
 

@@ -138,25 +138,46 @@ fn socket(addr: &[u8]) -> Option<Socket> {
     })
 }
 
-/// Check the addresses of a `bind` line the parser accepted.
-pub(super) fn check_line(id: FileId, tokens: &[Token], vals: &[&[u8]], out: &mut Vec<Diagnostic>) {
-    // One non-empty argument is re-split (`bind "127.0.0.1 ::1"`); its findings point at it.
-    let resplit;
-    let addrs: Vec<(&[u8], Span)> = if vals.len() == 2 && !vals[1].is_empty() {
-        resplit = conf::split_value(cstr(vals[1])).unwrap_or_default();
-        resplit
-            .iter()
-            .map(|a| (a.as_slice(), tokens[1].span))
+/// The words of a `bind` line with their spans. One non-empty argument is re-split
+/// (`bind "127.0.0.1 ::1"`); its words point at it. `bind ""` has none (no TCP listener).
+fn addresses(tokens: &[Token], vals: &[&[u8]]) -> Vec<(Vec<u8>, Span)> {
+    if vals.len() == 2 && !vals[1].is_empty() {
+        conf::split_value(cstr(vals[1]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| (a, tokens[1].span))
             .collect()
     } else if vals.len() == 2 {
-        return; // `bind ""`: no TCP listener (see the startup checks)
+        Vec::new()
     } else {
         vals[1..]
             .iter()
             .zip(&tokens[1..])
-            .map(|(v, t)| (*v, t.span))
+            .map(|(v, t)| (v.to_vec(), t.span))
             .collect()
-    };
+    }
+}
+
+/// The host names of a `bind` line (not addresses, wildcards or `localhost`, nor words that
+/// can never be bound, which RL007 reports): resolved with `getaddrinfo` at startup.
+pub(super) fn host_names(tokens: &[Token], vals: &[&[u8]]) -> Vec<(String, Span)> {
+    addresses(tokens, vals)
+        .into_iter()
+        .filter_map(|(raw, span)| {
+            let addr = cstr(raw.strip_prefix(b"-").unwrap_or(&raw)).to_vec();
+            let name = (impossible(&addr).is_none()
+                && socket(&addr).is_none()
+                && !addr.eq_ignore_ascii_case(b"localhost"))
+            .then(|| String::from_utf8_lossy(&addr).into_owned())?;
+            Some((name, span))
+        })
+        .collect()
+}
+
+/// Check the addresses of a `bind` line the parser accepted.
+pub(super) fn check_line(id: FileId, tokens: &[Token], vals: &[&[u8]], out: &mut Vec<Diagnostic>) {
+    let owned = addresses(tokens, vals);
+    let addrs: Vec<(&[u8], Span)> = owned.iter().map(|(a, s)| (a.as_slice(), *s)).collect();
     let mut seen: HashMap<Socket, (bool, Span)> = HashMap::new();
     let mut any_v4: Option<(bool, Span)> = None;
     let mut others_v4: Vec<(bool, Span, bool)> = Vec::new(); // (optional, span, always local)

@@ -1,7 +1,7 @@
-//! The checks that need a whole server (includes expanded, in load order), the command
-//! table, or the host: `rename-command` (RL013), module configs without a module (RL014),
-//! `replicaof` in cluster mode (RL016), `dir` / `logfile` on the host (RL017), and the
-//! startup aborts that follow from the configuration alone (RL004).
+//! The checks that need a whole server (includes expanded, in load order) or the command
+//! table: `rename-command` (RL013), module configs without a module (RL014), `replicaof` in
+//! cluster mode (RL016), and the startup aborts that follow from the configuration alone
+//! (RL004). The host checks (RL017, RL018, RL019, RL025) are in `preflight`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::{display, line_context, values};
 use crate::check::{Context, Diagnostic};
-use crate::fs::{self, FsError};
 use crate::knowledge::directives::line::{self, LineContext};
 use crate::knowledge::directives::values::{check_int, yes_no};
 use crate::knowledge::directives::{self as table, closest, cstr, NameKind};
@@ -20,30 +19,30 @@ use crate::source::Span;
 use crate::syntax::conf::{self, LineKind, Token};
 
 /// One directive line of a server, with its values and whether the parser accepts it.
-struct Entry<'a> {
-    file: FileId,
-    name: &'a str,
-    tokens: &'a [Token],
-    vals: Vec<&'a [u8]>,
-    ok: bool,
+pub(super) struct Entry<'a> {
+    pub(super) file: FileId,
+    pub(super) name: &'a str,
+    pub(super) tokens: &'a [Token],
+    pub(super) vals: Vec<&'a [u8]>,
+    pub(super) ok: bool,
 }
 
 impl Entry<'_> {
     fn name_span(&self) -> Span {
         self.tokens[0].span
     }
-    fn span(&self, i: usize) -> Span {
+    pub(super) fn span(&self, i: usize) -> Span {
         self.tokens
             .get(i)
             .map_or(self.tokens[self.tokens.len() - 1].span, |t| t.span)
     }
-    fn line_span(&self) -> Span {
+    pub(super) fn line_span(&self) -> Span {
         self.tokens[0]
             .span
             .cover(self.tokens[self.tokens.len() - 1].span)
     }
     /// The values after a MULTI_ARG re-split of a single argument.
-    fn split_values(&self) -> Vec<Vec<u8>> {
+    pub(super) fn split_values(&self) -> Vec<Vec<u8>> {
         if self.vals.len() == 2 && !self.vals[1].is_empty() {
             conf::split_value(cstr(self.vals[1])).unwrap_or_default()
         } else {
@@ -66,7 +65,7 @@ pub(super) fn check_servers(
             module_configs(&entries, &mut diags);
         }
         replicaof_in_cluster(&entries, &mut diags);
-        dir_and_logfile(ctx, server, &entries, &mut diags);
+        super::preflight::check(ctx, server, &entries, &mut diags);
         startup(server, &entries, &mut diags);
     }
     // A file loaded by several servers is reported once.
@@ -110,7 +109,7 @@ fn entries<'a>(
 }
 
 /// The last accepted line of a directive.
-fn last<'e, 'a>(entries: &'e [Entry<'a>], name: &str) -> Option<&'e Entry<'a>> {
+pub(super) fn last<'e, 'a>(entries: &'e [Entry<'a>], name: &str) -> Option<&'e Entry<'a>> {
     entries.iter().rev().find(|e| e.ok && e.name == name)
 }
 
@@ -412,166 +411,6 @@ fn replicaof_in_cluster(entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
         .related(cluster.file, cluster.line_span(), "cluster mode enabled here")
         .help("in a cluster, replicas are assigned with `CLUSTER REPLICATE <node-id>` (or `redis-cli --cluster`); remove the `replicaof` line"),
     );
-}
-
-// ---------------------------------------------------------------------------------------
-// RL017 dir and logfile on the host
-
-/// What a host path is, as far as the filesystem can tell.
-enum HostPath {
-    Dir,
-    File,
-    /// Missing, with the errno text Redis would print.
-    Missing(&'static str),
-    Unknown,
-}
-
-/// Directories every Linux host has (FHS), even when a `--root` tree or pasted files leave
-/// them out: never reported missing.
-const ALWAYS_THERE: &[&str] = &[
-    "/",
-    "/tmp",
-    "/var",
-    "/var/tmp",
-    "/var/lib",
-    "/var/log",
-    "/var/run",
-    "/run",
-    "/etc",
-    "/usr",
-    "/usr/local",
-    "/opt",
-    "/srv",
-    "/home",
-    "/root",
-    "/mnt",
-    "/dev",
-    "/dev/shm",
-];
-
-fn host_path(ctx: &Context<'_>, path: &str) -> HostPath {
-    if ALWAYS_THERE.contains(&path) {
-        return HostPath::Dir;
-    }
-    // Host state: looked up only on the target host (counted as not run elsewhere).
-    let Some(host) = ctx.host_fs() else {
-        return HostPath::Unknown;
-    };
-    match host.metadata(path) {
-        Ok(m) if m.is_dir => HostPath::Dir,
-        Ok(_) => HostPath::File,
-        Err(FsError::NotFound) => HostPath::Missing("No such file or directory"),
-        Err(_) if path != "/" => match host_path(ctx, fs::parent(path)) {
-            HostPath::File => HostPath::Missing("Not a directory"),
-            HostPath::Missing(why) => HostPath::Missing(why),
-            _ => HostPath::Unknown,
-        },
-        Err(_) => HostPath::Unknown,
-    }
-}
-
-/// A path argument as Redis resolves it: absolute, or relative to the `dir` in effect (`cwd`);
-/// `None` when it is relative to the directory Redis is started in, which we do not know.
-fn on_host(arg: &[u8], cwd: Option<&str>) -> Option<String> {
-    let value = String::from_utf8_lossy(cstr(arg));
-    if value.starts_with('/') {
-        Some(fs::normalize(&value))
-    } else {
-        cwd.map(|base| fs::join(base, &value))
-    }
-}
-
-fn dir_and_logfile(
-    ctx: &Context<'_>,
-    server: &Server,
-    entries: &[Entry<'_>],
-    out: &mut Vec<Diagnostic>,
-) {
-    // Mounted into a container: its paths name the container's filesystem (the image's and
-    // the mounts'), which the host tree does not show.
-    if ctx.deployment.container(server.main).is_some() {
-        return;
-    }
-    let mut cwd: Option<String> = None;
-    for e in entries.iter().filter(|e| e.ok && e.name == "dir") {
-        let Some(path) = on_host(e.vals[1], cwd.as_deref()) else {
-            continue;
-        };
-        let problem = match host_path(ctx, &path) {
-            HostPath::Missing(why) => Some(why),
-            HostPath::File => Some("Not a directory"),
-            _ => None,
-        };
-        if let Some(why) = problem {
-            out.push(
-                Diagnostic::new(
-                    &rules::DIR_MISSING,
-                    e.file,
-                    e.span(1),
-                    format!("`dir {}`: `{path}` is not a directory on the target host, and Redis changes into it while reading the file: it refuses to start (`{why}`)", display(e.vals[1])),
-                )
-                .fatal()
-                .help("create the directory (owned by the user Redis runs as) before starting Redis, or point `dir` at an existing one; with `--root`, the tree stands for the host's `/`, so the directory must exist in it too"),
-            );
-        }
-        cwd = Some(path);
-    }
-    // Modules are loaded after the whole configuration was read (never by Sentinel).
-    if !server.sentinel {
-        for e in entries.iter().filter(|e| e.ok && e.name == "loadmodule") {
-            let Some(path) = on_host(e.vals[1], cwd.as_deref()) else {
-                continue;
-            };
-            let problem = match host_path(ctx, &path) {
-                HostPath::Missing(why) => Some(why),
-                HostPath::Dir => Some("Is a directory"),
-                _ => None,
-            };
-            if let Some(why) = problem {
-                out.push(
-                    Diagnostic::new(
-                        &rules::DIR_MISSING,
-                        e.file,
-                        e.span(1),
-                        format!("the module `{path}` is not a file on the target host ({why}): Redis aborts at startup (`Module {} failed to load`)", display(e.vals[1])),
-                    )
-                    .fatal()
-                    .help("install the module at that path, fix the path, or remove the `loadmodule` line (and the module's options)"),
-                );
-            }
-        }
-    }
-    let Some(e) = last(entries, "logfile") else {
-        return;
-    };
-    if cstr(e.vals[1]).is_empty() {
-        return;
-    }
-    let Some(path) = on_host(e.vals[1], cwd.as_deref()) else {
-        return;
-    };
-    let parent = fs::parent(&path).to_string();
-    let problem = match host_path(ctx, &parent) {
-        HostPath::Missing(why) => Some((why, parent.clone())),
-        HostPath::File => Some(("Not a directory", parent.clone())),
-        HostPath::Dir => match host_path(ctx, &path) {
-            HostPath::Dir => Some(("Is a directory", path.clone())),
-            _ => None,
-        },
-        HostPath::Unknown => None,
-    };
-    if let Some((why, at)) = problem {
-        out.push(
-            Diagnostic::new(
-                &rules::DIR_MISSING,
-                e.file,
-                e.span(1),
-                format!("the log file `{path}` cannot be opened (`{at}`: {why}): Redis refuses to start (`Can't open the log file: {why}`)"),
-            )
-            .fatal()
-            .help("create the log directory (writable by the user Redis runs as), or use `logfile \"\"` to log to standard output (the journal under systemd)"),
-        );
-    }
 }
 
 // ---------------------------------------------------------------------------------------

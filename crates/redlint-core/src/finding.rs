@@ -172,3 +172,22 @@ impl Notice {
         }
     }
 }
+
+impl Notice {
+    /// A referenced config (`include`, `aclfile`) that was not read: it is neither in the
+    /// checked tree, nor under `--root`, nor mapped, and this machine is not the target host.
+    pub fn reference_not_checked(path: &str, file: String, line: u32) -> Notice {
+        let dir = crate::fs::parent(path);
+        Notice {
+            kind: "reference-not-checked",
+            message: format!(
+                "`{path}` was not checked: it is neither in the checked tree nor mapped, and this machine's file is not the target host's"
+            ),
+            file: Some(file),
+            line: Some(line),
+            help: Some(format!(
+                "if this repository holds `{dir}`, map it in redlint.toml (`[paths]` `\"{dir}\" = \"<dir in this repo>\"`) or with `--map {dir}=<dir>`; or give `--root DIR` when DIR is laid out as the host's /"
+            )),
+        }
+    }
+}

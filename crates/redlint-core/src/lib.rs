@@ -79,6 +79,19 @@ impl Report {
     }
 }
 
+/// One `reference-not-checked` notice per path, at its first referencing line.
+fn reference_notices(ws: &model::Workspace, refs: &[model::NotChecked]) -> Vec<Notice> {
+    let mut seen = std::collections::HashSet::new();
+    refs.iter()
+        .filter(|r| seen.insert(r.path.as_str()))
+        .map(|r| {
+            let source = &ws.file(r.file).source;
+            let line = source.position(r.span.start).line;
+            Notice::reference_not_checked(&r.path, source.path.clone(), line)
+        })
+        .collect()
+}
+
 /// Check a deployment: the given files plus everything they reference through `fs`.
 pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> Report {
     let mut ws = model::Workspace::new();
@@ -94,6 +107,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     if host_checks_not_run > 0 {
         notices.push(Notice::host_checks_not_run(host_checks_not_run));
     }
+    notices.extend(reference_notices(&ws, &deployment.not_checked));
     Report {
         findings,
         workspace: ws,

@@ -6,6 +6,7 @@ use redlint_core::model::kind;
 use redlint_core::{Input, Kind};
 
 use crate::disk::read_bounded;
+use crate::mapping::PathMap;
 
 /// A problem that stops the run with exit code 2.
 #[derive(Debug)]
@@ -25,6 +26,8 @@ const SKIP_DIRS: &[&str] = &[
 pub struct Walker<'a> {
     pub root: Option<&'a Path>,
     pub kind: Option<Kind>,
+    /// A file inside a mapped directory has the mapped host path (`[paths]`, `--map`).
+    pub map: &'a PathMap,
 }
 
 impl Walker<'_> {
@@ -107,6 +110,9 @@ impl Walker<'_> {
     /// The file's absolute path on the target host.
     fn host_path(&self, file: &Path) -> Option<String> {
         let abs = file.canonicalize().ok()?;
+        if let Some(mapped) = self.map.host_path(&abs) {
+            return Some(mapped);
+        }
         match self.root {
             Some(root) => {
                 let r = root.canonicalize().ok()?;

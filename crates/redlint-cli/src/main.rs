@@ -294,7 +294,7 @@ impl LintArgs {
         let mut config = match &path {
             Some(p) => {
                 let text =
-                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
                 Config::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?
             }
             None => Config::default(),

@@ -318,3 +318,54 @@ fn bad_mappings_exit_2_with_the_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn a_config_in_a_container_reads_its_references_through_the_bind_mounts() {
+    let s = Scratch::new("compose");
+    s.write(
+        "docker-compose.yml",
+        "services:\n  cache:\n    image: redis:7.0\n    command: redis-server /usr/local/etc/redis/redis.conf\n    volumes:\n      - ./conf:/usr/local/etc/redis:ro\n      - data:/data\nvolumes:\n  data:\n",
+    );
+    s.write(
+        "conf/redis.conf",
+        "aclfile /usr/local/etc/redis/users.acl\ninclude /usr/local/etc/redis/extra.conf\ninclude /etc/redis/image-default.conf\n",
+    );
+    s.write(
+        "conf/users.acl",
+        "user default on nopass ~* +@all\nuser bad on +nosuchcommand\n",
+    );
+    s.write("conf/extra.conf", "maxmemory-policy allkeys-lruu\n");
+    for extra in [&[][..], &["--root", s.0.to_str().unwrap()][..]] {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push(s.0.to_str().unwrap());
+        let run = redlint(&args);
+        let j = json(&run);
+        let findings = j["findings"].as_array().unwrap();
+        let at = |suffix: &str| {
+            findings
+                .iter()
+                .any(|f| f["file"].as_str().unwrap().ends_with(suffix))
+        };
+        // Both mounted files were read from ./conf: their problems are reported there.
+        assert!(
+            at("conf/users.acl") && at("conf/extra.conf"),
+            "{extra:?}: {j:#}"
+        );
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f["code"] == "RL008" || f["code"] == "RL024"),
+            "{j:#}"
+        );
+        // The image's own file is said once, not read from this machine or the root.
+        let refs = notices(&j, "reference-not-checked");
+        assert_eq!(refs.len(), 1, "{j:#}");
+        let message = refs[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("/etc/redis/image-default.conf")
+                && message.contains("`cache` container"),
+            "{message}"
+        );
+    }
+}

@@ -175,8 +175,27 @@ impl Notice {
 
 impl Notice {
     /// A referenced config (`include`, `aclfile`) that was not read: it is neither in the
-    /// checked tree, nor under `--root`, nor mapped, and this machine is not the target host.
-    pub fn reference_not_checked(path: &str, file: String, line: u32) -> Notice {
+    /// checked tree, nor under `--root`, nor mapped, and this machine is not the target host;
+    /// or, for a config in a container (`service`), no bind mount of the service provides it.
+    pub fn reference_not_checked(
+        path: &str,
+        service: Option<&str>,
+        file: String,
+        line: u32,
+    ) -> Notice {
+        if let Some(service) = service {
+            return Notice {
+                kind: "reference-not-checked",
+                message: format!(
+                    "`{path}` in the `{service}` container was not checked: no bind mount of the Compose service provides it, so it is the image's own file or missing"
+                ),
+                file: Some(file),
+                line: Some(line),
+                help: Some(format!(
+                    "mount it from this repository (`volumes:` `./<file>:{path}`) to have it checked"
+                )),
+            };
+        }
         let dir = crate::fs::parent(path);
         Notice {
             kind: "reference-not-checked",

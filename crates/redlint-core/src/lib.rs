@@ -82,20 +82,27 @@ impl Report {
 /// One `reference-not-checked` notice per path, at its first referencing line (by file and
 /// line, so the order does not depend on which server was loaded first).
 fn reference_notices(ws: &model::Workspace, refs: &[model::NotChecked]) -> Vec<Notice> {
-    let mut located: Vec<(&str, u32, &str)> = refs
+    let mut located: Vec<(&str, u32, &str, Option<&str>)> = refs
         .iter()
         .map(|r| {
             let source = &ws.file(r.file).source;
             let line = source.position(r.span.start).line;
-            (source.path.as_str(), line, r.path.as_str())
+            (
+                source.path.as_str(),
+                line,
+                r.path.as_str(),
+                r.container.as_deref(),
+            )
         })
         .collect();
     located.sort();
     let mut seen = std::collections::HashSet::new();
     located
         .into_iter()
-        .filter(|(_, _, path)| seen.insert(*path))
-        .map(|(file, line, path)| Notice::reference_not_checked(path, file.to_string(), line))
+        .filter(|(_, _, path, service)| seen.insert((*path, *service)))
+        .map(|(file, line, path, service)| {
+            Notice::reference_not_checked(path, service, file.to_string(), line)
+        })
         .collect()
 }
 

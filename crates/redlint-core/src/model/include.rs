@@ -12,6 +12,7 @@
 //! the target host) is neither read nor reported missing: it is recorded as [`NotChecked`] and
 //! becomes one notice per path.
 
+use super::container::Container;
 use super::{directive_name, Directive, FileId, Kind, NotChecked, Origin, Server, Workspace};
 use crate::check::Diagnostic;
 use crate::fs::{self, FileSystem, FsError};
@@ -29,6 +30,9 @@ pub(super) struct Loader<'a> {
     stack: Vec<FileId>,
     /// Working directory as Redis would have it (changed by `dir`).
     cwd: Option<String>,
+    /// The container the server runs in (Compose): its paths are container paths, read
+    /// through the service's bind mounts.
+    container: Option<&'a Container>,
 }
 
 impl<'a> Loader<'a> {
@@ -38,12 +42,16 @@ impl<'a> Loader<'a> {
         main: FileId,
         diags: &'a mut Vec<Diagnostic>,
         not_checked: &'a mut Vec<NotChecked>,
+        container: Option<&'a Container>,
     ) -> Loader<'a> {
-        let cwd = ws
-            .file(main)
-            .host_path
-            .as_deref()
-            .map(|p| fs::parent(p).to_string());
+        let cwd = match container {
+            Some(c) => Some(fs::parent(&c.target).to_string()),
+            None => ws
+                .file(main)
+                .host_path
+                .as_deref()
+                .map(|p| fs::parent(p).to_string()),
+        };
         Loader {
             ws,
             fs,
@@ -53,6 +61,7 @@ impl<'a> Loader<'a> {
             included: Vec::new(),
             stack: Vec::new(),
             cwd,
+            container,
         }
     }
 
@@ -105,7 +114,15 @@ impl<'a> Loader<'a> {
         let arg_span = tokens[1].span;
         let pattern = String::from_utf8_lossy(doc.value(&f.source.bytes, &tokens[1])).into_owned();
         let cwd = self.cwd.clone().unwrap_or_else(|| "/".to_string());
-        let path = fs::join(&cwd, &pattern);
+        let Some(path) = in_tree(
+            self.container,
+            fs::join(&cwd, &pattern),
+            file,
+            arg_span,
+            self.not_checked,
+        ) else {
+            return;
+        };
         let targets = if pattern.contains(['*', '?', '[']) {
             match expand_glob(self.fs, &path) {
                 Ok(targets) => targets,
@@ -114,6 +131,7 @@ impl<'a> Loader<'a> {
                         path: outside,
                         file,
                         span: arg_span,
+                        container: None,
                     });
                     return;
                 }
@@ -127,6 +145,7 @@ impl<'a> Loader<'a> {
                         path,
                         file,
                         span: arg_span,
+                        container: None,
                     });
                     return;
                 }
@@ -164,6 +183,7 @@ impl<'a> Loader<'a> {
                             path: target.clone(),
                             file,
                             span: arg_span,
+                            container: None,
                         });
                         continue;
                     }
@@ -203,6 +223,31 @@ impl<'a> Loader<'a> {
             self.load(id);
         }
     }
+}
+
+/// The host path a referenced path is read at: itself, or for a server in a container, the
+/// bind-mounted source holding it. A container path no bind mount provides is the image's own
+/// file: recorded as not checked, `None`.
+fn in_tree(
+    container: Option<&Container>,
+    path: String,
+    file: FileId,
+    span: crate::source::Span,
+    not_checked: &mut Vec<NotChecked>,
+) -> Option<String> {
+    let Some(c) = container else {
+        return Some(path);
+    };
+    let host = c.host_path(&path);
+    if host.is_none() {
+        not_checked.push(NotChecked {
+            path,
+            file,
+            span,
+            container: Some(c.service.clone()),
+        });
+    }
+    host
 }
 
 /// Expand a glob(3) pattern over the host filesystem: component by component, sorted
@@ -253,6 +298,7 @@ pub(super) fn load_aclfile(
     cwd: Option<&str>,
     diags: &mut Vec<Diagnostic>,
     not_checked: &mut Vec<NotChecked>,
+    container: Option<&Container>,
 ) -> Option<FileId> {
     let d = server.last("aclfile")?;
     let (f, doc, l) = ws.conf_line(d.file, d.line);
@@ -262,7 +308,13 @@ pub(super) fn load_aclfile(
     if value.is_empty() {
         return None;
     }
-    let path = fs::join(cwd.unwrap_or("/"), &value);
+    let path = in_tree(
+        container,
+        fs::join(cwd.unwrap_or("/"), &value),
+        d.file,
+        span,
+        not_checked,
+    )?;
     if let Some(id) = ws.by_host_path(&path) {
         return Some(id);
     }
@@ -279,6 +331,7 @@ pub(super) fn load_aclfile(
                 path,
                 file: d.file,
                 span,
+                container: None,
             });
             None
         }

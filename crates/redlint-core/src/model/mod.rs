@@ -299,6 +299,9 @@ pub struct NotChecked {
     /// The referencing line's file and argument.
     pub file: FileId,
     pub span: Span,
+    /// For a config in a container: the Compose service, when no bind mount provides the path
+    /// (`path` is then a path in the container).
+    pub container: Option<String>,
 }
 
 impl Deployment {
@@ -327,9 +330,19 @@ impl Deployment {
             })
             .collect();
         let mut included_by_other = std::collections::HashSet::new();
+        // Which given configs run in containers: their references are container paths.
+        let in_containers: HashMap<FileId, container::Container> =
+            container::containers(ws).into_iter().collect();
         for main in given {
             let sentinel = ws.file(main).kind == Kind::Sentinel;
-            let mut loader = include::Loader::new(ws, fs, main, &mut diags, &mut not_checked);
+            let mut loader = include::Loader::new(
+                ws,
+                fs,
+                main,
+                &mut diags,
+                &mut not_checked,
+                in_containers.get(&main),
+            );
             loader.load(main);
             let (directives, included, dir) = loader.finish();
             for f in &included {
@@ -356,6 +369,7 @@ impl Deployment {
                 dir.as_deref(),
                 &mut diags,
                 &mut not_checked,
+                in_containers.get(&main),
             );
             servers.push(server);
         }

@@ -132,6 +132,9 @@ fn config_repo_lints_clean_with_its_mapping() {
     assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{j:#}");
     assert!(notices(&j, "reference-not-checked").is_empty(), "{j:#}");
     assert_eq!(notices(&j, "host-checks-not-run").len(), 1, "{j:#}");
+    // local.conf and users.acl are walked and referenced: one file each (the walked
+    // deploy/redis/local.conf is /etc/redis/local.conf), not a second copy.
+    assert_eq!(j["summary"]["files"], 6, "{j:#}");
 }
 
 #[test]

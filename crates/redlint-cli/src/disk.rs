@@ -117,3 +117,34 @@ impl FileSystem for DiskFs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Off-host without `--root`, this machine's files outside the given tree are refused even
+    /// when they exist (redis-server is installed here: /etc/redis/redis.conf, /etc/passwd).
+    #[test]
+    fn off_host_reads_only_the_tree_and_the_mapping() {
+        let tmp = std::env::temp_dir().join(format!("redlint-disk-{}", std::process::id()));
+        std::fs::create_dir_all(tmp.join("deploy")).unwrap();
+        std::fs::write(tmp.join("deploy/users.acl"), "user x\n").unwrap();
+        let tree = tmp.canonicalize().unwrap().to_string_lossy().into_owned();
+        let mut map = PathMap::default();
+        map.add("/etc/redis", &tmp.join("deploy"), "test").unwrap();
+        let fs = DiskFs::new(None, map, false, vec![tree.clone()]);
+        assert_eq!(fs.read("/etc/passwd"), Err(FsError::OutsideTree));
+        assert_eq!(fs.metadata("/etc"), Err(FsError::OutsideTree));
+        assert_eq!(fs.read_dir("/etc/redis2"), Err(FsError::OutsideTree));
+        assert_eq!(fs.read("/etc/redis/users.acl").unwrap(), b"user x\n");
+        assert_eq!(fs.read("/etc/redis/redis.conf"), Err(FsError::NotFound));
+        assert!(fs.read(&format!("{tree}/deploy/users.acl")).is_ok());
+        // On the target host, / is this machine.
+        let on_host = DiskFs::new(None, PathMap::default(), true, Vec::new());
+        assert!(on_host.metadata("/etc").is_ok());
+        // With --root, every host path lies under the root (missing there is NotFound).
+        let rooted = DiskFs::new(Some(&tmp), PathMap::default(), false, Vec::new());
+        assert_eq!(rooted.read("/etc/passwd"), Err(FsError::NotFound));
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+}

@@ -1,29 +1,52 @@
-//! The real disk as the target host: host paths resolve under `--root` (or `/`).
+//! The real disk standing for the target host. A host path is read from, in this order: the
+//! mapped directory (`[paths]`, `--map`), under `--root`, this machine's `/` when it is the
+//! target host (`--on-host`), or the checked tree itself (the given PATHs, off-host without
+//! `--root`). Anything else is [`FsError::OutsideTree`] and is never touched: this machine's
+//! `/etc/redis` is not the target host's.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use redlint_core::fs::{DirEntry, FileSystem, FsError, Metadata};
+use redlint_core::fs::{self, DirEntry, FileSystem, FsError, Metadata};
+
+use crate::mapping::PathMap;
 
 /// Files larger than this are refused (exit 2) rather than read into memory.
 pub const MAX_READ: u64 = 512 * 1024 * 1024;
 
 pub struct DiskFs {
-    root: PathBuf,
-    rooted: bool,
+    root: Option<PathBuf>,
+    map: PathMap,
+    /// This machine is the target host: an unmapped path without `--root` is read from `/`.
+    on_host: bool,
+    /// Off-host without `--root`: this machine's directories that are the checked tree (each
+    /// given directory, and the directory of each given file), canonical.
+    tree: Vec<String>,
 }
 
 impl DiskFs {
-    pub fn new(root: Option<&Path>) -> DiskFs {
+    pub fn new(root: Option<&Path>, map: PathMap, on_host: bool, tree: Vec<String>) -> DiskFs {
         DiskFs {
-            root: root.map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
-            rooted: root.is_some(),
+            root: root.map(Path::to_path_buf),
+            map,
+            on_host,
+            tree,
         }
     }
 
-    /// Where a host path lives on this machine.
-    pub fn real(&self, host_path: &str) -> PathBuf {
-        self.root.join(host_path.trim_start_matches('/'))
+    /// Where a host path lives on this machine, or `OutsideTree` when it must not be read.
+    pub fn real(&self, host_path: &str) -> Result<PathBuf, FsError> {
+        let host_path = fs::normalize(host_path);
+        if let Some(real) = self.map.real(&host_path) {
+            return Ok(real);
+        }
+        if let Some(root) = &self.root {
+            return Ok(root.join(host_path.trim_start_matches('/')));
+        }
+        if self.on_host || self.tree.iter().any(|t| fs::is_under(&host_path, t)) {
+            return Ok(PathBuf::from(host_path));
+        }
+        Err(FsError::OutsideTree)
     }
 }
 
@@ -59,11 +82,11 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, FsError> {
 
 impl FileSystem for DiskFs {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
-        read_bounded(&self.real(path))
+        read_bounded(&self.real(path)?)
     }
 
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
-        let m = std::fs::metadata(self.real(path)).map_err(map_err)?;
+        let m = std::fs::metadata(self.real(path)?).map_err(map_err)?;
         Ok(Metadata::from_std(&m))
     }
 
@@ -79,7 +102,7 @@ impl FileSystem for DiskFs {
 
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let mut out = Vec::new();
-        for entry in std::fs::read_dir(self.real(path)).map_err(map_err)? {
+        for entry in std::fs::read_dir(self.real(path)?).map_err(map_err)? {
             let entry = entry.map_err(map_err)?;
             let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
             out.push(DirEntry {
@@ -91,10 +114,43 @@ impl FileSystem for DiskFs {
     }
 
     fn display_path(&self, host_path: &str) -> String {
-        if self.rooted {
+        if let Some(shown) = self.map.display(host_path) {
+            shown
+        } else if self.root.is_some() {
             host_path.trim_start_matches('/').to_string()
         } else {
             host_path.to_string()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Off-host without `--root`, this machine's files outside the given tree are refused even
+    /// when they exist (redis-server is installed here: /etc/redis/redis.conf, /etc/passwd).
+    #[test]
+    fn off_host_reads_only_the_tree_and_the_mapping() {
+        let tmp = std::env::temp_dir().join(format!("redlint-disk-{}", std::process::id()));
+        std::fs::create_dir_all(tmp.join("deploy")).unwrap();
+        std::fs::write(tmp.join("deploy/users.acl"), "user x\n").unwrap();
+        let tree = tmp.canonicalize().unwrap().to_string_lossy().into_owned();
+        let mut map = PathMap::default();
+        map.add("/etc/redis", &tmp.join("deploy"), "test").unwrap();
+        let fs = DiskFs::new(None, map, false, vec![tree.clone()]);
+        assert_eq!(fs.read("/etc/passwd"), Err(FsError::OutsideTree));
+        assert_eq!(fs.metadata("/etc"), Err(FsError::OutsideTree));
+        assert_eq!(fs.read_dir("/etc/redis2"), Err(FsError::OutsideTree));
+        assert_eq!(fs.read("/etc/redis/users.acl").unwrap(), b"user x\n");
+        assert_eq!(fs.read("/etc/redis/redis.conf"), Err(FsError::NotFound));
+        assert!(fs.read(&format!("{tree}/deploy/users.acl")).is_ok());
+        // On the target host, / is this machine.
+        let on_host = DiskFs::new(None, PathMap::default(), true, Vec::new());
+        assert!(on_host.metadata("/etc").is_ok());
+        // With --root, every host path lies under the root (missing there is NotFound).
+        let rooted = DiskFs::new(Some(&tmp), PathMap::default(), false, Vec::new());
+        assert_eq!(rooted.read("/etc/passwd"), Err(FsError::NotFound));
+        let _ = std::fs::remove_dir_all(&tmp);
     }
 }

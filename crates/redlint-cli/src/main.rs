@@ -2,6 +2,7 @@
 
 mod disk;
 mod host;
+mod mapping;
 mod render;
 mod walk;
 mod write;
@@ -245,6 +246,11 @@ struct LintArgs {
     /// DIR stands for the target host's `/`: absolute paths inside configs resolve under it.
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// The host directory HOST lives in DIR of the checked tree (e.g. /etc/redis=deploy/redis;
+    /// DIR relative to the current directory). Repeatable; the longest HOST prefix wins; adds
+    /// to redlint.toml's `[paths]`.
+    #[arg(long = "map", value_name = "HOST=DIR", value_parser = mapping::parse_flag)]
+    map: Vec<(String, PathBuf)>,
     /// Force the kind of every PATH instead of detecting it from name and content.
     #[arg(long, value_enum)]
     kind: Option<KindArg>,
@@ -320,9 +326,12 @@ impl LintArgs {
         } else {
             paths
         };
+        let (config, config_path) = self.config(&paths[0])?;
+        let map = self.mapping(&config, config_path.as_deref())?;
         let walker = walk::Walker {
             root: self.root.as_deref(),
             kind: self.kind.map(KindArg::kind),
+            map: &map,
         };
         let walked = walker.inputs(paths).map_err(|e| e.0)?;
         if let Some(message) = walked.nothing_to_check() {
@@ -332,12 +341,13 @@ impl LintArgs {
             return Err(message);
         }
         let notices = walked.notices(self.verbose);
-        let options = self.options(self.config(&paths[0])?);
+        let options = self.options(config);
+        let fs = disk::DiskFs::new(self.root.as_deref(), map, self.on_host, checked_tree(paths));
         Ok(Prepared {
             inputs: walked.inputs,
             notices,
             options,
-            fs: disk::DiskFs::new(self.root.as_deref()),
+            fs,
         })
     }
 
@@ -353,7 +363,12 @@ impl LintArgs {
                 "--run-as {name}: permissions are judged only on the target host; add --on-host"
             ));
         }
-        let fs = disk::DiskFs::new(self.root.as_deref());
+        let fs = disk::DiskFs::new(
+            self.root.as_deref(),
+            mapping::PathMap::default(),
+            true,
+            Vec::new(),
+        );
         let passwd = redlint_core::fs::FileSystem::read(&fs, "/etc/passwd").ok();
         let text = passwd.as_deref().map(String::from_utf8_lossy);
         if redlint_core::check::host::user(name, text.as_deref(), None).is_none() {
@@ -364,16 +379,38 @@ impl LintArgs {
         Ok(())
     }
 
-    /// The settings file (given, or found upward from `start`) with the flags layered on top.
-    fn config(&self, start: &Path) -> Result<Config, String> {
+    /// The path mapping: redlint.toml's `[paths]` (relative to the file), then `--map`
+    /// (relative to the current directory). Any bad entry stops the run.
+    fn mapping(
+        &self,
+        config: &Config,
+        config_path: Option<&Path>,
+    ) -> Result<mapping::PathMap, String> {
+        let mut map = mapping::PathMap::default();
+        if let Some(file) = config_path {
+            let base = file.parent().unwrap_or(Path::new("."));
+            let origin = format!("{}: [paths]", file.display());
+            for (host, dir) in &config.paths {
+                map.add(host, &base.join(dir), &origin)?;
+            }
+        }
+        for (host, dir) in &self.map {
+            map.add(host, dir, &format!("--map {host}={}", dir.display()))?;
+        }
+        Ok(map)
+    }
+
+    /// The settings file (given, or found upward from `start`) with the flags layered on top,
+    /// and where it was found.
+    fn config(&self, start: &Path) -> Result<(Config, Option<PathBuf>), String> {
         let path = match &self.config {
             Some(p) => Some(p.clone()),
             None => find_config(start),
         };
-        let mut config = match path {
+        let mut config = match &path {
             Some(p) => {
                 let text =
-                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
                 Config::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?
             }
             None => Config::default(),
@@ -385,7 +422,7 @@ impl LintArgs {
         };
         flags.validate()?;
         config.merge(flags);
-        Ok(config)
+        Ok((config, path))
     }
 
     fn options(&self, config: Config) -> Options {
@@ -523,6 +560,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             outcome.files.len(),
             if outcome.files.len() == 1 { "" } else { "s" }
         );
+        eprint!("{}", render::notices(&outcome.report.notices));
         return Ok(if outcome.files.is_empty() {
             ExitCode::SUCCESS
         } else {
@@ -534,7 +572,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         let real = real_paths
             .get(&f.path)
             .cloned()
-            .or_else(|| f.host_path.as_ref().map(|h| fs.real(h)))
+            .or_else(|| f.host_path.as_ref().and_then(|h| fs.real(h).ok()))
             .ok_or_else(|| format!("{}: cannot tell where this file lives", f.path))?;
         writes.push((real, f.fixed.clone()));
     }
@@ -795,7 +833,7 @@ fn acl_dryrun(
 fn aclfile_on_disk(conf: &Path, aclfile: &str, root: Option<&Path>) -> PathBuf {
     if aclfile.starts_with('/') {
         return match root {
-            Some(r) => disk::DiskFs::new(Some(r)).real(aclfile),
+            Some(r) => r.join(aclfile.trim_start_matches('/')),
             None => PathBuf::from(aclfile),
         };
     }
@@ -825,6 +863,24 @@ fn rule(code: Option<&str>) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// This machine's directories the user named: each PATH that is a directory, and the directory
+/// of each PATH that is a file (its relative includes and siblings). Off-host without `--root`,
+/// only these (and mapped directories) are read; canonical, as host paths are.
+fn checked_tree(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .filter_map(|p| {
+            let abs = p.canonicalize().ok()?;
+            let dir = if abs.is_dir() {
+                abs
+            } else {
+                abs.parent()?.to_path_buf()
+            };
+            Some(dir.to_string_lossy().into_owned())
+        })
+        .collect()
 }
 
 /// The nearest `redlint.toml` in `start` (or its directory) and its ancestors.

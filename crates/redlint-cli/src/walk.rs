@@ -14,6 +14,7 @@ use redlint_core::model::kind;
 use redlint_core::{Input, Kind, Notice};
 
 use crate::disk::read_bounded;
+use crate::mapping::PathMap;
 
 /// A problem that stops the run with exit code 2.
 #[derive(Debug)]
@@ -246,6 +247,8 @@ impl DirWalk {
 pub struct Walker<'a> {
     pub root: Option<&'a Path>,
     pub kind: Option<Kind>,
+    /// A file inside a mapped directory has the mapped host path (`[paths]`, `--map`).
+    pub map: &'a PathMap,
 }
 
 impl Walker<'_> {
@@ -394,10 +397,14 @@ impl Walker<'_> {
     /// (a directory link `etc/redis -> ../opt/redis/conf` keeps `/etc/redis/…`, the path Redis
     /// is given), else resolved.
     fn host_path(&self, file: &Path) -> Option<String> {
+        let abs = absolute(file)?;
+        // A mapped directory says where its files live on the host (it wins over `--root`).
+        if let Some(mapped) = self.map.host_path(&abs) {
+            return Some(mapped);
+        }
         if let Some(rel) = self.root.and_then(|r| file.strip_prefix(r).ok()) {
             return Some(redlint_core::fs::normalize(&rel.to_string_lossy()));
         }
-        let abs = absolute(file)?;
         match self.root {
             Some(root) => {
                 let r = root.canonicalize().ok()?;

@@ -8,6 +8,8 @@
 //! RL301 = "warning"
 //! [per-file-ignores]
 //! "etc/redis/users.acl" = ["RL402"]   # globs over the reported path
+//! [paths]
+//! "/etc/redis" = "deploy/redis"       # where a host directory lives in this repository
 //! ```
 
 use std::collections::HashMap;
@@ -31,6 +33,25 @@ pub struct Config {
     pub severity: HashMap<String, String>,
     #[serde(default)]
     pub per_file_ignores: HashMap<String, Vec<String>>,
+    /// Path mapping for config repositories: host path prefix (absolute) → directory relative
+    /// to the redlint.toml's directory. The front end resolves the directories; the longest
+    /// prefix wins.
+    #[serde(default)]
+    pub paths: std::collections::BTreeMap<String, String>,
+}
+
+/// One path mapping, lexically: the host side must be an absolute path, the directory must be
+/// named. Whether the directory exists is for the front end to say.
+pub fn validate_mapping(host: &str, dir: &str) -> Result<(), String> {
+    if !host.starts_with('/') {
+        return Err(format!(
+            "`{host}` is not an absolute host path: map one like `\"/etc/redis\" = \"deploy/redis\"`"
+        ));
+    }
+    if dir.trim().is_empty() {
+        return Err(format!("`{host}` is mapped to an empty directory name"));
+    }
+    Ok(())
 }
 
 impl Config {
@@ -65,10 +86,14 @@ impl Config {
         for glob in self.per_file_ignores.keys() {
             glob::Pattern::new(glob).map_err(|e| format!("[per-file-ignores] `{glob}`: {e}"))?;
         }
+        for (host, dir) in &self.paths {
+            validate_mapping(host, dir).map_err(|e| format!("[paths] {e}"))?;
+        }
         Ok(())
     }
 
-    /// Later settings (CLI flags) layered over this file's.
+    /// Later settings (CLI flags) layered over this file's (`paths` are not: `--map`
+    /// directories are relative to the current directory, the file's to the file).
     pub fn merge(&mut self, other: Config) {
         if !other.select.is_empty() {
             self.select = other.select;

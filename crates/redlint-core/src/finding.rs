@@ -172,3 +172,41 @@ impl Notice {
         }
     }
 }
+
+impl Notice {
+    /// A referenced config (`include`, `aclfile`) that was not read: it is neither in the
+    /// checked tree, nor under `--root`, nor mapped, and this machine is not the target host;
+    /// or, for a config in a container (`service`), no bind mount of the service provides it.
+    pub fn reference_not_checked(
+        path: &str,
+        service: Option<&str>,
+        file: String,
+        line: u32,
+    ) -> Notice {
+        if let Some(service) = service {
+            return Notice {
+                kind: "reference-not-checked",
+                message: format!(
+                    "`{path}` in the `{service}` container was not checked: no bind mount of the Compose service provides it, so it is the image's own file or missing"
+                ),
+                file: Some(file),
+                line: Some(line),
+                help: Some(format!(
+                    "mount it from this repository (`volumes:` `./<file>:{path}`) to have it checked"
+                )),
+            };
+        }
+        let dir = crate::fs::parent(path);
+        Notice {
+            kind: "reference-not-checked",
+            message: format!(
+                "`{path}` was not checked: it is neither in the checked tree nor mapped, and this machine's file is not the target host's"
+            ),
+            file: Some(file),
+            line: Some(line),
+            help: Some(format!(
+                "if this repository holds `{dir}`, map it in redlint.toml (`[paths]` `\"{dir}\" = \"<dir in this repo>\"`) or with `--map {dir}=<dir>`; or give `--root DIR` when DIR is laid out as the host's /"
+            )),
+        }
+    }
+}

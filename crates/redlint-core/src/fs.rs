@@ -16,6 +16,11 @@ pub enum FsError {
     PermissionDenied,
     #[error("file is larger than {0} bytes")]
     TooLarge(usize),
+    /// The path is not part of what was checked (neither in the checked tree, nor under
+    /// `--root`, nor mapped) and redlint does not run on the target host, so it was not read:
+    /// this machine's file of that name is not the target host's.
+    #[error("outside the checked tree")]
+    OutsideTree,
     #[error("{0}")]
     Other(String),
 }
@@ -115,6 +120,11 @@ pub trait FileSystem: Sync {
 }
 
 /// An in-memory host: the browser build, rule examples and tests use it.
+///
+/// A missing path is `NotFound`. Once covered prefixes are set ([`MemoryFs::cover`]), a path
+/// under none of them is [`FsError::OutsideTree`], inserted or not: the browser can say a
+/// referenced file is outside the pasted files instead of calling it missing, and tests can
+/// insert files that stand for this machine's own (which off-host must never be read).
 #[derive(Debug, Clone, Default)]
 pub struct MemoryFs {
     /// Files: content and metadata.
@@ -124,6 +134,8 @@ pub struct MemoryFs {
     dirs: BTreeMap<String, Metadata>,
     /// Host names that resolve (`Some(true)`) or not (`Some(false)`); others are unknown.
     names: BTreeMap<String, bool>,
+    /// Host directories that are the checked tree, when set (see [`MemoryFs::cover`]).
+    covered: Option<Vec<String>>,
 }
 
 impl MemoryFs {
@@ -180,6 +192,18 @@ impl MemoryFs {
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
+    /// Declare a host directory as part of the checked tree (see the type's docs).
+    pub fn cover(&mut self, prefix: impl Into<String>) {
+        self.covered
+            .get_or_insert_with(Vec::new)
+            .push(normalize(&prefix.into()));
+    }
+    /// Outside the covered prefixes, when there are any.
+    fn outside(&self, path: &str) -> bool {
+        self.covered
+            .as_ref()
+            .is_some_and(|c| !c.iter().any(|p| is_under(path, p)))
+    }
     fn is_dir(&self, path: &str) -> bool {
         if path == "/" || self.dirs.contains_key(path) {
             return true;
@@ -204,6 +228,9 @@ impl MemoryFs {
 impl FileSystem for MemoryFs {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
         let path = normalize(path);
+        if self.outside(&path) {
+            return Err(FsError::OutsideTree);
+        }
         match self.files.get(&path) {
             Some((b, _)) => Ok(b.clone()),
             None if self.is_dir(&path) => Err(FsError::IsADirectory),
@@ -212,6 +239,9 @@ impl FileSystem for MemoryFs {
     }
     fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
         let path = normalize(path);
+        if self.outside(&path) {
+            return Err(FsError::OutsideTree);
+        }
         match self.files.get(&path) {
             Some((_, m)) => Ok(*m),
             None if self.is_dir(&path) => Ok(self
@@ -227,6 +257,9 @@ impl FileSystem for MemoryFs {
     }
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let path = normalize(path);
+        if self.outside(&path) {
+            return Err(FsError::OutsideTree);
+        }
         let prefix = if path.ends_with('/') {
             path.clone()
         } else {
@@ -283,6 +316,17 @@ pub fn normalize(path: &str) -> String {
     out
 }
 
+/// True if the normalized host path `path` is `prefix` or lies below it, component-wise
+/// (`/etc/redis2` is not under `/etc/redis`).
+pub fn is_under(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    prefix.is_empty()
+        || path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Join a possibly relative host path onto a base directory.
 pub fn join(base_dir: &str, path: &str) -> String {
     if path.starts_with('/') {
@@ -298,5 +342,34 @@ pub fn parent(path: &str) -> &str {
         Some(0) => "/",
         Some(i) => &path[..i],
         None => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_under_is_component_wise() {
+        assert!(is_under("/etc/redis/a.conf", "/etc/redis"));
+        assert!(is_under("/etc/redis", "/etc/redis/"));
+        assert!(is_under("/anything", "/"));
+        assert!(!is_under("/etc/redis2/a.conf", "/etc/redis"));
+        assert!(!is_under("/etc", "/etc/redis"));
+    }
+
+    #[test]
+    fn covered_memory_fs_tells_outside_from_missing() {
+        let mut fs = MemoryFs::new();
+        fs.insert("/repo/redis.conf", "port 1\n");
+        fs.insert("/etc/redis/users.acl", "user x\n");
+        assert_eq!(fs.read("/etc/redis/x.conf"), Err(FsError::NotFound));
+        fs.cover("/repo");
+        assert_eq!(fs.read("/repo/missing.conf"), Err(FsError::NotFound));
+        assert_eq!(fs.read("/etc/redis/x.conf"), Err(FsError::OutsideTree));
+        assert_eq!(fs.metadata("/etc/redis"), Err(FsError::OutsideTree));
+        assert_eq!(fs.read_dir("/etc/redis"), Err(FsError::OutsideTree));
+        assert_eq!(fs.read("/etc/redis/users.acl"), Err(FsError::OutsideTree));
+        assert!(fs.read("/repo/redis.conf").is_ok());
     }
 }

@@ -83,6 +83,33 @@ impl Report {
     }
 }
 
+/// One `reference-not-checked` notice per path, at its first referencing line (by file and
+/// line, so the order does not depend on which server was loaded first).
+fn reference_notices(ws: &model::Workspace, refs: &[model::NotChecked]) -> Vec<Notice> {
+    let mut located: Vec<(&str, u32, &str, Option<&str>)> = refs
+        .iter()
+        .map(|r| {
+            let source = &ws.file(r.file).source;
+            let line = source.position(r.span.start).line;
+            (
+                source.path.as_str(),
+                line,
+                r.path.as_str(),
+                r.container.as_deref(),
+            )
+        })
+        .collect();
+    located.sort();
+    let mut seen = std::collections::HashSet::new();
+    located
+        .into_iter()
+        .filter(|(_, _, path, service)| seen.insert((*path, *service)))
+        .map(|(file, line, path, service)| {
+            Notice::reference_not_checked(path, service, file.to_string(), line)
+        })
+        .collect()
+}
+
 /// Check a deployment: the given files plus everything they reference through `fs`.
 pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> Report {
     let mut ws = model::Workspace::new();
@@ -98,6 +125,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     if host_checks_not_run > 0 {
         notices.push(Notice::host_checks_not_run(host_checks_not_run));
     }
+    notices.extend(reference_notices(&ws, &deployment.not_checked));
     Report {
         findings,
         workspace: ws,

@@ -17,6 +17,9 @@ pub struct Container {
     pub target: String,
     /// Every path the service mounts something at.
     pub targets: Vec<String>,
+    /// The service's bind mounts: (path in the container, host path of the source). What a
+    /// config in the container references (`include`, `aclfile`) is read through them.
+    pub binds: Vec<(String, String)>,
     /// The service's published ports (`ports:` entries, short syntax), with where each is
     /// written: `6379:6379` publishes on every host interface, `127.0.0.1:6379:6379` on one.
     pub ports: Vec<(String, Span)>,
@@ -109,41 +112,91 @@ pub fn containers(ws: &Workspace) -> Vec<(FileId, Container)> {
                 }
             }
             let targets: Vec<String> = mounts.iter().map(|m| fs::normalize(&m.1)).collect();
+            let binds: Vec<(String, String)> = mounts
+                .iter()
+                .filter_map(|(source, target, _)| {
+                    Some((fs::normalize(target), bind_source(&base, source)?))
+                })
+                .collect();
             let ports: Vec<(String, Span)> = entries
                 .iter()
                 .filter(|e| e.path[prefix.len()..].starts_with("ports["))
                 .map(|e| (e.value.clone(), e.span))
                 .collect();
             for (source, target, span) in &mounts {
-                if !(source.starts_with('.') || source.starts_with('/')) {
+                let Some(path) = bind_source(&base, source) else {
                     continue; // a named volume
-                }
-                let path = if source.starts_with('/') {
-                    fs::normalize(source)
-                } else {
-                    fs::join(&base, source)
                 };
-                let Some(file) = ws.by_host_path(&path) else {
-                    continue;
-                };
-                if !matches!(ws.file(file).kind, Kind::Redis | Kind::Sentinel) {
-                    continue;
+                for (file, target) in mounted_configs(ws, &path, target) {
+                    out.push((
+                        file,
+                        Container {
+                            compose: id,
+                            service: service.to_string(),
+                            mount: *span,
+                            target,
+                            targets: targets.clone(),
+                            binds: binds.clone(),
+                            ports: ports.clone(),
+                        },
+                    ));
                 }
-                out.push((
-                    file,
-                    Container {
-                        compose: id,
-                        service: service.to_string(),
-                        mount: *span,
-                        target: fs::normalize(target),
-                        targets: targets.clone(),
-                        ports: ports.clone(),
-                    },
-                ));
             }
         }
     }
     out
+}
+
+/// The checked redis.conf / sentinel.conf files a bind mount puts into the container, with
+/// their paths there: the mounted file itself, or every such file under a mounted directory.
+fn mounted_configs(ws: &Workspace, source: &str, target: &str) -> Vec<(FileId, String)> {
+    let is_config = |id: FileId| matches!(ws.file(id).kind, Kind::Redis | Kind::Sentinel);
+    if let Some(file) = ws.by_host_path(source) {
+        return if is_config(file) {
+            vec![(file, fs::normalize(target))]
+        } else {
+            Vec::new()
+        };
+    }
+    ws.ids()
+        .filter(|id| is_config(*id))
+        .filter_map(|id| {
+            let host = ws.file(id).host_path.as_deref()?;
+            if !fs::is_under(host, source) || host == source {
+                return None;
+            }
+            let rest = &host[source.trim_end_matches('/').len()..];
+            Some((id, fs::join(target, rest.trim_start_matches('/'))))
+        })
+        .collect()
+}
+
+/// The host path of a bind mount's source (relative to the Compose file's directory), or
+/// `None` for a named volume.
+fn bind_source(base: &str, source: &str) -> Option<String> {
+    if source.starts_with('/') {
+        Some(fs::normalize(source))
+    } else if source.starts_with('.') {
+        Some(fs::join(base, source))
+    } else {
+        None
+    }
+}
+
+impl Container {
+    /// Where a path in the container comes from on the host: through the bind mount with the
+    /// longest target holding it, or `None` (the image's own file, not in the checked tree).
+    pub fn host_path(&self, container_path: &str) -> Option<String> {
+        self.binds
+            .iter()
+            .filter(|(target, _)| fs::is_under(container_path, target))
+            .max_by_key(|(target, _)| target.len())
+            .map(|(target, source)| {
+                let rest =
+                    container_path[target.trim_end_matches('/').len()..].trim_start_matches('/');
+                fs::join(source, rest)
+            })
+    }
 }
 
 /// True if a short-syntax `ports:` entry publishes on every host interface: no host address

@@ -6,8 +6,14 @@
 //! silently fine. A non-glob path that cannot be opened is fatal; a directory is a no-op.
 //! Relative paths resolve against the process' working directory, which an earlier `dir`
 //! changes; lacking a better guess we start from the main config's directory.
+//!
+//! A referenced path the filesystem reports as outside the checked tree
+//! ([`FsError::OutsideTree`]: not under `--root`, not mapped, not given, and redlint is not on
+//! the target host) is neither read nor reported missing: it is recorded as [`NotChecked`] and
+//! becomes one notice per path.
 
-use super::{directive_name, Directive, FileId, Kind, Origin, Server, Workspace};
+use super::container::Container;
+use super::{directive_name, Directive, FileId, Kind, NotChecked, Origin, Server, Workspace};
 use crate::check::Diagnostic;
 use crate::fs::{self, FileSystem, FsError};
 use crate::rules;
@@ -17,12 +23,16 @@ pub(super) struct Loader<'a> {
     ws: &'a mut Workspace,
     fs: &'a dyn FileSystem,
     diags: &'a mut Vec<Diagnostic>,
+    not_checked: &'a mut Vec<NotChecked>,
     directives: Vec<Directive>,
     included: Vec<FileId>,
     /// Files being loaded, outermost first: a file met again here is a cycle.
     stack: Vec<FileId>,
     /// Working directory as Redis would have it (changed by `dir`).
     cwd: Option<String>,
+    /// The container the server runs in (Compose): its paths are container paths, read
+    /// through the service's bind mounts.
+    container: Option<&'a Container>,
 }
 
 impl<'a> Loader<'a> {
@@ -31,20 +41,27 @@ impl<'a> Loader<'a> {
         fs: &'a dyn FileSystem,
         main: FileId,
         diags: &'a mut Vec<Diagnostic>,
+        not_checked: &'a mut Vec<NotChecked>,
+        container: Option<&'a Container>,
     ) -> Loader<'a> {
-        let cwd = ws
-            .file(main)
-            .host_path
-            .as_deref()
-            .map(|p| fs::parent(p).to_string());
+        let cwd = match container {
+            Some(c) => Some(fs::parent(&c.target).to_string()),
+            None => ws
+                .file(main)
+                .host_path
+                .as_deref()
+                .map(|p| fs::parent(p).to_string()),
+        };
         Loader {
             ws,
             fs,
             diags,
+            not_checked,
             directives: Vec::new(),
             included: Vec::new(),
             stack: Vec::new(),
             cwd,
+            container,
         }
     }
 
@@ -97,13 +114,41 @@ impl<'a> Loader<'a> {
         let arg_span = tokens[1].span;
         let pattern = String::from_utf8_lossy(doc.value(&f.source.bytes, &tokens[1])).into_owned();
         let cwd = self.cwd.clone().unwrap_or_else(|| "/".to_string());
-        let path = fs::join(&cwd, &pattern);
+        let Some(path) = in_tree(
+            self.container,
+            fs::join(&cwd, &pattern),
+            file,
+            arg_span,
+            self.not_checked,
+        ) else {
+            return;
+        };
         let targets = if pattern.contains(['*', '?', '[']) {
-            expand_glob(self.fs, &path)
+            match expand_glob(self.fs, &path) {
+                Ok(targets) => targets,
+                Err(outside) => {
+                    self.not_checked.push(NotChecked {
+                        path: outside,
+                        file,
+                        span: arg_span,
+                        container: None,
+                    });
+                    return;
+                }
+            }
         } else {
             match self.fs.metadata(&path) {
                 Ok(m) if m.is_dir() => Vec::new(),
                 Ok(_) => vec![path.clone()],
+                Err(FsError::OutsideTree) => {
+                    self.not_checked.push(NotChecked {
+                        path,
+                        file,
+                        span: arg_span,
+                        container: None,
+                    });
+                    return;
+                }
                 Err(e) => {
                     self.diags.push(
                         Diagnostic::new(&rules::INCLUDE_MISSING, file, arg_span, format!("cannot open included file `{path}`: {e}"))
@@ -133,6 +178,15 @@ impl<'a> Loader<'a> {
                         )
                     }
                     Err(FsError::IsADirectory) => continue,
+                    Err(FsError::OutsideTree) => {
+                        self.not_checked.push(NotChecked {
+                            path: target.clone(),
+                            file,
+                            span: arg_span,
+                            container: None,
+                        });
+                        continue;
+                    }
                     Err(e) => {
                         self.diags.push(
                             Diagnostic::new(
@@ -171,9 +225,36 @@ impl<'a> Loader<'a> {
     }
 }
 
+/// The host path a referenced path is read at: itself, or for a server in a container, the
+/// bind-mounted source holding it. A container path no bind mount provides is the image's own
+/// file: recorded as not checked, `None`.
+fn in_tree(
+    container: Option<&Container>,
+    path: String,
+    file: FileId,
+    span: crate::source::Span,
+    not_checked: &mut Vec<NotChecked>,
+) -> Option<String> {
+    let Some(c) = container else {
+        return Some(path);
+    };
+    let host = c.host_path(&path);
+    if host.is_none() {
+        not_checked.push(NotChecked {
+            path,
+            file,
+            span,
+            container: Some(c.service.clone()),
+        });
+    }
+    host
+}
+
 /// Expand a glob(3) pattern over the host filesystem: component by component, sorted
 /// bytewise (the C locale's order), dot-files only when the pattern component starts with `.`.
-pub(crate) fn expand_glob(fs: &dyn FileSystem, pattern: &str) -> Vec<String> {
+/// `Err(dir)` when a directory the pattern needs is outside the checked tree: what it would
+/// match cannot be known (an empty match would wrongly look like "nothing to include").
+pub(crate) fn expand_glob(fs: &dyn FileSystem, pattern: &str) -> Result<Vec<String>, String> {
     let mut current = vec![String::new()];
     let components: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
     for (i, comp) in components.iter().enumerate() {
@@ -188,8 +269,10 @@ pub(crate) fn expand_glob(fs: &dyn FileSystem, pattern: &str) -> Vec<String> {
                 continue;
             };
             let dir = if base.is_empty() { "/" } else { base.as_str() };
-            let Ok(mut entries) = fs.read_dir(dir) else {
-                continue;
+            let mut entries = match fs.read_dir(dir) {
+                Ok(entries) => entries,
+                Err(FsError::OutsideTree) => return Err(dir.to_string()),
+                Err(_) => continue,
             };
             entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
             for e in entries {
@@ -204,7 +287,7 @@ pub(crate) fn expand_glob(fs: &dyn FileSystem, pattern: &str) -> Vec<String> {
         current = next;
     }
     current.retain(|p| fs.metadata(p).is_ok_and(|m| !m.is_dir()));
-    current
+    Ok(current)
 }
 
 /// Find and load the ACL file a server names with `aclfile` (the last one wins).
@@ -214,6 +297,8 @@ pub(super) fn load_aclfile(
     server: &Server,
     cwd: Option<&str>,
     diags: &mut Vec<Diagnostic>,
+    not_checked: &mut Vec<NotChecked>,
+    container: Option<&Container>,
 ) -> Option<FileId> {
     let d = server.last("aclfile")?;
     let (f, doc, l) = ws.conf_line(d.file, d.line);
@@ -223,7 +308,13 @@ pub(super) fn load_aclfile(
     if value.is_empty() {
         return None;
     }
-    let path = fs::join(cwd.unwrap_or("/"), &value);
+    let path = in_tree(
+        container,
+        fs::join(cwd.unwrap_or("/"), &value),
+        d.file,
+        span,
+        not_checked,
+    )?;
     if let Some(id) = ws.by_host_path(&path) {
         return Some(id);
     }
@@ -235,6 +326,15 @@ pub(super) fn load_aclfile(
             Kind::Acl,
             Origin::Referenced,
         )),
+        Err(FsError::OutsideTree) => {
+            not_checked.push(NotChecked {
+                path,
+                file: d.file,
+                span,
+                container: None,
+            });
+            None
+        }
         Err(e) => {
             diags.push(
                 Diagnostic::new(&rules::ACLFILE_MISSING, d.file, span, format!("cannot open the ACL file `{path}`: {e}"))
@@ -243,5 +343,130 @@ pub(super) fn load_aclfile(
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use crate::fs::{DirEntry, FileSystem, FsError, MemoryFs, Metadata};
+    use crate::{Input, Kind, Options};
+
+    /// A filesystem that remembers every path it answered with content or metadata.
+    struct Recording {
+        inner: MemoryFs,
+        answered: Mutex<Vec<String>>,
+        asked: Mutex<Vec<String>>,
+    }
+
+    impl Recording {
+        fn note<T>(&self, path: &str, r: Result<T, FsError>) -> Result<T, FsError> {
+            self.asked.lock().unwrap().push(path.to_string());
+            if r.is_ok() {
+                self.answered.lock().unwrap().push(path.to_string());
+            }
+            r
+        }
+    }
+
+    impl FileSystem for Recording {
+        fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+            self.note(path, self.inner.read(path))
+        }
+        fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
+            self.note(path, self.inner.metadata(path))
+        }
+        fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+            self.note(path, self.inner.read_dir(path))
+        }
+    }
+
+    /// This machine holds a Redis of its own under /etc/redis and /srv; the checked tree is
+    /// /repo. Off-host, nothing outside /repo is read, and each outside reference is said once.
+    fn machine() -> Recording {
+        let mut fs = MemoryFs::new();
+        fs.insert("/etc/redis/redis.conf", "port 7777\nrequirepass machine\n");
+        fs.insert("/etc/redis/users.acl", "user default on nopass ~* +@all\n");
+        fs.insert("/etc/redis/conf.d/a.conf", "maxmemory 1mb\n");
+        fs.insert("/srv/redis-data/dump.rdb", "x");
+        fs.insert("/repo/local.conf", "timeout 5\n");
+        fs.cover("/repo");
+        Recording {
+            inner: fs,
+            answered: Mutex::new(Vec::new()),
+            asked: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn given(text: &str) -> Input {
+        Input {
+            path: "repo/redis.conf".into(),
+            host_path: Some("/repo/redis.conf".into()),
+            bytes: text.as_bytes().to_vec(),
+            kind: Kind::Redis,
+        }
+    }
+
+    #[test]
+    fn nothing_outside_the_tree_is_read_off_host() {
+        let fs = machine();
+        let conf = "include /etc/redis/redis.conf\ninclude /etc/redis/conf.d/*.conf\ninclude local.conf\n\
+                    aclfile /etc/redis/users.acl\ninclude /etc/redis/redis.conf\ndir /srv/redis-data\n";
+        let report = crate::check(vec![given(conf)], &fs, &Options::default());
+        let answered = fs.answered.lock().unwrap().clone();
+        assert!(
+            answered.iter().all(|p| p.starts_with("/repo/")),
+            "read outside the tree: {answered:?}"
+        );
+        assert!(answered.contains(&"/repo/local.conf".to_string()));
+        // The host check on `dir` is not even asked off-host.
+        assert!(!fs
+            .asked
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|p| p.starts_with("/srv")));
+        // Nothing from the machine's files: no finding about its port or password.
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| f.file == "repo/redis.conf" || f.file.ends_with("local.conf")));
+        assert!(
+            !report.findings.iter().any(|f| f.fatal),
+            "{:#?}",
+            report.findings
+        );
+        let refs: Vec<(&str, Option<u32>)> = report
+            .notices
+            .iter()
+            .filter(|n| n.kind == "reference-not-checked")
+            .map(|n| (n.message.as_str(), n.line))
+            .collect();
+        assert_eq!(refs.len(), 3, "{refs:?}");
+        assert!(refs[0].0.contains("`/etc/redis/redis.conf`") && refs[0].1 == Some(1));
+        assert!(refs[1].0.contains("`/etc/redis/conf.d`") && refs[1].1 == Some(2));
+        assert!(refs[2].0.contains("`/etc/redis/users.acl`") && refs[2].1 == Some(4));
+        let help = report.notices[1].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("--map /etc/redis=") && help.contains("[paths]"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn missing_inside_the_tree_stays_a_finding() {
+        let fs = machine();
+        let conf = "include /repo/absent.conf\naclfile /repo/users.acl\n";
+        let report = crate::check(vec![given(conf)], &fs, &Options::default());
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+        assert!(
+            codes.contains(&"RL008") && codes.contains(&"RL024"),
+            "{codes:?}"
+        );
+        assert!(report
+            .notices
+            .iter()
+            .all(|n| n.kind != "reference-not-checked"));
     }
 }

@@ -286,6 +286,22 @@ pub struct Deployment {
     pub host: HostFacts,
     /// Config files mounted into Redis containers (Docker Compose), by file.
     pub containers: HashMap<FileId, container::Container>,
+    /// References to configs outside the checked tree, not read (in the order met).
+    pub not_checked: Vec<NotChecked>,
+}
+
+/// A referenced config (`include`, `aclfile`) outside the checked tree: not read, because this
+/// machine's file of that name is not the target host's. Said once per path as a notice.
+#[derive(Debug, Clone)]
+pub struct NotChecked {
+    /// The host path (for a glob, the directory that could not be listed).
+    pub path: String,
+    /// The referencing line's file and argument.
+    pub file: FileId,
+    pub span: Span,
+    /// For a config in a container: the Compose service, when no bind mount provides the path
+    /// (`path` is then a path in the container).
+    pub container: Option<String>,
 }
 
 impl Deployment {
@@ -304,6 +320,7 @@ impl Deployment {
         host: HostFacts,
     ) -> (Deployment, Vec<Diagnostic>) {
         let mut diags = Vec::new();
+        let mut not_checked = Vec::new();
         let mut servers = Vec::new();
         let given: Vec<FileId> = ws
             .ids()
@@ -313,9 +330,19 @@ impl Deployment {
             })
             .collect();
         let mut included_by_other = std::collections::HashSet::new();
+        // Which given configs run in containers: their references are container paths.
+        let in_containers: HashMap<FileId, container::Container> =
+            container::containers(ws).into_iter().collect();
         for main in given {
             let sentinel = ws.file(main).kind == Kind::Sentinel;
-            let mut loader = include::Loader::new(ws, fs, main, &mut diags);
+            let mut loader = include::Loader::new(
+                ws,
+                fs,
+                main,
+                &mut diags,
+                &mut not_checked,
+                in_containers.get(&main),
+            );
             loader.load(main);
             let (directives, included, dir) = loader.finish();
             for f in &included {
@@ -335,7 +362,15 @@ impl Deployment {
                 included,
                 aclfile: None,
             };
-            server.aclfile = include::load_aclfile(ws, fs, &server, dir.as_deref(), &mut diags);
+            server.aclfile = include::load_aclfile(
+                ws,
+                fs,
+                &server,
+                dir.as_deref(),
+                &mut diags,
+                &mut not_checked,
+                in_containers.get(&main),
+            );
             servers.push(server);
         }
         // A file included by another given file is a fragment, not a server of its own.
@@ -346,6 +381,7 @@ impl Deployment {
                 servers,
                 host,
                 containers,
+                not_checked,
             },
             diags,
         )

@@ -89,6 +89,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     let host_checks_not_run = ctx.host_checks_not_run();
     let findings = check::resolve(&ws, diags, options);
     let findings = options.config.apply(&ws, findings);
+    let findings = finding::group(findings);
     let files = ws.files.len();
     let mut notices = Vec::new();
     if host_checks_not_run > 0 {

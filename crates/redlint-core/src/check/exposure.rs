@@ -35,6 +35,13 @@ fn fragment(ctx: &Context<'_>, server: &Server) -> bool {
     dir.rsplit('/').next().is_some_and(|d| d.ends_with(".d"))
 }
 
+/// The group key of a server's exposure: where it listens (RL301, RL307), protected mode
+/// (RL302), the password (RL303) and clear text (RL304) are one problem, reported once with
+/// its facets named.
+fn exposure(server: &Server) -> String {
+    format!("exposure:{}", server.main.0)
+}
+
 fn what(server: &Server) -> &'static str {
     if server.sentinel {
         "Sentinel"
@@ -202,7 +209,7 @@ fn bind_all_interfaces(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Dia
     if let Some((compose, span)) = published {
         d = d.related(compose, span, "published on every host interface here");
     }
-    out.push(d);
+    out.push(d.group(exposure(access.server)));
 }
 
 /// RL307: an address of the `bind` line that is routable on the internet.
@@ -247,7 +254,7 @@ fn bind_public_address(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Dia
         )
         .severity(severity)
         .help("bind only private or loopback addresses (e.g. `bind 127.0.0.1 10.0.4.7`) and reach Redis over a private network or VPN; if a public address is unavoidable, firewall the port to known clients and use TLS and strong passwords");
-        out.push(protected_related(ctx, access, d));
+        out.push(protected_related(ctx, access, d).group(exposure(access.server)));
     }
 }
 
@@ -294,7 +301,7 @@ fn protected_mode_off(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diag
     if default_nopass {
         d = nopass_related(ctx, access, d);
     }
-    out.push(d);
+    out.push(d.group(exposure(access.server)));
 }
 
 /// RL303: the `default` user logs in without a password.
@@ -399,7 +406,7 @@ fn no_authentication(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagn
         d = d.related(b.file, line_span(ws, b), "listening addresses");
     }
     d = protected_related(ctx, access, d);
-    out.push(d);
+    out.push(d.group(exposure(access.server)));
 }
 
 /// RL304: a plain-text listener other hosts reach.
@@ -439,7 +446,7 @@ fn tls_disabled(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagnostic
         let (_, _, line) = ctx.ws.conf_line(pf, pl);
         d = d.related(pf, line.content, "plain-text port");
     }
-    out.push(d);
+    out.push(d.group(exposure(access.server)));
 }
 
 /// RL305: DEBUG, MODULE or protected configs opened to every client.

@@ -497,6 +497,8 @@ fn limits_d(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let bytes = &f.source.bytes;
         let mut start = 0;
+        // (diagnostic, short words for it as a related line of the file's one finding)
+        let mut found: Vec<(Diagnostic, String)> = Vec::new();
         while start < bytes.len() {
             let end = bytes[start..]
                 .iter()
@@ -523,6 +525,13 @@ fn limits_d(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let base = format!(
                 "`{domain} {kind} {item} {value}` does not reach Redis when systemd starts it: limits.d is applied by pam_limits at login (su, ssh, cron), and systemd services do not go through PAM"
             );
+            let short = match &unit {
+                Some(u) => format!(
+                    "`{domain} {kind} {item} {value}` does not reach Redis either: the unit's `{directive}={}` does",
+                    u.value
+                ),
+                None => format!("`{domain} {kind} {item} {value}` does not reach Redis either: nothing sets `{directive}`"),
+            };
             let mut d = match &unit {
                 Some(u) => Diagnostic::new(
                     &rules::LIMITS_D_IGNORED_BY_SYSTEMD,
@@ -569,9 +578,51 @@ fn limits_d(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "set `{directive}={systemd_value}` in the `[Service]` section of a drop-in, /etc/systemd/system/redis-server.service.d/override.conf, then run `systemctl daemon-reload`"
                 ),
             });
-            out.push(d);
+            found.push((d, short));
+        }
+        out.extend(one_finding_per_file(found));
+    }
+}
+
+/// Every line of one limits.d file that misses the service is one problem (the file does not
+/// apply to a systemd service): one finding at the first line, the other lines related, the
+/// highest severity among them, every help kept.
+fn one_finding_per_file(found: Vec<(Diagnostic, String)>) -> Option<Diagnostic> {
+    let mut it = found.into_iter();
+    let (mut first, _) = it.next()?;
+    let mut more = 0;
+    let sev = |x: &Diagnostic| x.severity.unwrap_or(x.rule.severity);
+    for (d, short) in it {
+        more += 1;
+        if sev(&d) > sev(&first) {
+            first.severity = d.severity;
+        }
+        first = first.related(d.file, d.span, short);
+        for r in d.related {
+            if !first
+                .related
+                .iter()
+                .any(|x| x.file == r.file && x.span == r.span)
+            {
+                first.related.push(r);
+            }
+        }
+        if let Some(h) = d.help {
+            let mine = first.help.get_or_insert_with(String::new);
+            if !mine.contains(&h) {
+                mine.push_str("; ");
+                mine.push_str(&h);
+            }
         }
     }
+    if more > 0 {
+        first.message = format!(
+            "{} (and {more} more line{} of this file, for the same reason)",
+            first.message,
+            if more == 1 { "" } else { "s" }
+        );
+    }
+    Some(first)
 }
 
 #[cfg(test)]

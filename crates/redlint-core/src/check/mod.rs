@@ -37,6 +37,9 @@ pub struct Diagnostic {
     pub severity: Option<Severity>,
     pub related: Vec<RelatedSpan>,
     pub fix: Option<FixSpec>,
+    /// Diagnostics with the same key are one problem, folded into one finding after rule
+    /// selection (see [`crate::finding::group`]).
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,7 +75,13 @@ impl Diagnostic {
             severity: None,
             related: Vec::new(),
             fix: None,
+            group: None,
         }
+    }
+    /// Part of one problem with every diagnostic of the same key.
+    pub fn group(mut self, key: impl Into<String>) -> Diagnostic {
+        self.group = Some(key.into());
+        self
     }
     /// Redis 7.0.15 refuses to start because of this.
     pub fn fatal(mut self) -> Diagnostic {
@@ -274,6 +283,8 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                         })
                         .collect(),
                 }),
+                facets: Vec::new(),
+                group: d.group,
                 span: d.span,
             }
         })

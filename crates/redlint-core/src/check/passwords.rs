@@ -24,11 +24,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for c in &creds {
         let mut found = Vec::new();
         quality(c, &context, &mut estimates, &mut found);
-        out.extend(found.into_iter().map(|d| with_notes(d, c)));
-        plaintext(c, out);
+        let mut found: Vec<Diagnostic> = found.into_iter().map(|d| with_notes(d, c)).collect();
+        plaintext(c, &mut found);
+        out.extend(found.into_iter().map(|d| d.group(token(c))));
     }
     reused(&creds, out);
     nopass_users(ctx, out);
+}
+
+/// The group key of one password token: weak, clear text and reused are one problem of the
+/// same `>password` (one finding, its rules named as facets).
+fn token(c: &Credential) -> String {
+    format!("password:{}:{}", c.file.0, c.span.start)
 }
 
 /// A user name that is (nearly) some password of the deployment must not appear in messages:
@@ -251,7 +258,15 @@ fn reused(creds: &[Credential], out: &mut Vec<Diagnostic>) {
     const NAMED: usize = 3;
     const RELATED: usize = 8;
     let mut groups: HashMap<[u8; 32], Vec<&Credential>> = HashMap::new();
+    // The users' own passwords (ACL file, requirepass, chart), by principal.
+    let mut own: HashMap<(Realm, &[u8]), Vec<[u8; 32]>> = HashMap::new();
+    for c in creds.iter().filter(|c| !c.is_client()) {
+        own.entry(c.principal()).or_default().push(c.digest);
+    }
     for c in creds {
+        if wrong_client_password(c, &own) {
+            continue;
+        }
         groups.entry(c.digest).or_default().push(c);
     }
     for group in groups.values() {
@@ -296,9 +311,19 @@ fn reused(creds: &[Credential], out: &mut Vec<Diagnostic>) {
             for o in others.flat_map(|p| places[p].iter()).take(RELATED) {
                 d = d.related(o.file, o.span, o.label());
             }
-            out.push(d);
+            out.push(d.group(token(c)));
         }
     }
+}
+
+/// A client password that is not the password of the user it logs in as, while that user's
+/// own password is written in this deployment: the client's login fails (RL602, RL603 say
+/// so); its password is not the user's, so it makes no reuse between users.
+fn wrong_client_password(c: &Credential, own: &HashMap<(Realm, &[u8]), Vec<[u8; 32]>>) -> bool {
+    c.is_client()
+        && own
+            .get(&c.principal())
+            .is_some_and(|digests| !digests.contains(&c.digest))
 }
 
 fn join_and(items: &[String]) -> String {

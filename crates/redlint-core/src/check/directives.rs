@@ -14,6 +14,7 @@
 //! the ACL checks.
 
 mod bind;
+mod cr;
 mod nul;
 mod server;
 
@@ -42,6 +43,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let skip = nul::check_file(ctx, id, out);
+        cr::check_file(ctx, id, out);
         nul_lines.extend(skip.iter().map(|l| (id, *l)));
         check_file(ctx, id, &skip, out);
     }

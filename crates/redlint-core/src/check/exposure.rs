@@ -378,9 +378,15 @@ fn no_authentication(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagn
                 l.ports_text()
             ),
         ),
+        // Reachable from this host only is still how most compromises start: any local
+        // process, or a request a web application on this host is tricked into sending (SSRF).
         Reach::Local => (
-            Severity::Info,
-            "only this host can connect, but any local process or user runs the `default` user's commands without a password (read or erase every key, `ACL SETUSER` a backdoor, `SHUTDOWN`)".to_string(),
+            Severity::Warning,
+            format!(
+                "only this host can connect, but that is enough: any local process or user, or a request forged through a web application on this host (SSRF{}), runs the `default` user's commands without a password: read or erase every key, `ACL SETUSER` a backdoor user, `REPLICAOF` an attacker's server, `SHUTDOWN`; {}",
+                if l.tcp() { format!(" to 127.0.0.1, {}", l.ports_text()) } else { String::new() },
+                protected_configs_consequence(access.server, ctx)
+            ),
         ),
     };
     let mut d = Diagnostic::new(
@@ -407,6 +413,22 @@ fn no_authentication(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagn
     }
     d = protected_related(ctx, access, d);
     out.push(d.group(exposure(access.server)));
+}
+
+/// What `CONFIG SET dir` + `SAVE` (writing files as the redis user) needs in 7.0: protected
+/// configs opened with `enable-protected-configs yes` or `local` (a local client is exactly who
+/// connects here).
+fn protected_configs_consequence(server: &Server, ctx: &Context<'_>) -> &'static str {
+    let opened = server.last("enable-protected-configs").is_some_and(|d| {
+        args(ctx.ws, d).first().is_some_and(|(v, _)| {
+            v.eq_ignore_ascii_case(b"yes") || v.eq_ignore_ascii_case(b"local")
+        })
+    });
+    if opened {
+        "and with `enable-protected-configs` on, `CONFIG SET dir` and `SAVE` write files (SSH keys, cron jobs) as the redis user"
+    } else {
+        "and where `enable-protected-configs` is turned on (7.0 keeps it off), `CONFIG SET dir` and `SAVE` write files (SSH keys, cron jobs) as the redis user"
+    }
 }
 
 /// RL304: a plain-text listener other hosts reach.

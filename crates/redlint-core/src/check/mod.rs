@@ -169,8 +169,11 @@ impl<'a> Context<'a> {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
     /// A value for a message: the text, or `***` when it is a secret and secrets are hidden.
+    /// An empty value is shown as `""` (as Redis writes it), so no message quotes nothing.
     pub fn shown(&self, file: FileId, span: Span, value: &[u8]) -> String {
-        if !self.options.show_secrets && self.ws.file(file).is_secret(span) {
+        if value.is_empty() {
+            crate::security::EMPTY.to_string()
+        } else if !self.options.show_secrets && self.ws.file(file).is_secret(span) {
             "***".to_string()
         } else {
             String::from_utf8_lossy(value).into_owned()

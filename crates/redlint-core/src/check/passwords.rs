@@ -347,7 +347,11 @@ fn nopass_users(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Severity::Warning,
                 "clients on this host (protected mode refuses other hosts while the `default` user has no password)".to_string(),
             ),
-            Reach::Local => (Severity::Info, "any local process or user".to_string()),
+            // Local only is still reachable by any local process and by SSRF (see RL303).
+            Reach::Local => (
+                Severity::Warning,
+                "any local process or user, or a request forged through a web application on this host (SSRF)".to_string(),
+            ),
         };
         for u in access.open_users() {
             // The `default` user of a server is RL303's: it says who reaches it.

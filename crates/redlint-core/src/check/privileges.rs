@@ -116,7 +116,9 @@ pub struct Probe {
     /// What it lets the user do.
     pub why: &'static str,
     gate: Gate,
-    /// An application may use it for its own data (scripts): not reported by RL502 for them.
+    /// An application may use it for its own data (scripts and functions it loads and
+    /// replaces itself, as `+@all -@dangerous`, the pattern Redis' ACL documentation gives
+    /// for an application, allows): not reported by RL502 for application accounts.
     app_ok: bool,
     /// Named by this category: `+@scripting` granting `EVAL` is no surprise.
     obvious_in: Option<&'static str>,
@@ -239,7 +241,7 @@ pub const PROBES: &[Probe] = &[
         argv: &["SCRIPT", "FLUSH"],
         why: "empty the script cache every user shares",
         gate: Gate::None,
-        app_ok: false,
+        app_ok: true,
         obvious_in: Some("scripting"),
     },
     Probe {
@@ -247,7 +249,7 @@ pub const PROBES: &[Probe] = &[
         argv: &["FUNCTION", "FLUSH"],
         why: "delete every function library, other users' included",
         gate: Gate::None,
-        app_ok: false,
+        app_ok: true,
         obvious_in: Some("scripting"),
     },
     Probe {
@@ -259,7 +261,7 @@ pub const PROBES: &[Probe] = &[
         ],
         why: "install or replace the server-wide functions other users run with `FCALL`",
         gate: Gate::None,
-        app_ok: false,
+        app_ok: true,
         obvious_in: Some("scripting"),
     },
     Probe {

@@ -312,17 +312,14 @@ impl Deployment {
                     && ws.file(*id).origin == Origin::Given
             })
             .collect();
-        let mut included_by_other = std::collections::HashSet::new();
+        // Each given file's server, with what its loader found.
+        let mut loaded: Vec<(Server, Vec<Diagnostic>)> = Vec::new();
         for main in given {
             let sentinel = ws.file(main).kind == Kind::Sentinel;
-            let mut loader = include::Loader::new(ws, fs, main, &mut diags);
+            let mut found = Vec::new();
+            let mut loader = include::Loader::new(ws, fs, main, &mut found);
             loader.load(main);
             let (directives, included, dir) = loader.finish();
-            for f in &included {
-                if *f != main {
-                    included_by_other.insert(*f);
-                }
-            }
             let mut index: HashMap<String, Vec<u32>> = HashMap::new();
             for (i, d) in directives.iter().enumerate() {
                 index.entry(d.name.clone()).or_default().push(i as u32);
@@ -335,11 +332,18 @@ impl Deployment {
                 included,
                 aclfile: None,
             };
-            server.aclfile = include::load_aclfile(ws, fs, &server, dir.as_deref(), &mut diags);
-            servers.push(server);
+            server.aclfile = include::load_aclfile(ws, fs, &server, dir.as_deref(), &mut found);
+            loaded.push((server, found));
         }
-        // A file included by another given file is a fragment, not a server of its own.
-        servers.retain(|s| !included_by_other.contains(&s.main));
+        let keep = include::mains(&loaded.iter().map(|(s, _)| s).collect::<Vec<_>>());
+        for ((server, found), keep) in loaded.into_iter().zip(keep) {
+            // A fragment's own loading repeats its server's (an include cycle would be
+            // reported once per file of the cycle): only servers speak.
+            if keep {
+                servers.push(server);
+                diags.extend(found);
+            }
+        }
         let containers = container::containers(ws).into_iter().collect();
         (
             Deployment {

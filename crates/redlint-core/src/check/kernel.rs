@@ -788,6 +788,38 @@ mod tests {
     }
 
     #[test]
+    fn limits_d_file_is_one_finding() {
+        const LIMITS: &str = "/etc/security/limits.d/redis.conf";
+        let limits = "redis soft nofile 65535\nredis hard nofile 65535\nredis soft nproc 32768\nredis hard nproc 32768\n";
+        let f = run(&[
+            (LIMITS, Kind::Limits, limits),
+            (
+                "/etc/systemd/system/redis-server.service.d/override.conf",
+                Kind::Systemd,
+                "[Service]\nLimitNOFILE=65535\n",
+            ),
+            (MAIN, Kind::Redis, "supervised systemd\n"),
+        ]);
+        let d = only(&f, "RL709");
+        assert_eq!(d.len(), 1, "{f:#?}");
+        let d = d[0];
+        assert_eq!(d.line, 1);
+        assert!(d.message.ends_with("(and 3 more lines of this file, for the same reason)"), "{}", d.message);
+        // The most serious line decides: nproc is set by nothing while systemd starts Redis.
+        assert_eq!(d.severity, Severity::Warning);
+        let related: Vec<u32> = d
+            .related
+            .iter()
+            .filter(|r| r.file.ends_with("limits.d/redis.conf"))
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(related, [2, 3, 4]);
+        // The unit's line is named once.
+        assert_eq!(d.related.iter().filter(|r| r.file.ends_with("override.conf")).count(), 1);
+        assert!(d.help.as_deref().unwrap_or("").contains("LimitNPROC=32768"));
+    }
+
+    #[test]
     fn tcp_backlog_fix_raises_somaxconn() {
         let sysctl = "net.core.somaxconn = 128\n";
         let f = run(&[

@@ -437,7 +437,12 @@ mod tests {
                 kind: *kind,
             });
         }
-        check(inputs, &fs, options)
+        // Each rule on its own; the grouping has its own test.
+        let options = Options {
+            ungrouped: true,
+            ..options.clone()
+        };
+        check(inputs, &fs, &options)
             .findings
             .into_iter()
             .filter(|f| f.code.starts_with("RL4"))
@@ -453,6 +458,101 @@ mod tests {
             .filter(|f| f.code == code)
             .map(|f| (f.file.clone(), f.line))
             .collect()
+    }
+
+    #[test]
+    fn one_token_is_one_finding() {
+        // Weak, clear text and reused: one finding on the token, the other rules as facets.
+        let files = [
+            (
+                "/etc/redis/redis.conf",
+                Kind::Redis,
+                "bind 127.0.0.1\naclfile /etc/redis/users.acl\n",
+            ),
+            (
+                "/etc/redis/users.acl",
+                Kind::Acl,
+                "user default off\nuser app on >App_Redis_2024 ~app:* +get\nuser web on >App_Redis_2024 ~web:* +get\n",
+            ),
+        ];
+        let mut fs = MemoryFs::new();
+        let mut inputs = Vec::new();
+        for (path, kind, text) in files {
+            fs.insert(path, text);
+            inputs.push(Input {
+                path: path.trim_start_matches('/').to_string(),
+                host_path: Some(path.to_string()),
+                bytes: text.as_bytes().to_vec(),
+                kind,
+            });
+        }
+        let f: Vec<Finding> = check(inputs.clone(), &fs, &Options::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.code.starts_with("RL4"))
+            .collect();
+        assert_eq!(f.len(), 2, "{f:#?}");
+        for x in &f {
+            assert_eq!(x.code, "RL401", "{x:#?}");
+            assert_eq!(x.codes().collect::<Vec<_>>(), ["RL401", "RL404", "RL405"]);
+            assert!(x.message.ends_with("(one problem, also: RL404 password-reused, RL405 plaintext-acl-password)"), "{}", x.message);
+            // RL405's fix survives the folding.
+            assert_eq!(x.fix.as_ref().map(|fx| fx.edits.len()), Some(1));
+        }
+        // With RL401 ignored, RL404 leads and RL405 stays a facet.
+        let options = Options {
+            config: crate::config::Config {
+                ignore: vec!["RL401".into()],
+                ..Default::default()
+            },
+            ..Options::default()
+        };
+        let f: Vec<Finding> = check(inputs, &fs, &options)
+            .findings
+            .into_iter()
+            .filter(|f| f.code.starts_with("RL4"))
+            .collect();
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert_eq!(f[0].codes().collect::<Vec<_>>(), ["RL404", "RL405"]);
+    }
+
+    #[test]
+    fn a_client_password_that_is_not_the_users_is_not_reuse() {
+        // The seed's case: Sentinel's auth-pass as `monitor` is `default`'s password, while
+        // `monitor`'s own password differs: the login fails (RL602), nothing is shared.
+        let f = run(&[
+            (
+                "/etc/redis/redis.conf",
+                Kind::Redis,
+                "aclfile /etc/redis/users.acl\nrequirepass Xk2vP9qL7mZ4wR8nT3bY6cHqDefault\n",
+            ),
+            (
+                "/etc/redis/users.acl",
+                Kind::Acl,
+                "user default on >Xk2vP9qL7mZ4wR8nT3bY6cHqDefault ~* +@all\nuser monitor on >Pq8wE3rT6yU1iO4pA7sD0fGhMonitor ~* +ping\n",
+            ),
+            (
+                "/etc/redis/sentinel.conf",
+                Kind::Sentinel,
+                "sentinel monitor m 127.0.0.1 6379 1\nsentinel auth-user m monitor\nsentinel auth-pass m Xk2vP9qL7mZ4wR8nT3bY6cHqDefault\n",
+            ),
+        ]);
+        assert!(at(&f, "RL404").is_empty(), "{f:#?}");
+        // The same client password given to a user that has it: still no reuse; given to a
+        // user whose password is not written here: reuse with `default` as before.
+        let f = run(&[
+            (
+                "/etc/redis/users.acl",
+                Kind::Acl,
+                "user default on >Xk2vP9qL7mZ4wR8nT3bY6cHqDefault ~* +@all\n",
+            ),
+            (
+                "/etc/redis/sentinel.conf",
+                Kind::Sentinel,
+                "sentinel monitor m 10.0.0.9 6379 1\nsentinel auth-user m monitor\nsentinel auth-pass m Xk2vP9qL7mZ4wR8nT3bY6cHqDefault\n",
+            ),
+        ]);
+        assert_eq!(at(&f, "RL404").len(), 2, "{f:#?}");
     }
 
     #[test]

@@ -301,6 +301,7 @@ impl LintArgs {
                 BuildArg::Official => RedisBuild::Official,
             },
             config,
+            ungrouped: false,
         }
     }
 }

@@ -211,8 +211,10 @@ fn fold(mut list: Vec<Finding>) -> Finding {
         }
         primary.fatal |= o.fatal;
         primary.severity = primary.severity.max(o.severity);
-        if (o.file.as_str(), o.line) != (primary.file.as_str(), primary.line)
-            || o.code != primary.code
+        // A facet at the primary's own place is named in the message; elsewhere it is shown
+        // at its line.
+        if (o.file.as_str(), o.line, o.column)
+            != (primary.file.as_str(), primary.line, primary.column)
         {
             primary.related.push(Related {
                 file: o.file.clone(),
@@ -248,7 +250,11 @@ fn fold(mut list: Vec<Finding>) -> Finding {
             if places == 1 { "" } else { "s" }
         ));
     }
-    primary.message = format!("{} (one problem, also: {})", primary.message, parts.join(", "));
+    primary.message = format!(
+        "{} (one problem, also: {})",
+        primary.message,
+        parts.join(", ")
+    );
     primary
 }
 

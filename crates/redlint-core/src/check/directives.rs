@@ -563,22 +563,40 @@ mod tests {
         assert_eq!(cr.len(), 1, "{f:#?}");
         assert_eq!((cr[0].line, cr[0].column), (1, 10));
         assert!(!cr[0].fatal);
-        assert!(cr[0].message.contains("these 3 lines are one line"), "{}", cr[0].message);
-        assert!(cr[0].message.contains("one `port` line"), "{}", cr[0].message);
+        assert!(
+            cr[0].message.contains("these 3 lines are one line"),
+            "{}",
+            cr[0].message
+        );
+        assert!(
+            cr[0].message.contains("one `port` line"),
+            "{}",
+            cr[0].message
+        );
         assert!(f.iter().any(|x| x.code == "RL003" && x.fatal), "{f:#?}");
         // A comment first: everything is ignored, and Redis starts.
         let f = run("# main\rport 6379\rrequirepass x\r");
         assert_eq!(f.iter().filter(|x| x.code == "RL018").count(), 1, "{f:#?}");
-        assert!(f[0].message.contains("Redis ignores all of them"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("Redis ignores all of them"),
+            "{}",
+            f[0].message
+        );
         assert!(f.iter().all(|x| !x.fatal), "{f:#?}");
         // CRLF and a lone trailing CR are fine.
-        assert!(run("port 6379\r\nmaxmemory 1gb\r\n").iter().all(|x| x.code != "RL018"));
+        assert!(run("port 6379\r\nmaxmemory 1gb\r\n")
+            .iter()
+            .all(|x| x.code != "RL018"));
         assert!(run("port 6379\r").iter().all(|x| x.code != "RL018"));
     }
 
     #[test]
     fn no_renamed_directive_on_a_nul_line() {
-        let (f, _) = run_with(b"maxmemory\0 1gb\nport 6379\n", Kind::Redis, &Options::default());
+        let (f, _) = run_with(
+            b"maxmemory\0 1gb\nport 6379\n",
+            Kind::Redis,
+            &Options::default(),
+        );
         assert!(f.iter().any(|x| x.code == "RL011"), "{f:#?}");
         let all = check_all(b"maxmemory\0 1gb\nport 6379\n");
         assert!(all.iter().all(|x| x.code != "RL801"), "{all:#?}");

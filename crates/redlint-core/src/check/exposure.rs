@@ -675,10 +675,18 @@ mod tests {
         // Any local process, or SSRF through a web application on the host, gets in.
         let f = redis("bind 127.0.0.1 -::1\n");
         assert_eq!(codes(&f), [("RL303".to_string(), 1, "warning")]);
-        assert!(f[0].message.contains("SSRF to 127.0.0.1, port 6379"), "{}", f[0].message);
-        assert!(f[0].message.contains("where `enable-protected-configs` is turned on"));
+        assert!(
+            f[0].message.contains("SSRF to 127.0.0.1, port 6379"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0]
+            .message
+            .contains("where `enable-protected-configs` is turned on"));
         let f = redis("bind 127.0.0.1 -::1\nenable-protected-configs local\n");
-        assert!(f[0].message.contains("with `enable-protected-configs` on, `CONFIG SET dir`"));
+        assert!(f[0]
+            .message
+            .contains("with `enable-protected-configs` on, `CONFIG SET dir`"));
         let f = redis("bind 127.0.0.1 -::1\nprotected-mode no\n");
         assert!(has(&f, "RL302", 2, "info"), "{:#?}", codes(&f));
         assert!(has(&f, "RL303", 1, "warning"), "{:#?}", codes(&f));
@@ -720,7 +728,10 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:#?}");
         let e = &f[0];
         assert_eq!((e.code, e.line, e.severity.as_str()), ("RL301", 2, "error"));
-        assert_eq!(e.codes().collect::<Vec<_>>(), ["RL301", "RL302", "RL303", "RL304"]);
+        assert_eq!(
+            e.codes().collect::<Vec<_>>(),
+            ["RL301", "RL302", "RL303", "RL304"]
+        );
         assert!(
             e.message.ends_with(
                 "(one problem, also: RL302 protected-mode-off, RL303 no-authentication, RL304 tls-disabled)"
@@ -742,7 +753,10 @@ mod tests {
         let f = grouped(WIDE_OPEN, selecting(&[], &["RL301"]));
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].code, "RL302");
-        assert_eq!(f[0].codes().collect::<Vec<_>>(), ["RL302", "RL303", "RL304"]);
+        assert_eq!(
+            f[0].codes().collect::<Vec<_>>(),
+            ["RL302", "RL303", "RL304"]
+        );
         assert!(!f[0].message.contains("RL301"), "{}", f[0].message);
         // Only RL303 selected: RL303 alone, named nowhere else.
         let f = grouped(WIDE_OPEN, selecting(&["RL303"], &[]));

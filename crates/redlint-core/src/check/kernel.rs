@@ -607,15 +607,24 @@ fn one_finding_per_file(found: Vec<(Diagnostic, String)>) -> Option<Diagnostic> 
                 first.related.push(r);
             }
         }
+        // The helps share their first advice; each line adds the unit setting to change.
         if let Some(h) = d.help {
             let mine = first.help.get_or_insert_with(String::new);
-            if !mine.contains(&h) {
-                mine.push_str("; ");
-                mine.push_str(&h);
+            for part in h.split("; ") {
+                if !mine.split("; ").any(|p| p == part) {
+                    mine.push_str("; ");
+                    mine.push_str(part);
+                }
             }
         }
     }
     if more > 0 {
+        first.help = first.help.map(|h| {
+            h.replace(
+                "delete this line, or keep it",
+                "delete these lines, or keep them",
+            )
+        });
         first.message = format!(
             "{} (and {more} more line{} of this file, for the same reason)",
             first.message,
@@ -804,7 +813,12 @@ mod tests {
         assert_eq!(d.len(), 1, "{f:#?}");
         let d = d[0];
         assert_eq!(d.line, 1);
-        assert!(d.message.ends_with("(and 3 more lines of this file, for the same reason)"), "{}", d.message);
+        assert!(
+            d.message
+                .ends_with("(and 3 more lines of this file, for the same reason)"),
+            "{}",
+            d.message
+        );
         // The most serious line decides: nproc is set by nothing while systemd starts Redis.
         assert_eq!(d.severity, Severity::Warning);
         let related: Vec<u32> = d
@@ -815,7 +829,13 @@ mod tests {
             .collect();
         assert_eq!(related, [2, 3, 4]);
         // The unit's line is named once.
-        assert_eq!(d.related.iter().filter(|r| r.file.ends_with("override.conf")).count(), 1);
+        assert_eq!(
+            d.related
+                .iter()
+                .filter(|r| r.file.ends_with("override.conf"))
+                .count(),
+            1
+        );
         assert!(d.help.as_deref().unwrap_or("").contains("LimitNPROC=32768"));
     }
 

@@ -489,7 +489,11 @@ mod tests {
         let f = redis("masterauth a b c\nmasterauth \"\"\n");
         let d = only(&f, "RL101");
         assert_eq!(d.len(), 1, "{f:#?}");
-        assert!(d[0].message.contains("line 2 sets `\"\"` again"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("line 2 sets `\"\"` again"),
+            "{}",
+            d[0].message
+        );
         assert!(!d[0].message.contains("``"), "{}", d[0].message);
         let f = redis("save\nsave \"\"\nmaxmemory 1gb\nmaxmemory \"\"\n");
         for d in &f {
@@ -503,13 +507,21 @@ mod tests {
         let b = "/etc/redis/b.conf";
         let c = "/etc/redis/c.conf";
         let files = [
-            (a, Kind::Redis, "include /etc/redis/b.conf\nmaxmemory 1gb\nmaxmemory 2gb\n"),
+            (
+                a,
+                Kind::Redis,
+                "include /etc/redis/b.conf\nmaxmemory 1gb\nmaxmemory 2gb\n",
+            ),
             (b, Kind::Redis, "include /etc/redis/c.conf\ntimeout 10\n"),
             (c, Kind::Redis, "include /etc/redis/a.conf\ntimeout 20\n"),
         ];
         // Every file of the cycle given: one server, one RL009 at the edge that closes it.
         let f = run(&files);
-        assert_eq!(lines(&f, "RL009"), [("etc/redis/c.conf".into(), 1)], "{f:#?}");
+        assert_eq!(
+            lines(&f, "RL009"),
+            [("etc/redis/c.conf".into(), 1)],
+            "{f:#?}"
+        );
         assert!(only(&f, "RL009")[0].fatal);
         assert!(only(&f, "RL009")[0]
             .message
@@ -519,7 +531,11 @@ mod tests {
         assert_eq!(lines(&f, "RL102"), [("etc/redis/c.conf".into(), 2)]);
         // Given in another order, the first given file is the server.
         let f = run(&[files[2], files[1], files[0]]);
-        assert_eq!(lines(&f, "RL009"), [("etc/redis/b.conf".into(), 1)], "{f:#?}");
+        assert_eq!(
+            lines(&f, "RL009"),
+            [("etc/redis/b.conf".into(), 1)],
+            "{f:#?}"
+        );
     }
 
     #[test]

@@ -495,7 +495,13 @@ mod tests {
         for x in &f {
             assert_eq!(x.code, "RL401", "{x:#?}");
             assert_eq!(x.codes().collect::<Vec<_>>(), ["RL401", "RL404", "RL405"]);
-            assert!(x.message.ends_with("(one problem, also: RL404 password-reused, RL405 plaintext-acl-password)"), "{}", x.message);
+            assert!(
+                x.message.ends_with(
+                    "(one problem, also: RL404 password-reused, RL405 plaintext-acl-password)"
+                ),
+                "{}",
+                x.message
+            );
             // RL405's fix survives the folding.
             assert_eq!(x.fix.as_ref().map(|fx| fx.edits.len()), Some(1));
         }

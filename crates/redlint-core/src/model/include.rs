@@ -187,9 +187,7 @@ pub(super) fn mains(servers: &[&Server]) -> Vec<bool> {
         .enumerate()
         .map(|(i, s)| {
             !servers.iter().enumerate().any(|(j, t)| {
-                j != i
-                    && t.included.contains(&s.main)
-                    && (j < i || !s.included.contains(&t.main))
+                j != i && t.included.contains(&s.main) && (j < i || !s.included.contains(&t.main))
             })
         })
         .collect()

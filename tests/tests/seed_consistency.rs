@@ -47,10 +47,22 @@ fn bare_metal_rows_of_the_seed_table() {
         // THP is not a sysctl
         ("etc/sysctl.conf", 7, "RL708"),
         ("etc/sysctl.conf", 8, "RL708"),
-        // limits.d does not reach a systemd service
+        // limits.d does not reach a systemd service: one finding for the file, its other
+        // lines related (checked below)
         ("etc/security/limits.d/redis.conf", 1, "RL709"),
-        ("etc/security/limits.d/redis.conf", 2, "RL709"),
     ];
+    let limits = findings
+        .iter()
+        .find(|f| f.code == "RL709")
+        .expect("RL709");
+    let related: Vec<u32> = limits
+        .related
+        .iter()
+        .filter(|r| r.file == "etc/security/limits.d/redis.conf")
+        .map(|r| r.line)
+        .collect();
+    assert_eq!(related, [2, 3, 4, 5, 6]);
+    assert_eq!(findings.iter().filter(|f| f.code == "RL709").count(), 1);
     for (file, line, code) in expected {
         assert!(
             got.iter()

@@ -112,8 +112,12 @@ fn remember(vals: &[&[u8]], cx: &mut LineContext) {
     }
 }
 
-/// A name or value for a message: control bytes escaped, long text shortened.
+/// A name or value for a message: control bytes escaped, long text shortened, an empty value
+/// shown as `""` (a message never quotes nothing).
 pub(crate) fn display(v: &[u8]) -> String {
+    if v.is_empty() {
+        return crate::security::EMPTY.to_string();
+    }
     let mut s = String::new();
     for c in String::from_utf8_lossy(v).chars().take(80) {
         match c {

@@ -843,8 +843,9 @@ pub fn role(name: &[u8], user: &AclUser) -> Option<Role> {
 // ---------------------------------------------------------------------------------------
 // The analysis of one user.
 
+/// A rule or name for a message; an empty one (two spaces in a line) is shown as `""`.
 fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::security::show_full(b)
 }
 
 fn list(labels: &[&str]) -> String {

@@ -26,6 +26,15 @@ pub(crate) fn line_span(ws: &Workspace, d: &Directive) -> Span {
     l.content
 }
 
+/// A value for a message, whole (not shortened); an empty value is shown as `""`.
+pub(crate) fn show_full(value: &[u8]) -> String {
+    if value.is_empty() {
+        EMPTY.to_string()
+    } else {
+        String::from_utf8_lossy(value).into_owned()
+    }
+}
+
 /// How messages show an empty value: as Redis would write it.
 pub(crate) const EMPTY: &str = "\"\"";
 

@@ -538,7 +538,17 @@ pub(super) mod testing {
         check(inputs, &fs, options).findings
     }
 
+    /// Each rule's findings on their own (the rules are tested one by one).
     pub fn run(files: &[(&str, Kind, &str)]) -> Vec<Finding> {
+        let options = Options {
+            ungrouped: true,
+            ..Options::default()
+        };
+        run_with(files, &options)
+    }
+
+    /// As a user sees them: one finding per problem.
+    pub fn run_grouped(files: &[(&str, Kind, &str)]) -> Vec<Finding> {
         run_with(files, &Options::default())
     }
 

@@ -455,7 +455,8 @@ fn thp_in_sysctl(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "this unit already writes the THP setting at boot",
                 );
             }
-            out.push(d);
+            // A shell command writing THP is also not an assignment (RL040): one problem.
+            out.push(d.group(super::sysctl::line_group(id, line.content)));
         }
     }
 }
@@ -794,6 +795,21 @@ mod tests {
         assert_eq!(d.severity, Severity::Info);
         assert!(d.message.contains("LimitNOFILE=100000"), "{}", d.message);
         assert_eq!(d.related[0].line, 3);
+    }
+
+    #[test]
+    fn thp_shell_command_is_one_finding() {
+        use super::super::effective::testing::run_grouped;
+        let f = run_grouped(&[(
+            SYSCTL,
+            Kind::Sysctl,
+            "echo never > /sys/kernel/mm/transparent_hugepage/enabled\n",
+        )]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].code, "RL040");
+        assert_eq!(f[0].codes().collect::<Vec<_>>(), ["RL040", "RL708"]);
+        // RL708's fix (delete the line) is kept.
+        assert!(f[0].fix.is_some());
     }
 
     #[test]

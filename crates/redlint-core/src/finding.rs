@@ -246,7 +246,7 @@ fn fold(mut list: Vec<Finding>) -> Finding {
     let mut parts: Vec<String> = codes.into_iter().cloned().collect();
     if places > 0 {
         parts.push(format!(
-            "{places} more line{}",
+            "{places} more place{}",
             if places == 1 { "" } else { "s" }
         ));
     }

@@ -226,6 +226,30 @@ fn bad_examples_trigger_and_good_examples_do_not() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
+/// No message quotes nothing: an empty value is shown as `""`, never as an empty pair of
+/// backquotes or a double space ("Redis reads  and refuses", "line 12 sets `` again").
+#[test]
+fn no_message_renders_an_empty_value() {
+    let mut failures = Vec::new();
+    for rule in rules::ALL {
+        for heading in ["Example", "Use instead"] {
+            let (blocks, options) = section_blocks(rule, heading);
+            for f in findings_for(&blocks, &options) {
+                let texts = std::iter::once(&f.message)
+                    .chain(f.help.iter())
+                    .chain(f.related.iter().map(|r| &r.message))
+                    .chain(f.facets.iter().map(|x| &x.message));
+                for t in texts {
+                    if t.contains("``") || t.contains("  ") {
+                        failures.push(format!("{} {heading}: {} {t}", rule.code, f.code));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
 #[test]
 fn codes_and_names_are_unique() {
     let mut codes = std::collections::HashSet::new();

@@ -595,6 +595,49 @@ mod tests {
     }
 
     #[test]
+    fn no_message_renders_an_empty_value() {
+        // Every directive with an empty value, a bare one, and an empty value set twice after
+        // another value: no message may quote nothing ("sets `` again", "reads  and").
+        let mut text = String::new();
+        for name in crate::knowledge::directives::all_names() {
+            text.push_str(&format!("{name} \"\"\n{name}\n{name} x\n{name} \"\"\n"));
+        }
+        // ACL files split on single spaces: two spaces make empty words.
+        let acl = "user  alice on >Xk2vP9qL7mZ4wR8nT3bY6cHq ~*  +get\nuser bob  on nopass ~* +@all  \nuser carol on  ~a:*  -@all +@read  +keys\nuser  \n";
+        for (kind, text) in [
+            (Kind::Redis, text.as_str()),
+            (Kind::Sentinel, text.as_str()),
+            (Kind::Acl, acl),
+        ] {
+            let mut fs = MemoryFs::new();
+            fs.insert("/etc/redis/redis.conf", text);
+            let input = Input {
+                path: "etc/redis/redis.conf".into(),
+                host_path: Some("/etc/redis/redis.conf".into()),
+                bytes: text.as_bytes().to_vec(),
+                kind,
+            };
+            let options = Options {
+                ungrouped: true,
+                show_secrets: true,
+                ..Options::default()
+            };
+            let bad: Vec<String> = check(vec![input], &fs, &options)
+                .findings
+                .iter()
+                .flat_map(|f| {
+                    std::iter::once(f.message.clone())
+                        .chain(f.help.clone())
+                        .chain(f.related.iter().map(|r| r.message.clone()))
+                        .map(move |m| format!("{}:{} {m}", f.line, f.code))
+                })
+                .filter(|m| m.contains("``") || m.contains("  "))
+                .collect();
+            assert!(bad.is_empty(), "{kind:?}:\n{}", bad.join("\n"));
+        }
+    }
+
+    #[test]
     fn no_renamed_directive_on_a_nul_line() {
         let (f, _) = run_with(
             b"maxmemory\0 1gb\nport 6379\n",

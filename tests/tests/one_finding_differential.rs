@@ -4,7 +4,7 @@
 //! - `include /dev/null`: Redis reads an empty file and starts; redlint reports nothing fatal.
 //! - CR-only line endings (classic Mac OS): Redis splits on `\n` only, so the file is one line.
 //!   With a directive first it refuses to start (`wrong number of arguments`); with a comment
-//!   first it starts with every setting ignored. redlint reports RL018 on the first `\r` in
+//!   first it starts with every setting ignored. redlint reports RL026 on the first `\r` in
 //!   both cases, fatal exactly when the server refuses.
 //! - An include cycle: the server does not start (7.0.15 crashes); redlint reports RL009
 //!   once, even when every file of the cycle is given.
@@ -63,7 +63,7 @@ fn cr_only_line_endings_make_one_line() {
     let v = verdict(conf, &Start::default());
     assert!(!v.accepted(), "redis-server accepts a CR-only file: {v:?}");
     let f = lint(&[("redis.conf", conf)]);
-    let cr: Vec<&Finding> = f.iter().filter(|x| x.code == "RL018").collect();
+    let cr: Vec<&Finding> = f.iter().filter(|x| x.code == "RL026").collect();
     assert_eq!(cr.len(), 1, "{f:#?}");
     assert_eq!((cr[0].line, cr[0].column), (1, 14));
     assert!(!fatal(&f).is_empty(), "the glued line is refused: {f:#?}");
@@ -81,7 +81,7 @@ fn cr_only_line_endings_make_one_line() {
     );
     let f = lint(&[("redis.conf", conf)]);
     assert!(fatal(&f).is_empty(), "{:?}", fatal(&f));
-    let cr: Vec<&Finding> = f.iter().filter(|x| x.code == "RL018").collect();
+    let cr: Vec<&Finding> = f.iter().filter(|x| x.code == "RL026").collect();
     assert_eq!(cr.len(), 1, "{f:#?}");
     assert!(
         cr[0].message.contains("Redis ignores all of them"),

@@ -563,7 +563,7 @@ mod tests {
     fn cr_only_line_endings() {
         // A directive first: the others are its arguments (RL003 says Redis refuses it).
         let f = run("port 6379\rmaxmemory 1gb\rappendonly yes\r");
-        let cr: Vec<&Finding> = f.iter().filter(|x| x.code == "RL018").collect();
+        let cr: Vec<&Finding> = f.iter().filter(|x| x.code == "RL026").collect();
         assert_eq!(cr.len(), 1, "{f:#?}");
         assert_eq!((cr[0].line, cr[0].column), (1, 10));
         assert!(!cr[0].fatal);
@@ -580,7 +580,7 @@ mod tests {
         assert!(f.iter().any(|x| x.code == "RL003" && x.fatal), "{f:#?}");
         // A comment first: everything is ignored, and Redis starts.
         let f = run("# main\rport 6379\rrequirepass x\r");
-        assert_eq!(f.iter().filter(|x| x.code == "RL018").count(), 1, "{f:#?}");
+        assert_eq!(f.iter().filter(|x| x.code == "RL026").count(), 1, "{f:#?}");
         assert!(
             f[0].message.contains("Redis ignores all of them"),
             "{}",
@@ -590,8 +590,8 @@ mod tests {
         // CRLF and a lone trailing CR are fine.
         assert!(run("port 6379\r\nmaxmemory 1gb\r\n")
             .iter()
-            .all(|x| x.code != "RL018"));
-        assert!(run("port 6379\r").iter().all(|x| x.code != "RL018"));
+            .all(|x| x.code != "RL026"));
+        assert!(run("port 6379\r").iter().all(|x| x.code != "RL026"));
     }
 
     #[test]

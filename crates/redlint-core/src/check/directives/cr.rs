@@ -1,4 +1,4 @@
-//! RL018: lines ended by a carriage return alone (classic Mac OS line endings). Redis splits
+//! RL026: lines ended by a carriage return alone (classic Mac OS line endings). Redis splits
 //! the file on `\n` only and reads `\r` as a space between arguments (`sdssplitargs` uses
 //! `isspace`), so the lines an editor shows between two newlines are one line to Redis: the
 //! first directive gets every following line as more arguments, or, when that first line is a

@@ -27,10 +27,11 @@ const ROWS: &[(&str, &str, u32, &str)] = &[
     ("bare-metal", "etc/redis/users.acl", 6, "RL020"),
     ("bare-metal", "etc/redis/users.acl", 9, "RL020"),
     ("bare-metal", "etc/redis/users.acl", 12, "RL020"),
-    // +@sorted_set (FATAL); weak, reused password
+    // +@sorted_set (FATAL); weak password. Not RL404: the Sentinels' `auth-pass` as `monitor`
+    // is `default`'s password, but `monitor`'s own password differs, so nothing is shared
+    // between users: the Sentinels' login fails (RL602, rows below).
     ("bare-metal", "etc/redis/users.acl", 4, "RL022"),
     ("bare-metal", "etc/redis/users.acl", 4, "RL401"),
-    ("bare-metal", "etc/redis/users.acl", 4, "RL404"),
     // rules made redundant by `-@all … +@read +@write`; a broad default user
     ("bare-metal", "etc/redis/users.acl", 4, "RL505"),
     ("bare-metal", "etc/redis/users.acl", 4, "RL501"),
@@ -208,10 +209,14 @@ fn every_row_of_the_seed_table_is_reported_at_its_line() {
     for folder in folders {
         let findings = check_root(&seed(folder), &on_host);
         for (_, file, line, code) in ROWS.iter().filter(|r| r.0 == folder) {
-            if !findings
-                .iter()
-                .any(|f| f.file == *file && f.line == *line && f.code == *code)
-            {
+            // One problem is one finding: a row's rule may be a facet of another rule's
+            // finding, or one of the related lines of its own (RL709: one finding per file).
+            if !findings.iter().any(|f| {
+                f.reports(code, file, *line)
+                    || (f.file == *file
+                        && f.codes().any(|c| c == *code)
+                        && f.related.iter().any(|r| r.file == *file && r.line == *line))
+            }) {
                 missing.push(format!("{folder}/{file}:{line} {code}"));
             }
         }

@@ -450,6 +450,7 @@ impl LintArgs {
                 BuildArg::Official => RedisBuild::Official,
             },
             config,
+            ungrouped: false,
         }
     }
 }

@@ -99,15 +99,193 @@ pub struct Finding {
     pub related: Vec<Related>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
+    /// The other rules that report the same problem, folded into this finding (see
+    /// [`group`]): each keeps its code, severity, message and place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub facets: Vec<Facet>,
+    /// Findings with the same key are one problem; `None` stands alone. Not part of the
+    /// JSON contract.
+    #[serde(skip)]
+    pub group: Option<String>,
     /// Byte span in `file`; renderers use it for snippets.
     #[serde(skip)]
     pub span: Span,
+}
+
+/// One rule's view of a problem another finding reports: `RL302` inside the exposure that
+/// `RL301` reports. Selecting or ignoring a rule keeps or drops its facet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Facet {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub fatal: bool,
+    pub message: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 impl Finding {
     /// The stable order of the output contract: file, line, column, code.
     pub fn sort_key(&self) -> (&str, u32, u32, &str) {
         (&self.file, self.line, self.column, self.code)
+    }
+
+    /// Every rule this finding reports: its own code, then its facets'.
+    pub fn codes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        std::iter::once(self.code).chain(self.facets.iter().map(|f| f.code))
+    }
+
+    /// Does this finding report `code` at `file:line` (itself or through a facet)?
+    pub fn reports(&self, code: &str, file: &str, line: u32) -> bool {
+        (self.code == code && self.file == file && self.line == line)
+            || self
+                .facets
+                .iter()
+                .any(|f| f.code == code && f.file == file && f.line == line)
+    }
+}
+
+/// One problem, one finding: findings that share a group key (the exposure of one server,
+/// one password token, one limits.d file) are folded into the most severe of them, the
+/// others becoming its facets and related locations. Runs after rule selection and
+/// suppressions, so a deselected rule is never chosen and never named, and an enabled one
+/// always shows, as the finding or as a facet.
+pub fn group(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut members: std::collections::HashMap<String, Vec<Finding>> =
+        std::collections::HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for f in findings {
+        match f.group.clone() {
+            Some(key) => {
+                let list = members.entry(key.clone()).or_default();
+                if list.is_empty() {
+                    order.push(key);
+                }
+                list.push(f);
+            }
+            None => out.push(f),
+        }
+    }
+    for key in order {
+        let list = members.remove(&key).unwrap_or_default();
+        out.push(fold(list));
+    }
+    out.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    out
+}
+
+/// The primary is the most serious member (fatal, then severity, then the lowest code and
+/// the first place); every other member becomes a facet, named in the message and shown at
+/// its place.
+fn fold(mut list: Vec<Finding>) -> Finding {
+    list.sort_by(|a, b| {
+        (b.fatal, b.severity)
+            .cmp(&(a.fatal, a.severity))
+            .then_with(|| a.code.cmp(b.code))
+            .then_with(|| (a.line, a.column).cmp(&(b.line, b.column)))
+    });
+    let mut rest = list.into_iter();
+    let Some(mut primary) = rest.next() else {
+        unreachable!("a group has at least one member")
+    };
+    let others: Vec<Finding> = rest.collect();
+    if others.is_empty() {
+        return primary;
+    }
+    let mut named: Vec<String> = Vec::new();
+    for o in others {
+        let label = if o.code == primary.code {
+            format!("also {}:{}", o.file, o.line)
+        } else {
+            format!("{} {}", o.code, o.name)
+        };
+        if !named.contains(&label) {
+            named.push(label);
+        }
+        primary.fatal |= o.fatal;
+        primary.severity = primary.severity.max(o.severity);
+        // A facet at the primary's own place is named in the message; elsewhere it is shown
+        // at its line.
+        if (o.file.as_str(), o.line, o.column)
+            != (primary.file.as_str(), primary.line, primary.column)
+        {
+            primary.related.push(Related {
+                file: o.file.clone(),
+                line: o.line,
+                column: o.column,
+                message: format!("{}: {}", o.code, o.message),
+                span: o.span,
+            });
+        }
+        for r in o.related {
+            if !primary.related.contains(&r) {
+                primary.related.push(r);
+            }
+        }
+        primary.fix = merge_fix(primary.fix.take(), o.fix);
+        primary.facets.push(Facet {
+            code: o.code,
+            name: o.name,
+            severity: o.severity,
+            fatal: o.fatal,
+            message: o.message,
+            file: o.file,
+            line: o.line,
+            column: o.column,
+        });
+    }
+    let codes: Vec<&String> = named.iter().filter(|n| !n.starts_with("also ")).collect();
+    let places = named.len() - codes.len();
+    let mut parts: Vec<String> = codes.into_iter().cloned().collect();
+    if places > 0 {
+        parts.push(format!(
+            "{places} more place{}",
+            if places == 1 { "" } else { "s" }
+        ));
+    }
+    primary.message = format!(
+        "{} (one problem, also: {})",
+        primary.message,
+        parts.join(", ")
+    );
+    primary
+}
+
+/// The fixes of a group's members, as one: edits of all (those that do not overlap an edit
+/// already taken), the weakest applicability.
+fn merge_fix(a: Option<Fix>, b: Option<Fix>) -> Option<Fix> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(mut a), Some(b)) => {
+            for e in b.edits {
+                let overlaps = a
+                    .edits
+                    .iter()
+                    .any(|x| x.file == e.file && x.start < e.end && e.start < x.end);
+                if !overlaps && !a.edits.contains(&e) {
+                    a.edits.push(e);
+                }
+            }
+            if b.applicability == Applicability::Unsafe {
+                a.applicability = Applicability::Unsafe;
+            }
+            if !a.description.contains(&b.description) {
+                a.description = format!("{}; {}", a.description, b.description);
+            }
+            for w in b.writes {
+                if !a.writes.contains(&w) {
+                    a.writes.push(w);
+                }
+            }
+            Some(a)
+        }
     }
 }
 

@@ -48,6 +48,9 @@ pub struct Options {
     pub redis_build: RedisBuild,
     /// Rule selection, severities and suppressions.
     pub config: config::Config,
+    /// Every rule's finding on its own, without folding one problem's findings into one
+    /// (see [`finding::group`]): for tests and tools that judge rules one by one.
+    pub ungrouped: bool,
 }
 
 /// One file to check, as the caller found it.
@@ -120,6 +123,11 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     let host_checks_not_run = ctx.host_checks_not_run();
     let findings = check::resolve(&ws, diags, options);
     let findings = options.config.apply(&ws, findings);
+    let findings = if options.ungrouped {
+        findings
+    } else {
+        finding::group(findings)
+    };
     let files = ws.files.len();
     let mut notices = Vec::new();
     if host_checks_not_run > 0 {

@@ -144,8 +144,11 @@ fn conflict(ctx: &Context<'_>, file: FileId, line: u32, users: &[(FileId, u32)])
     d
 }
 
-/// A byte string for a message: control characters escaped.
+/// A byte string for a message: control characters escaped, empty shown as `""`.
 fn printable(b: &[u8]) -> String {
+    if b.is_empty() {
+        return crate::security::EMPTY.to_string();
+    }
     let mut s = String::new();
     for c in String::from_utf8_lossy(b).chars() {
         match c {

@@ -24,6 +24,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let Some(t) = doc.tokens(l).first() else {
                 continue;
             };
+            // A line with a NUL byte is not what Redis reads (it stops there and glues the next
+            // line on): RL011 reports it, and its name is no old name of anything.
+            if f.source.bytes[l.content.range()].contains(&0) {
+                continue;
+            }
             let raw = doc.value(&f.source.bytes, t);
             let kind = directives::classify(raw);
             let renamed = matches!(kind, NameKind::Table(spec) if !spec.name.as_bytes().eq_ignore_ascii_case(raw));

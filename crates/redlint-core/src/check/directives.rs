@@ -14,6 +14,7 @@
 //! the ACL checks.
 
 mod bind;
+mod cr;
 mod nul;
 mod preflight;
 mod server;
@@ -43,6 +44,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let skip = nul::check_file(ctx, id, out);
+        cr::check_file(ctx, id, out);
         nul_lines.extend(skip.iter().map(|l| (id, *l)));
         check_file(ctx, id, &skip, out);
     }
@@ -111,8 +113,12 @@ fn remember(vals: &[&[u8]], cx: &mut LineContext) {
     }
 }
 
-/// A name or value for a message: control bytes escaped, long text shortened.
+/// A name or value for a message: control bytes escaped, long text shortened, an empty value
+/// shown as `""` (a message never quotes nothing).
 pub(crate) fn display(v: &[u8]) -> String {
+    if v.is_empty() {
+        return crate::security::EMPTY.to_string();
+    }
     let mut s = String::new();
     for c in String::from_utf8_lossy(v).chars().take(80) {
         match c {
@@ -552,6 +558,109 @@ mod tests {
 
     fn run(text: &str) -> Vec<Finding> {
         run_with(text.as_bytes(), Kind::Redis, &Options::default()).0
+    }
+
+    #[test]
+    fn cr_only_line_endings() {
+        // A directive first: the others are its arguments (RL003 says Redis refuses it).
+        let f = run("port 6379\rmaxmemory 1gb\rappendonly yes\r");
+        let cr: Vec<&Finding> = f.iter().filter(|x| x.code == "RL026").collect();
+        assert_eq!(cr.len(), 1, "{f:#?}");
+        assert_eq!((cr[0].line, cr[0].column), (1, 10));
+        assert!(!cr[0].fatal);
+        assert!(
+            cr[0].message.contains("these 3 lines are one line"),
+            "{}",
+            cr[0].message
+        );
+        assert!(
+            cr[0].message.contains("one `port` line"),
+            "{}",
+            cr[0].message
+        );
+        assert!(f.iter().any(|x| x.code == "RL003" && x.fatal), "{f:#?}");
+        // A comment first: everything is ignored, and Redis starts.
+        let f = run("# main\rport 6379\rrequirepass x\r");
+        assert_eq!(f.iter().filter(|x| x.code == "RL026").count(), 1, "{f:#?}");
+        assert!(
+            f[0].message.contains("Redis ignores all of them"),
+            "{}",
+            f[0].message
+        );
+        assert!(f.iter().all(|x| !x.fatal), "{f:#?}");
+        // CRLF and a lone trailing CR are fine.
+        assert!(run("port 6379\r\nmaxmemory 1gb\r\n")
+            .iter()
+            .all(|x| x.code != "RL026"));
+        assert!(run("port 6379\r").iter().all(|x| x.code != "RL026"));
+    }
+
+    #[test]
+    fn no_message_renders_an_empty_value() {
+        // Every directive with an empty value, a bare one, and an empty value set twice after
+        // another value: no message may quote nothing ("sets `` again", "reads  and").
+        let mut text = String::new();
+        for name in crate::knowledge::directives::all_names() {
+            text.push_str(&format!("{name} \"\"\n{name}\n{name} x\n{name} \"\"\n"));
+        }
+        // ACL files split on single spaces: two spaces make empty words.
+        let acl = "user  alice on >Xk2vP9qL7mZ4wR8nT3bY6cHq ~*  +get\nuser bob  on nopass ~* +@all  \nuser carol on  ~a:*  -@all +@read  +keys\nuser  \n";
+        for (kind, text) in [
+            (Kind::Redis, text.as_str()),
+            (Kind::Sentinel, text.as_str()),
+            (Kind::Acl, acl),
+        ] {
+            let mut fs = MemoryFs::new();
+            fs.insert("/etc/redis/redis.conf", text);
+            let input = Input {
+                path: "etc/redis/redis.conf".into(),
+                host_path: Some("/etc/redis/redis.conf".into()),
+                bytes: text.as_bytes().to_vec(),
+                kind,
+            };
+            let options = Options {
+                ungrouped: true,
+                show_secrets: true,
+                ..Options::default()
+            };
+            let bad: Vec<String> = check(vec![input], &fs, &options)
+                .findings
+                .iter()
+                .flat_map(|f| {
+                    std::iter::once(f.message.clone())
+                        .chain(f.help.clone())
+                        .chain(f.related.iter().map(|r| r.message.clone()))
+                        .map(move |m| format!("{}:{} {m}", f.line, f.code))
+                })
+                .filter(|m| m.contains("``") || m.contains("  "))
+                .collect();
+            assert!(bad.is_empty(), "{kind:?}:\n{}", bad.join("\n"));
+        }
+    }
+
+    #[test]
+    fn no_renamed_directive_on_a_nul_line() {
+        let (f, _) = run_with(
+            b"maxmemory\0 1gb\nport 6379\n",
+            Kind::Redis,
+            &Options::default(),
+        );
+        assert!(f.iter().any(|x| x.code == "RL011"), "{f:#?}");
+        let all = check_all(b"maxmemory\0 1gb\nport 6379\n");
+        assert!(all.iter().all(|x| x.code != "RL801"), "{all:#?}");
+    }
+
+    /// Every rule's findings, not only this module's.
+    fn check_all(text: &[u8]) -> Vec<Finding> {
+        let mut fs = MemoryFs::new();
+        fs.insert("/etc/redis/redis.conf", text.to_vec());
+        let input = Input {
+            path: "etc/redis/redis.conf".into(),
+            host_path: Some("/etc/redis/redis.conf".into()),
+            bytes: text.to_vec(),
+            kind: Kind::Redis,
+        };
+        check(vec![input], &fs, &Options::default()).findings
     }
 
     /// (code, the text the finding points at, fatal) for every finding.

@@ -54,12 +54,18 @@ pub(super) fn at_line(ws: &Workspace, file: FileId, line: u32) -> String {
 /// The arguments as one string for a message (`save 900 1` → `900 1`).
 pub(super) fn shown_args(ctx: &Context<'_>, d: &Directive) -> String {
     let (f, doc, l) = ctx.ws.conf_line(d.file, d.line);
-    doc.tokens(l)
+    let shown: Vec<String> = doc
+        .tokens(l)
         .iter()
         .skip(1)
         .map(|t| ctx.shown(d.file, t.span, doc.value(&f.source.bytes, t)))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    if shown.is_empty() {
+        // A bare directive: say so rather than quote nothing.
+        "(no value)".to_string()
+    } else {
+        shown.join(" ")
+    }
 }
 
 /// A yes/no directive's effective value and the line that sets it (`None`: the default).
@@ -532,7 +538,17 @@ pub(super) mod testing {
         check(inputs, &fs, options).findings
     }
 
+    /// Each rule's findings on their own (the rules are tested one by one).
     pub fn run(files: &[(&str, Kind, &str)]) -> Vec<Finding> {
+        let options = Options {
+            ungrouped: true,
+            ..Options::default()
+        };
+        run_with(files, &options)
+    }
+
+    /// As a user sees them: one finding per problem.
+    pub fn run_grouped(files: &[(&str, Kind, &str)]) -> Vec<Finding> {
         run_with(files, &Options::default())
     }
 

@@ -35,6 +35,13 @@ fn fragment(ctx: &Context<'_>, server: &Server) -> bool {
     dir.rsplit('/').next().is_some_and(|d| d.ends_with(".d"))
 }
 
+/// The group key of a server's exposure: where it listens (RL301, RL307), protected mode
+/// (RL302), the password (RL303) and clear text (RL304) are one problem, reported once with
+/// its facets named.
+fn exposure(server: &Server) -> String {
+    format!("exposure:{}", server.main.0)
+}
+
 fn what(server: &Server) -> &'static str {
     if server.sentinel {
         "Sentinel"
@@ -202,7 +209,7 @@ fn bind_all_interfaces(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Dia
     if let Some((compose, span)) = published {
         d = d.related(compose, span, "published on every host interface here");
     }
-    out.push(d);
+    out.push(d.group(exposure(access.server)));
 }
 
 /// RL307: an address of the `bind` line that is routable on the internet.
@@ -247,7 +254,7 @@ fn bind_public_address(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Dia
         )
         .severity(severity)
         .help("bind only private or loopback addresses (e.g. `bind 127.0.0.1 10.0.4.7`) and reach Redis over a private network or VPN; if a public address is unavoidable, firewall the port to known clients and use TLS and strong passwords");
-        out.push(protected_related(ctx, access, d));
+        out.push(protected_related(ctx, access, d).group(exposure(access.server)));
     }
 }
 
@@ -294,7 +301,7 @@ fn protected_mode_off(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diag
     if default_nopass {
         d = nopass_related(ctx, access, d);
     }
-    out.push(d);
+    out.push(d.group(exposure(access.server)));
 }
 
 /// RL303: the `default` user logs in without a password.
@@ -371,9 +378,15 @@ fn no_authentication(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagn
                 l.ports_text()
             ),
         ),
+        // Reachable from this host only is still how most compromises start: any local
+        // process, or a request a web application on this host is tricked into sending (SSRF).
         Reach::Local => (
-            Severity::Info,
-            "only this host can connect, but any local process or user runs the `default` user's commands without a password (read or erase every key, `ACL SETUSER` a backdoor, `SHUTDOWN`)".to_string(),
+            Severity::Warning,
+            format!(
+                "only this host can connect, but that is enough: any local process or user, or a request forged through a web application on this host (SSRF{}), runs the `default` user's commands without a password: read or erase every key, `ACL SETUSER` a backdoor user, `REPLICAOF` an attacker's server, `SHUTDOWN`; {}",
+                if l.tcp() { format!(" to 127.0.0.1, {}", l.ports_text()) } else { String::new() },
+                protected_configs_consequence(access.server, ctx)
+            ),
         ),
     };
     let mut d = Diagnostic::new(
@@ -399,7 +412,23 @@ fn no_authentication(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagn
         d = d.related(b.file, line_span(ws, b), "listening addresses");
     }
     d = protected_related(ctx, access, d);
-    out.push(d);
+    out.push(d.group(exposure(access.server)));
+}
+
+/// What `CONFIG SET dir` + `SAVE` (writing files as the redis user) needs in 7.0: protected
+/// configs opened with `enable-protected-configs yes` or `local` (a local client is exactly who
+/// connects here).
+fn protected_configs_consequence(server: &Server, ctx: &Context<'_>) -> &'static str {
+    let opened = server.last("enable-protected-configs").is_some_and(|d| {
+        args(ctx.ws, d).first().is_some_and(|(v, _)| {
+            v.eq_ignore_ascii_case(b"yes") || v.eq_ignore_ascii_case(b"local")
+        })
+    });
+    if opened {
+        "and with `enable-protected-configs` on, `CONFIG SET dir` and `SAVE` write files (SSH keys, cron jobs) as the redis user"
+    } else {
+        "and where `enable-protected-configs` is turned on (7.0 keeps it off), `CONFIG SET dir` and `SAVE` write files (SSH keys, cron jobs) as the redis user"
+    }
 }
 
 /// RL304: a plain-text listener other hosts reach.
@@ -439,7 +468,7 @@ fn tls_disabled(ctx: &Context<'_>, access: &Access<'_>, out: &mut Vec<Diagnostic
         let (_, _, line) = ctx.ws.conf_line(pf, pl);
         d = d.related(pf, line.content, "plain-text port");
     }
-    out.push(d);
+    out.push(d.group(exposure(access.server)));
 }
 
 /// RL305: DEBUG, MODULE or protected configs opened to every client.
@@ -572,7 +601,12 @@ mod tests {
                 });
             }
         }
-        check(inputs, &fs, &Options::default())
+        // Each rule on its own; the grouping has its own tests below.
+        let options = Options {
+            ungrouped: true,
+            ..Options::default()
+        };
+        check(inputs, &fs, &options)
             .findings
             .into_iter()
             .filter(|f| f.code.starts_with("RL3"))
@@ -637,11 +671,115 @@ mod tests {
     }
 
     #[test]
-    fn loopback_without_password_is_info() {
+    fn loopback_without_password_is_still_a_warning() {
+        // Any local process, or SSRF through a web application on the host, gets in.
         let f = redis("bind 127.0.0.1 -::1\n");
-        assert_eq!(codes(&f), [("RL303".to_string(), 1, "info")]);
+        assert_eq!(codes(&f), [("RL303".to_string(), 1, "warning")]);
+        assert!(
+            f[0].message.contains("SSRF to 127.0.0.1, port 6379"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0]
+            .message
+            .contains("where `enable-protected-configs` is turned on"));
+        let f = redis("bind 127.0.0.1 -::1\nenable-protected-configs local\n");
+        assert!(f[0]
+            .message
+            .contains("with `enable-protected-configs` on, `CONFIG SET dir`"));
         let f = redis("bind 127.0.0.1 -::1\nprotected-mode no\n");
         assert!(has(&f, "RL302", 2, "info"), "{:#?}", codes(&f));
+        assert!(has(&f, "RL303", 1, "warning"), "{:#?}", codes(&f));
+        // A Unix socket only: no port to name.
+        let f = redis("port 0\nunixsocket /run/redis/redis.sock\n");
+        assert!(has(&f, "RL303", 1, "warning"), "{:#?}", codes(&f));
+        assert!(f[0].message.contains("(SSRF)"), "{}", f[0].message);
+    }
+
+    fn grouped(text: &str, config: crate::config::Config) -> Vec<Finding> {
+        let mut fs = MemoryFs::new();
+        fs.insert("/etc/redis/redis.conf", text);
+        let input = Input {
+            path: "etc/redis/redis.conf".to_string(),
+            host_path: Some("/etc/redis/redis.conf".to_string()),
+            bytes: text.as_bytes().to_vec(),
+            kind: Kind::Redis,
+        };
+        let options = Options {
+            config,
+            ..Options::default()
+        };
+        check(vec![input], &fs, &options).findings
+    }
+
+    fn selecting(select: &[&str], ignore: &[&str]) -> crate::config::Config {
+        crate::config::Config {
+            select: select.iter().map(|s| s.to_string()).collect(),
+            ignore: ignore.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    const WIDE_OPEN: &str = "port 6379\nbind 0.0.0.0\nprotected-mode no\n";
+
+    #[test]
+    fn one_exposure_is_one_finding_with_its_facets_named() {
+        let f = grouped(WIDE_OPEN, Default::default());
+        assert_eq!(f.len(), 1, "{f:#?}");
+        let e = &f[0];
+        assert_eq!((e.code, e.line, e.severity.as_str()), ("RL301", 2, "error"));
+        assert_eq!(
+            e.codes().collect::<Vec<_>>(),
+            ["RL301", "RL302", "RL303", "RL304"]
+        );
+        assert!(
+            e.message.ends_with(
+                "(one problem, also: RL302 protected-mode-off, RL303 no-authentication, RL304 tls-disabled)"
+            ),
+            "{}",
+            e.message
+        );
+        // The other lines are related locations, with their rule's words.
+        assert!(e
+            .related
+            .iter()
+            .any(|r| r.line == 3 && r.message.starts_with("RL302: protected mode is off")));
+        assert!(e.reports("RL302", "etc/redis/redis.conf", 3));
+    }
+
+    #[test]
+    fn grouping_keeps_each_rule_selectable() {
+        // RL301 ignored: the most serious enabled facet leads, the others stay named.
+        let f = grouped(WIDE_OPEN, selecting(&[], &["RL301"]));
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].code, "RL302");
+        assert_eq!(
+            f[0].codes().collect::<Vec<_>>(),
+            ["RL302", "RL303", "RL304"]
+        );
+        assert!(!f[0].message.contains("RL301"), "{}", f[0].message);
+        // Only RL303 selected: RL303 alone, named nowhere else.
+        let f = grouped(WIDE_OPEN, selecting(&["RL303"], &[]));
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!((f[0].code, f[0].line), ("RL303", 2));
+        assert!(f[0].facets.is_empty());
+        assert!(!f[0].message.contains("one problem"), "{}", f[0].message);
+        // A suppression comment on the bind line silences RL301 only.
+        let f = grouped(
+            "port 6379\n# redlint: disable=RL301,RL304\nbind 0.0.0.0\nprotected-mode no\n",
+            Default::default(),
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].code, "RL302");
+        assert_eq!(f[0].codes().collect::<Vec<_>>(), ["RL302", "RL303"]);
+        // A severity override counts before the primary is chosen.
+        let mut config = selecting(&[], &[]);
+        config.severity.insert("RL304".into(), "error".into());
+        config.severity.insert("RL301".into(), "info".into());
+        config.severity.insert("RL302".into(), "info".into());
+        config.severity.insert("RL303".into(), "info".into());
+        let f = grouped(WIDE_OPEN, config);
+        assert_eq!((f[0].code, f[0].severity.as_str()), ("RL304", "error"));
     }
 
     #[test]

@@ -455,7 +455,8 @@ fn thp_in_sysctl(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "this unit already writes the THP setting at boot",
                 );
             }
-            out.push(d);
+            // A shell command writing THP is also not an assignment (RL040): one problem.
+            out.push(d.group(super::sysctl::line_group(id, line.content)));
         }
     }
 }
@@ -497,6 +498,8 @@ fn limits_d(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let bytes = &f.source.bytes;
         let mut start = 0;
+        // (diagnostic, short words for it as a related line of the file's one finding)
+        let mut found: Vec<(Diagnostic, String)> = Vec::new();
         while start < bytes.len() {
             let end = bytes[start..]
                 .iter()
@@ -523,6 +526,13 @@ fn limits_d(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let base = format!(
                 "`{domain} {kind} {item} {value}` does not reach Redis when systemd starts it: limits.d is applied by pam_limits at login (su, ssh, cron), and systemd services do not go through PAM"
             );
+            let short = match &unit {
+                Some(u) => format!(
+                    "`{domain} {kind} {item} {value}` does not reach Redis either: the unit's `{directive}={}` does",
+                    u.value
+                ),
+                None => format!("`{domain} {kind} {item} {value}` does not reach Redis either: nothing sets `{directive}`"),
+            };
             let mut d = match &unit {
                 Some(u) => Diagnostic::new(
                     &rules::LIMITS_D_IGNORED_BY_SYSTEMD,
@@ -569,9 +579,60 @@ fn limits_d(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "set `{directive}={systemd_value}` in the `[Service]` section of a drop-in, /etc/systemd/system/redis-server.service.d/override.conf, then run `systemctl daemon-reload`"
                 ),
             });
-            out.push(d);
+            found.push((d, short));
+        }
+        out.extend(one_finding_per_file(found));
+    }
+}
+
+/// Every line of one limits.d file that misses the service is one problem (the file does not
+/// apply to a systemd service): one finding at the first line, the other lines related, the
+/// highest severity among them, every help kept.
+fn one_finding_per_file(found: Vec<(Diagnostic, String)>) -> Option<Diagnostic> {
+    let mut it = found.into_iter();
+    let (mut first, _) = it.next()?;
+    let mut more = 0;
+    let sev = |x: &Diagnostic| x.severity.unwrap_or(x.rule.severity);
+    for (d, short) in it {
+        more += 1;
+        if sev(&d) > sev(&first) {
+            first.severity = d.severity;
+        }
+        first = first.related(d.file, d.span, short);
+        for r in d.related {
+            if !first
+                .related
+                .iter()
+                .any(|x| x.file == r.file && x.span == r.span)
+            {
+                first.related.push(r);
+            }
+        }
+        // The helps share their first advice; each line adds the unit setting to change.
+        if let Some(h) = d.help {
+            let mine = first.help.get_or_insert_with(String::new);
+            for part in h.split("; ") {
+                if !mine.split("; ").any(|p| p == part) {
+                    mine.push_str("; ");
+                    mine.push_str(part);
+                }
+            }
         }
     }
+    if more > 0 {
+        first.help = first.help.map(|h| {
+            h.replace(
+                "delete this line, or keep it",
+                "delete these lines, or keep them",
+            )
+        });
+        first.message = format!(
+            "{} (and {more} more line{} of this file, for the same reason)",
+            first.message,
+            if more == 1 { "" } else { "s" }
+        );
+    }
+    Some(first)
 }
 
 #[cfg(test)]
@@ -734,6 +795,64 @@ mod tests {
         assert_eq!(d.severity, Severity::Info);
         assert!(d.message.contains("LimitNOFILE=100000"), "{}", d.message);
         assert_eq!(d.related[0].line, 3);
+    }
+
+    #[test]
+    fn thp_shell_command_is_one_finding() {
+        use super::super::effective::testing::run_grouped;
+        let f = run_grouped(&[(
+            SYSCTL,
+            Kind::Sysctl,
+            "echo never > /sys/kernel/mm/transparent_hugepage/enabled\n",
+        )]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].code, "RL040");
+        assert_eq!(f[0].codes().collect::<Vec<_>>(), ["RL040", "RL708"]);
+        // RL708's fix (delete the line) is kept.
+        assert!(f[0].fix.is_some());
+    }
+
+    #[test]
+    fn limits_d_file_is_one_finding() {
+        const LIMITS: &str = "/etc/security/limits.d/redis.conf";
+        let limits = "redis soft nofile 65535\nredis hard nofile 65535\nredis soft nproc 32768\nredis hard nproc 32768\n";
+        let f = run(&[
+            (LIMITS, Kind::Limits, limits),
+            (
+                "/etc/systemd/system/redis-server.service.d/override.conf",
+                Kind::Systemd,
+                "[Service]\nLimitNOFILE=65535\n",
+            ),
+            (MAIN, Kind::Redis, "supervised systemd\n"),
+        ]);
+        let d = only(&f, "RL709");
+        assert_eq!(d.len(), 1, "{f:#?}");
+        let d = d[0];
+        assert_eq!(d.line, 1);
+        assert!(
+            d.message
+                .ends_with("(and 3 more lines of this file, for the same reason)"),
+            "{}",
+            d.message
+        );
+        // The most serious line decides: nproc is set by nothing while systemd starts Redis.
+        assert_eq!(d.severity, Severity::Warning);
+        let related: Vec<u32> = d
+            .related
+            .iter()
+            .filter(|r| r.file.ends_with("limits.d/redis.conf"))
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(related, [2, 3, 4]);
+        // The unit's line is named once.
+        assert_eq!(
+            d.related
+                .iter()
+                .filter(|r| r.file.ends_with("override.conf"))
+                .count(),
+            1
+        );
+        assert!(d.help.as_deref().unwrap_or("").contains("LimitNPROC=32768"));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct Diagnostic {
     pub severity: Option<Severity>,
     pub related: Vec<RelatedSpan>,
     pub fix: Option<FixSpec>,
+    /// Diagnostics with the same key are one problem, folded into one finding after rule
+    /// selection (see [`crate::finding::group`]).
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,7 +76,13 @@ impl Diagnostic {
             severity: None,
             related: Vec::new(),
             fix: None,
+            group: None,
         }
+    }
+    /// Part of one problem with every diagnostic of the same key.
+    pub fn group(mut self, key: impl Into<String>) -> Diagnostic {
+        self.group = Some(key.into());
+        self
     }
     /// Redis 7.0.15 refuses to start because of this.
     pub fn fatal(mut self) -> Diagnostic {
@@ -161,8 +170,11 @@ impl<'a> Context<'a> {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
     /// A value for a message: the text, or `***` when it is a secret and secrets are hidden.
+    /// An empty value is shown as `""` (as Redis writes it), so no message quotes nothing.
     pub fn shown(&self, file: FileId, span: Span, value: &[u8]) -> String {
-        if !self.options.show_secrets && self.ws.file(file).is_secret(span) {
+        if value.is_empty() {
+            crate::security::EMPTY.to_string()
+        } else if !self.options.show_secrets && self.ws.file(file).is_secret(span) {
             "***".to_string()
         } else {
             String::from_utf8_lossy(value).into_owned()
@@ -275,6 +287,8 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                         })
                         .collect(),
                 }),
+                facets: Vec::new(),
+                group: d.group,
                 span: d.span,
             }
         })

@@ -484,6 +484,68 @@ mod tests {
     }
 
     #[test]
+    fn empty_values_are_shown_not_left_blank() {
+        // `masterauth *** *** ***` then `masterauth ""`: never "sets `` again".
+        let f = redis("masterauth a b c\nmasterauth \"\"\n");
+        let d = only(&f, "RL101");
+        assert_eq!(d.len(), 1, "{f:#?}");
+        assert!(
+            d[0].message.contains("line 2 sets `\"\"` again"),
+            "{}",
+            d[0].message
+        );
+        assert!(!d[0].message.contains("``"), "{}", d[0].message);
+        let f = redis("save\nsave \"\"\nmaxmemory 1gb\nmaxmemory \"\"\n");
+        for d in &f {
+            assert!(!d.message.contains("``"), "{}", d.message);
+        }
+    }
+
+    #[test]
+    fn include_cycle_is_cut_and_the_rest_still_checked_once() {
+        let a = "/etc/redis/a.conf";
+        let b = "/etc/redis/b.conf";
+        let c = "/etc/redis/c.conf";
+        let files = [
+            (
+                a,
+                Kind::Redis,
+                "include /etc/redis/b.conf\nmaxmemory 1gb\nmaxmemory 2gb\n",
+            ),
+            (b, Kind::Redis, "include /etc/redis/c.conf\ntimeout 10\n"),
+            (c, Kind::Redis, "include /etc/redis/a.conf\ntimeout 20\n"),
+        ];
+        // Every file of the cycle given: one server, one RL009 at the edge that closes it.
+        let f = run(&files);
+        assert_eq!(
+            lines(&f, "RL009"),
+            [("etc/redis/c.conf".into(), 1)],
+            "{f:#?}"
+        );
+        assert!(only(&f, "RL009")[0].fatal);
+        assert!(only(&f, "RL009")[0]
+            .message
+            .contains("etc/redis/a.conf → etc/redis/b.conf → etc/redis/c.conf → etc/redis/a.conf"));
+        // Duplicates and overrides past the cut are still found, once each.
+        assert_eq!(lines(&f, "RL101"), [("etc/redis/a.conf".into(), 2)]);
+        assert_eq!(lines(&f, "RL102"), [("etc/redis/c.conf".into(), 2)]);
+        // Given in another order, the first given file is the server.
+        let f = run(&[files[2], files[1], files[0]]);
+        assert_eq!(
+            lines(&f, "RL009"),
+            [("etc/redis/b.conf".into(), 1)],
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn include_dev_null_is_empty() {
+        let f = run(&[(MAIN, Kind::Redis, "include /dev/null\nport 6379\n")]);
+        assert!(lines(&f, "RL008").is_empty(), "{f:#?}");
+        assert!(f.iter().all(|d| !d.fatal), "{f:#?}");
+    }
+
+    #[test]
     fn dir_before_a_relative_include_is_not_dead() {
         let f = run(&[
             (

@@ -24,11 +24,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for c in &creds {
         let mut found = Vec::new();
         quality(c, &context, &mut estimates, &mut found);
-        out.extend(found.into_iter().map(|d| with_notes(d, c)));
-        plaintext(c, out);
+        let mut found: Vec<Diagnostic> = found.into_iter().map(|d| with_notes(d, c)).collect();
+        plaintext(c, &mut found);
+        out.extend(found.into_iter().map(|d| d.group(token(c))));
     }
     reused(&creds, out);
     nopass_users(ctx, out);
+}
+
+/// The group key of one password token: weak, clear text and reused are one problem of the
+/// same `>password` (one finding, its rules named as facets).
+fn token(c: &Credential) -> String {
+    format!("password:{}:{}", c.file.0, c.span.start)
 }
 
 /// A user name that is (nearly) some password of the deployment must not appear in messages:
@@ -251,7 +258,15 @@ fn reused(creds: &[Credential], out: &mut Vec<Diagnostic>) {
     const NAMED: usize = 3;
     const RELATED: usize = 8;
     let mut groups: HashMap<[u8; 32], Vec<&Credential>> = HashMap::new();
+    // The users' own passwords (ACL file, requirepass, chart), by principal.
+    let mut own: HashMap<(Realm, &[u8]), Vec<[u8; 32]>> = HashMap::new();
+    for c in creds.iter().filter(|c| !c.is_client()) {
+        own.entry(c.principal()).or_default().push(c.digest);
+    }
     for c in creds {
+        if wrong_client_password(c, &own) {
+            continue;
+        }
         groups.entry(c.digest).or_default().push(c);
     }
     for group in groups.values() {
@@ -296,9 +311,19 @@ fn reused(creds: &[Credential], out: &mut Vec<Diagnostic>) {
             for o in others.flat_map(|p| places[p].iter()).take(RELATED) {
                 d = d.related(o.file, o.span, o.label());
             }
-            out.push(d);
+            out.push(d.group(token(c)));
         }
     }
+}
+
+/// A client password that is not the password of the user it logs in as, while that user's
+/// own password is written in this deployment: the client's login fails (RL602, RL603 say
+/// so); its password is not the user's, so it makes no reuse between users.
+fn wrong_client_password(c: &Credential, own: &HashMap<(Realm, &[u8]), Vec<[u8; 32]>>) -> bool {
+    c.is_client()
+        && own
+            .get(&c.principal())
+            .is_some_and(|digests| !digests.contains(&c.digest))
 }
 
 fn join_and(items: &[String]) -> String {
@@ -322,7 +347,11 @@ fn nopass_users(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Severity::Warning,
                 "clients on this host (protected mode refuses other hosts while the `default` user has no password)".to_string(),
             ),
-            Reach::Local => (Severity::Info, "any local process or user".to_string()),
+            // Local only is still reachable by any local process and by SSRF (see RL303).
+            Reach::Local => (
+                Severity::Warning,
+                "any local process or user, or a request forged through a web application on this host (SSRF)".to_string(),
+            ),
         };
         for u in access.open_users() {
             // The `default` user of a server is RL303's: it says who reaches it.
@@ -408,7 +437,12 @@ mod tests {
                 kind: *kind,
             });
         }
-        check(inputs, &fs, options)
+        // Each rule on its own; the grouping has its own test.
+        let options = Options {
+            ungrouped: true,
+            ..options.clone()
+        };
+        check(inputs, &fs, &options)
             .findings
             .into_iter()
             .filter(|f| f.code.starts_with("RL4"))
@@ -424,6 +458,107 @@ mod tests {
             .filter(|f| f.code == code)
             .map(|f| (f.file.clone(), f.line))
             .collect()
+    }
+
+    #[test]
+    fn one_token_is_one_finding() {
+        // Weak, clear text and reused: one finding on the token, the other rules as facets.
+        let files = [
+            (
+                "/etc/redis/redis.conf",
+                Kind::Redis,
+                "bind 127.0.0.1\naclfile /etc/redis/users.acl\n",
+            ),
+            (
+                "/etc/redis/users.acl",
+                Kind::Acl,
+                "user default off\nuser app on >App_Redis_2024 ~app:* +get\nuser web on >App_Redis_2024 ~web:* +get\n",
+            ),
+        ];
+        let mut fs = MemoryFs::new();
+        let mut inputs = Vec::new();
+        for (path, kind, text) in files {
+            fs.insert(path, text);
+            inputs.push(Input {
+                path: path.trim_start_matches('/').to_string(),
+                host_path: Some(path.to_string()),
+                bytes: text.as_bytes().to_vec(),
+                kind,
+            });
+        }
+        let f: Vec<Finding> = check(inputs.clone(), &fs, &Options::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.code.starts_with("RL4"))
+            .collect();
+        assert_eq!(f.len(), 2, "{f:#?}");
+        for x in &f {
+            assert_eq!(x.code, "RL401", "{x:#?}");
+            assert_eq!(x.codes().collect::<Vec<_>>(), ["RL401", "RL404", "RL405"]);
+            assert!(
+                x.message.ends_with(
+                    "(one problem, also: RL404 password-reused, RL405 plaintext-acl-password)"
+                ),
+                "{}",
+                x.message
+            );
+            // RL405's fix survives the folding.
+            assert_eq!(x.fix.as_ref().map(|fx| fx.edits.len()), Some(1));
+        }
+        // With RL401 ignored, RL404 leads and RL405 stays a facet.
+        let options = Options {
+            config: crate::config::Config {
+                ignore: vec!["RL401".into()],
+                ..Default::default()
+            },
+            ..Options::default()
+        };
+        let f: Vec<Finding> = check(inputs, &fs, &options)
+            .findings
+            .into_iter()
+            .filter(|f| f.code.starts_with("RL4"))
+            .collect();
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert_eq!(f[0].codes().collect::<Vec<_>>(), ["RL404", "RL405"]);
+    }
+
+    #[test]
+    fn a_client_password_that_is_not_the_users_is_not_reuse() {
+        // The seed's case: Sentinel's auth-pass as `monitor` is `default`'s password, while
+        // `monitor`'s own password differs: the login fails (RL602), nothing is shared.
+        let f = run(&[
+            (
+                "/etc/redis/redis.conf",
+                Kind::Redis,
+                "aclfile /etc/redis/users.acl\nrequirepass Xk2vP9qL7mZ4wR8nT3bY6cHqDefault\n",
+            ),
+            (
+                "/etc/redis/users.acl",
+                Kind::Acl,
+                "user default on >Xk2vP9qL7mZ4wR8nT3bY6cHqDefault ~* +@all\nuser monitor on >Pq8wE3rT6yU1iO4pA7sD0fGhMonitor ~* +ping\n",
+            ),
+            (
+                "/etc/redis/sentinel.conf",
+                Kind::Sentinel,
+                "sentinel monitor m 127.0.0.1 6379 1\nsentinel auth-user m monitor\nsentinel auth-pass m Xk2vP9qL7mZ4wR8nT3bY6cHqDefault\n",
+            ),
+        ]);
+        assert!(at(&f, "RL404").is_empty(), "{f:#?}");
+        // The same client password given to a user that has it: still no reuse; given to a
+        // user whose password is not written here: reuse with `default` as before.
+        let f = run(&[
+            (
+                "/etc/redis/users.acl",
+                Kind::Acl,
+                "user default on >Xk2vP9qL7mZ4wR8nT3bY6cHqDefault ~* +@all\n",
+            ),
+            (
+                "/etc/redis/sentinel.conf",
+                Kind::Sentinel,
+                "sentinel monitor m 10.0.0.9 6379 1\nsentinel auth-user m monitor\nsentinel auth-pass m Xk2vP9qL7mZ4wR8nT3bY6cHqDefault\n",
+            ),
+        ]);
+        assert_eq!(at(&f, "RL404").len(), 2, "{f:#?}");
     }
 
     #[test]

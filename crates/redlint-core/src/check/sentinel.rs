@@ -417,7 +417,10 @@ fn unrecognized(ctx: &Context<'_>, st: &Statement) -> Diagnostic {
         &rules::SENTINEL_INVALID_STATEMENT,
         st.file,
         st.arg_span(ws, 0),
-        format!("unknown Sentinel option `{name}`: {refusal}"),
+        format!(
+            "unknown Sentinel option `{}`: {refusal}",
+            crate::security::show_full(name.as_bytes())
+        ),
     )
     .fatal()
     .help(help)

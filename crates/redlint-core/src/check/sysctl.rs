@@ -91,6 +91,13 @@ fn not_assignment(id: crate::model::FileId, line: &SysctlLine, bytes: &[u8]) -> 
         ),
     )
     .help(help)
+    .group(line_group(id, line.content))
+}
+
+/// The group key of one sysctl line: findings on the same line (not an assignment, and THP
+/// written as a shell command) are one problem.
+pub(super) fn line_group(id: crate::model::FileId, content: crate::source::Span) -> String {
+    format!("sysctl-line:{}:{}", id.0, content.start)
 }
 
 fn unknown_key(

@@ -114,13 +114,13 @@ impl<'a> Loader<'a> {
         let arg_span = tokens[1].span;
         let pattern = String::from_utf8_lossy(doc.value(&f.source.bytes, &tokens[1])).into_owned();
         let cwd = self.cwd.clone().unwrap_or_else(|| "/".to_string());
-        let Some(path) = in_tree(
-            self.container,
-            fs::join(&cwd, &pattern),
-            file,
-            arg_span,
-            self.not_checked,
-        ) else {
+        let path = fs::join(&cwd, &pattern);
+        // Redis opens it like any file and reads nothing: an empty include, not an error (and
+        // never part of a checked tree, so it is not looked up).
+        if path == "/dev/null" {
+            return;
+        }
+        let Some(path) = in_tree(self.container, path, file, arg_span, self.not_checked) else {
             return;
         };
         let targets = if pattern.contains(['*', '?', '[']) {
@@ -210,10 +210,11 @@ impl<'a> Loader<'a> {
                     .map(|f| self.ws.file(*f).source.path.clone())
                     .chain(std::iter::once(self.ws.file(id).source.path.clone()))
                     .collect();
+                // Cut here, at the edge that closes the cycle: the rest is still analysed.
                 self.diags.push(
-                    Diagnostic::new(&rules::INCLUDE_CYCLE, file, arg_span, format!("include cycle: {}", chain.join(" → ")))
+                    Diagnostic::new(&rules::INCLUDE_CYCLE, file, arg_span, format!("this include closes an include cycle ({}): Redis 7.0.15 follows it until it crashes (SIGSEGV); redlint cuts the cycle here and checks the rest as if this line were not there", chain.join(" → ")))
                         .fatal()
-                        .help("Redis 7.0 has no cycle detection: it recurses until it crashes (SIGSEGV); remove one include of the cycle"),
+                        .help("Redis 7.0 has no cycle detection: remove this include (or another include of the cycle)"),
                 );
                 continue;
             }
@@ -248,6 +249,22 @@ fn in_tree(
         });
     }
     host
+}
+
+/// Which given files are servers of their own (`true`) rather than fragments of another: a
+/// file included by another given file is a fragment, except in an include cycle, where every
+/// file includes every other: the first given file of the cycle is its server, and the
+/// cycle is cut at the edge that closes back onto it.
+pub(super) fn mains(servers: &[&Server]) -> Vec<bool> {
+    servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            !servers.iter().enumerate().any(|(j, t)| {
+                j != i && t.included.contains(&s.main) && (j < i || !s.included.contains(&t.main))
+            })
+        })
+        .collect()
 }
 
 /// Expand a glob(3) pattern over the host filesystem: component by component, sorted

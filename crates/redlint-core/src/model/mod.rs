@@ -329,27 +329,24 @@ impl Deployment {
                     && ws.file(*id).origin == Origin::Given
             })
             .collect();
-        let mut included_by_other = std::collections::HashSet::new();
         // Which given configs run in containers: their references are container paths.
         let in_containers: HashMap<FileId, container::Container> =
             container::containers(ws).into_iter().collect();
+        // Each given file's server, with what its loader found.
+        let mut loaded: Vec<(Server, Vec<Diagnostic>)> = Vec::new();
         for main in given {
             let sentinel = ws.file(main).kind == Kind::Sentinel;
+            let mut found = Vec::new();
             let mut loader = include::Loader::new(
                 ws,
                 fs,
                 main,
-                &mut diags,
+                &mut found,
                 &mut not_checked,
                 in_containers.get(&main),
             );
             loader.load(main);
             let (directives, included, dir) = loader.finish();
-            for f in &included {
-                if *f != main {
-                    included_by_other.insert(*f);
-                }
-            }
             let mut index: HashMap<String, Vec<u32>> = HashMap::new();
             for (i, d) in directives.iter().enumerate() {
                 index.entry(d.name.clone()).or_default().push(i as u32);
@@ -367,14 +364,21 @@ impl Deployment {
                 fs,
                 &server,
                 dir.as_deref(),
-                &mut diags,
+                &mut found,
                 &mut not_checked,
                 in_containers.get(&main),
             );
-            servers.push(server);
+            loaded.push((server, found));
         }
-        // A file included by another given file is a fragment, not a server of its own.
-        servers.retain(|s| !included_by_other.contains(&s.main));
+        let keep = include::mains(&loaded.iter().map(|(s, _)| s).collect::<Vec<_>>());
+        for ((server, found), keep) in loaded.into_iter().zip(keep) {
+            // A fragment's own loading repeats its server's (an include cycle would be
+            // reported once per file of the cycle): only servers speak.
+            if keep {
+                servers.push(server);
+                diags.extend(found);
+            }
+        }
         let containers = container::containers(ws).into_iter().collect();
         (
             Deployment {

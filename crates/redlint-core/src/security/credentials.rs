@@ -69,6 +69,15 @@ impl Credential {
         (self.realm, &self.user)
     }
 
+    /// A client's password towards a server (`masterauth`, Sentinel's `auth-pass` and
+    /// `sentinel-pass`): it says which user it logs in as, not what that user's password is.
+    pub fn is_client(&self) -> bool {
+        matches!(
+            self.role,
+            Role::Masterauth | Role::SentinelAuthPass { .. } | Role::SentinelPass
+        )
+    }
+
     /// The user name for a message, or `***` when it would give a password away.
     pub fn user_text(&self) -> String {
         if self.user_hidden {

@@ -26,8 +26,24 @@ pub(crate) fn line_span(ws: &Workspace, d: &Directive) -> Span {
     l.content
 }
 
+/// A value for a message, whole (not shortened); an empty value is shown as `""`.
+pub(crate) fn show_full(value: &[u8]) -> String {
+    if value.is_empty() {
+        EMPTY.to_string()
+    } else {
+        String::from_utf8_lossy(value).into_owned()
+    }
+}
+
+/// How messages show an empty value: as Redis would write it.
+pub(crate) const EMPTY: &str = "\"\"";
+
 /// A value for a message: printable, short, never a secret (callers pass non-secrets only).
+/// An empty value is shown as `""`, so a message never quotes nothing.
 pub(crate) fn show(value: &[u8]) -> String {
+    if value.is_empty() {
+        return EMPTY.to_string();
+    }
     let s = String::from_utf8_lossy(value);
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())

@@ -160,7 +160,12 @@ fn table_verdict(spec: &DirectiveSpec, args: &[&[u8]], cx: &LineContext) -> Resu
         let help = if argc < 2 {
             format!(
                 "`{}` takes exactly one value (default `{}`)",
-                spec.name, spec.default
+                spec.name,
+                if spec.default.is_empty() {
+                    "\"\""
+                } else {
+                    spec.default.as_str()
+                }
             )
         } else {
             format!(

@@ -320,8 +320,11 @@ fn hex_float(s: &[u8]) -> Option<(f64, usize, bool)> {
     Some((v, j, nonzero))
 }
 
-/// Shown form of a value in a message.
+/// Shown form of a value in a message; an empty value is shown as `""`, as Redis writes it.
 pub fn show(v: &[u8]) -> String {
+    if v.is_empty() {
+        return "\"\"".to_string();
+    }
     String::from_utf8_lossy(v).into_owned()
 }
 

@@ -13,6 +13,7 @@ pub mod fs;
 pub mod generate;
 pub mod knowledge;
 pub mod model;
+pub mod redact;
 pub mod rules;
 pub mod security;
 pub mod sizing;
@@ -88,11 +89,17 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     diags.extend(check::run(&ctx));
     let host_checks_not_run = ctx.host_checks_not_run();
     let findings = check::resolve(&ws, diags, options);
-    let findings = options.config.apply(&ws, findings);
+    let mut findings = options.config.apply(&ws, findings);
     let files = ws.files.len();
     let mut notices = Vec::new();
     if host_checks_not_run > 0 {
         notices.push(Notice::host_checks_not_run(host_checks_not_run));
+    }
+    if !options.show_secrets {
+        // The last word on secrets, whatever a check copied into its text.
+        let redactor = redact::Redactor::new(&ws);
+        findings.iter_mut().for_each(|f| redactor.finding(f));
+        notices.iter_mut().for_each(|n| redactor.notice(n));
     }
     Report {
         findings,

@@ -161,11 +161,11 @@ impl<'a> Context<'a> {
     }
     /// A value for a message: the text, or `***` when it is a secret and secrets are hidden.
     pub fn shown(&self, file: FileId, span: Span, value: &[u8]) -> String {
-        if !self.options.show_secrets && self.ws.file(file).is_secret(span) {
-            "***".to_string()
-        } else {
-            String::from_utf8_lossy(value).into_owned()
-        }
+        crate::redact::value(
+            self.ws.file(file).is_secret(span),
+            self.options.show_secrets,
+            value,
+        )
     }
 }
 
@@ -263,7 +263,7 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                             {
                                 replacement
                             } else {
-                                "***".to_string()
+                                crate::redact::MASK.to_string()
                             };
                             Edit {
                                 file: ef.source.path.clone(),

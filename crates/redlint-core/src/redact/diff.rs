@@ -44,12 +44,13 @@ pub fn unified(files: &[FixedFile], redactor: &Redactor, show_secrets: bool) -> 
     for f in files {
         let old = String::from_utf8_lossy(&f.original);
         let new = String::from_utf8_lossy(&f.fixed);
+        let path = diff_path(f, files);
         let before = if f.created {
             "/dev/null".to_string()
         } else {
-            format!("a/{}", f.path)
+            format!("a/{path}")
         };
-        let after = format!("b/{}", f.path);
+        let after = format!("b/{path}");
         out.full.push_str(&render(&old, &new, &before, &after));
         if show_secrets {
             continue;
@@ -63,6 +64,26 @@ pub fn unified(files: &[FixedFile], redactor: &Redactor, show_secrets: bool) -> 
         out.shown = out.full.clone();
     }
     out
+}
+
+/// The path a diff names a file by. A file the fixes create (the sidecar `users.acl.md`) may
+/// only be known by its absolute host path, which `git apply` refuses: it is named after the
+/// file it sits next to instead, as that one is named.
+fn diff_path<'a>(f: &'a FixedFile, files: &'a [FixedFile]) -> std::borrow::Cow<'a, str> {
+    if f.created {
+        let host = f.host_path.as_deref().unwrap_or_default();
+        for g in files.iter().filter(|g| !g.created) {
+            if let Some(rest) = g
+                .host_path
+                .as_deref()
+                .and_then(|h| host.strip_prefix(h))
+                .filter(|r| !r.is_empty() && !r.contains('/'))
+            {
+                return format!("{}{rest}", g.path).into();
+            }
+        }
+    }
+    f.path.as_str().into()
 }
 
 fn render(old: &str, new: &str, before: &str, after: &str) -> String {

@@ -301,17 +301,10 @@ fn conf_secrets(bytes: &[u8], doc: &conf::ConfDocument, base: usize, depth: u8, 
         };
         let name = doc.value(bytes, first);
         let from = if name.eq_ignore_ascii_case(b"user") {
-            for t in tokens.iter().skip(2) {
-                let v = doc.value(bytes, t);
-                let v = v.strip_prefix(b"(").unwrap_or(v);
-                if is_secret_acl_rule(v) {
-                    out.at(shifted(t.span, base), &bytes[t.span.range()]);
-                    out.text(doc.value(bytes, t));
-                    out.text(&v[1..]);
-                } else if is_not_an_acl_rule(v) {
-                    out.at(shifted(t.span, base), &bytes[t.span.range()]);
-                    out.text(v);
-                }
+            let words = tokens.iter().skip(2).map(|t| (t.span, doc.value(bytes, t)));
+            for (span, text) in user_rule_secrets(words) {
+                out.at(shifted(span, base), &bytes[span.range()]);
+                out.text(text);
             }
             continue;
         } else if name.eq_ignore_ascii_case(b"sentinel") && tokens.len() >= 2 {
@@ -385,9 +378,9 @@ fn acl_secrets(bytes: &[u8], doc: &acl::AclDocument, depth: u8, out: &mut Secret
             comment_secrets(bytes, line.content, depth, out);
             continue;
         }
-        let is_user = tokens
-            .first()
-            .is_some_and(|t| bytes[t.range()].eq_ignore_ascii_case(b"user"));
+        // `USER a`, and `user\ta` (one word for Redis) are user lines gone wrong.
+        let first = tokens.first().map_or(&b""[..], |t| &bytes[t.range()]);
+        let is_user = first.len() >= 4 && first[..4].eq_ignore_ascii_case(b"user");
         if !is_user {
             // Not a user line (Redis refuses it): it may be anything, a credential too.
             out.span(bytes, line.content);
@@ -398,18 +391,35 @@ fn acl_secrets(bytes: &[u8], doc: &acl::AclDocument, depth: u8, out: &mut Secret
             }
             continue;
         }
-        for t in tokens.iter().skip(2) {
-            let v = &bytes[t.range()];
-            let v = v.strip_prefix(b"(").unwrap_or(v);
-            if is_secret_acl_rule(v) {
-                out.span(bytes, *t);
-                out.text(&v[1..]);
-            } else if is_not_an_acl_rule(v) {
-                out.span(bytes, *t);
-                out.text(v);
-            }
+        let skip = if first.len() == 4 { 2 } else { 1 };
+        let words = tokens.iter().skip(skip).map(|t| (*t, &bytes[t.range()]));
+        for (span, text) in user_rule_secrets(words) {
+            out.span(bytes, span);
+            out.text(text);
         }
     }
+}
+
+/// The secret words of a user line's rules (name excluded), with the texts to mask: `>pw`
+/// and its kin, and words that are no ACL rule at all (a password without `>`), up to an
+/// intended inline comment (`#` not followed by hex), whose words are the comment's.
+fn user_rule_secrets<'a>(
+    words: impl Iterator<Item = (Span, &'a [u8])>,
+) -> Vec<(Span, &'a [u8])> {
+    let mut out = Vec::new();
+    let mut in_comment = false;
+    for (span, word) in words {
+        let v = word.strip_prefix(b"(").unwrap_or(word);
+        if is_secret_acl_rule(v) {
+            out.push((span, word));
+            out.push((Span::default(), &v[1..]));
+        } else if v.first() == Some(&b'#') {
+            in_comment = true;
+        } else if !in_comment && is_not_an_acl_rule(v) {
+            out.push((span, v));
+        }
+    }
+    out
 }
 
 /// An ACL comment: hidden whole when it holds a secret-shaped word, a `user` line, or a word

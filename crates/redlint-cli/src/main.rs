@@ -399,6 +399,8 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             );
         }
         print!("{}", diff.shown);
+        // The diff first, then what it leaves out, even when both go to one terminal.
+        let _ = std::io::stdout().flush();
         if diff.withheld_hunks > 0 {
             eprintln!(
                 "{} hunk{} in {} file{} not shown: {} a secret or a control character. {}",

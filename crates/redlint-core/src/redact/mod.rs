@@ -544,6 +544,8 @@ fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
 pub struct Redactor {
     /// Longest first, so a password is masked whole before a part of it.
     texts: Vec<String>,
+    /// Texts by their first three bytes: a message or file is scanned once, not once per text.
+    by_prefix: std::collections::HashMap<[u8; 3], Vec<usize>>,
 }
 
 const MIN_TEXT: usize = 3;
@@ -592,6 +594,29 @@ impl Redactor {
     fn finish(&mut self) {
         self.texts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         self.texts.dedup();
+        self.by_prefix.clear();
+        for (i, t) in self.texts.iter().enumerate() {
+            let b = t.as_bytes();
+            self.by_prefix.entry([b[0], b[1], b[2]]).or_default().push(i);
+        }
+    }
+
+    /// (offset, text index) of every place in `hay` where a known text starts.
+    fn occurrences(&self, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        if self.texts.is_empty() {
+            return out;
+        }
+        for (at, w) in hay.windows(3).enumerate() {
+            if let Some(ids) = self.by_prefix.get(&[w[0], w[1], w[2]]) {
+                for &i in ids {
+                    if hay[at..].starts_with(self.texts[i].as_bytes()) {
+                        out.push((at, i));
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn is_empty(&self) -> bool {
@@ -606,8 +631,17 @@ impl Redactor {
 
     /// `s` with every known secret replaced by [`MASK`].
     pub fn scrub(&self, s: &str) -> String {
+        let mut ids: Vec<usize> = self
+            .occurrences(s.as_bytes())
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect();
+        // Longest text first (lower index), each once.
+        ids.sort_unstable();
+        ids.dedup();
         let mut out = s.to_string();
-        for t in &self.texts {
+        for i in ids {
+            let t = &self.texts[i];
             if out.contains(t.as_str()) {
                 out = replace_secret(&out, t);
             }
@@ -618,19 +652,14 @@ impl Redactor {
     /// Byte ranges of `bytes[range]` holding a known secret text (for snippets and diffs).
     pub fn spans_in(&self, bytes: &[u8], start: usize, end: usize) -> Vec<Span> {
         let hay = &bytes[start..end];
-        let mut out = Vec::new();
-        for t in &self.texts {
-            let n = t.as_bytes();
-            let mut from = 0;
-            while let Some(at) = find_bytes(&hay[from..], n) {
-                let (s, e) = (from + at, from + at + n.len());
-                if n.len() >= ANYWHERE || bounded(hay, s, e) {
-                    out.push(Span::new(start + s, start + e));
-                }
-                from = s + 1;
-            }
-        }
-        out
+        self.occurrences(hay)
+            .into_iter()
+            .filter_map(|(s, i)| {
+                let e = s + self.texts[i].len();
+                (self.texts[i].len() >= ANYWHERE || bounded(hay, s, e))
+                    .then(|| Span::new(start + s, start + e))
+            })
+            .collect()
     }
 
     /// Mask every secret of a finding: message, help, related messages, fix description,

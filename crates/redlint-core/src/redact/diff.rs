@@ -34,7 +34,9 @@ pub struct Diff {
 pub fn unified(files: &[FixedFile], redactor: &Redactor, show_secrets: bool) -> Diff {
     let mut r = redactor.clone();
     let mut ws = Workspace::new();
-    for f in files {
+    // A file the fixes create (the sidecar of an ACL file's comments) is not a config: what
+    // it may show is what the redactor knows from the files it was made from.
+    for f in files.iter().filter(|f| !f.created) {
         for bytes in [&f.original, &f.fixed] {
             ws.add(String::new(), None, bytes.clone(), f.kind, Origin::Given);
         }
@@ -55,7 +57,8 @@ pub fn unified(files: &[FixedFile], redactor: &Redactor, show_secrets: bool) -> 
         if show_secrets {
             continue;
         }
-        let (target, withheld) = safe_target(&old, &new, f.kind, &r);
+        let kind = (!f.created).then_some(f.kind);
+        let (target, withheld) = safe_target(&old, &new, kind, &r);
         out.shown.push_str(&render(&old, &target, &before, &after));
         out.withheld_hunks += withheld;
         out.withheld_files += usize::from(withheld > 0);
@@ -99,7 +102,7 @@ fn render(old: &str, new: &str, before: &str, after: &str) -> String {
 
 /// The fixed text with only the hunks that show nothing sensitive applied, and how many hunks
 /// were left out. Re-checked until stable: leaving a hunk out changes what the others show.
-fn safe_target(old: &str, new: &str, kind: crate::Kind, r: &Redactor) -> (String, usize) {
+fn safe_target(old: &str, new: &str, kind: Option<crate::Kind>, r: &Redactor) -> (String, usize) {
     let old_sensitive = sensitive_lines(old, kind, r);
     let mut target = new.to_string();
     let mut withheld = None;
@@ -146,18 +149,20 @@ fn safe_target(old: &str, new: &str, kind: crate::Kind, r: &Redactor) -> (String
 }
 
 /// For each line of `text` (as `TextDiff::from_lines` splits it): does it hold a secret (by
-/// the file's grammar, or a text the redactor knows) or a control character?
-fn sensitive_lines(text: &str, kind: crate::Kind, r: &Redactor) -> Vec<bool> {
-    let mut ws = Workspace::new();
-    let id = ws.add(
-        String::new(),
-        None,
-        text.as_bytes().to_vec(),
-        kind,
-        Origin::Given,
-    );
-    let file = ws.file(id);
-    let mut secrets = file.secrets.clone();
+/// the file's grammar when it has a kind, or a text the redactor knows) or a control character?
+fn sensitive_lines(text: &str, kind: Option<crate::Kind>, r: &Redactor) -> Vec<bool> {
+    let mut secrets = Vec::new();
+    if let Some(kind) = kind {
+        let mut ws = Workspace::new();
+        let id = ws.add(
+            String::new(),
+            None,
+            text.as_bytes().to_vec(),
+            kind,
+            Origin::Given,
+        );
+        secrets = ws.file(id).secrets.clone();
+    }
     secrets.extend(r.spans_in(text.as_bytes(), 0, text.len()));
     secrets.sort_by_key(|s| (s.start, s.end));
     let diff = TextDiff::from_lines(text, "");

@@ -408,7 +408,11 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
                 if diff.withheld_hunks == 1 { "" } else { "s" },
                 diff.withheld_files,
                 if diff.withheld_files == 1 { "" } else { "s" },
-                if diff.withheld_hunks == 1 { "it shows" } else { "they show" },
+                if diff.withheld_hunks == 1 {
+                    "it shows"
+                } else {
+                    "they show"
+                },
                 if args.diff_output.is_some() {
                     "They are in the complete diff."
                 } else {
@@ -479,7 +483,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     // An existing file keeps its mode on open: narrow it before writing the secrets.
     file.set_permissions(std::fs::Permissions::from_mode(0o600))
         .map_err(err)?;
-    file.write_all(bytes).and_then(|_| file.sync_all()).map_err(err)
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(err)
 }
 
 fn generate(args: GenerateArgs) -> Result<ExitCode, String> {

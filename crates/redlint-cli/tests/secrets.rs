@@ -149,7 +149,9 @@ fn planted() -> (Vec<(&'static str, Vec<u8>)>, Vec<String>) {
     ];
     let mut secrets: Vec<String> = [1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16]
         .iter()
-        .chain(&[20, 21, 22, 23, 30, 31, 32, 33, 35, 36, 40, 41, 42, 43, 44, 50, 51, 52, 60, 61])
+        .chain(&[
+            20, 21, 22, 23, 30, 31, 32, 33, 35, 36, 40, 41, 42, 43, 44, 50, 51, 52, 60, 61,
+        ])
         .map(|n| p(*n))
         .collect();
     // Hashes written in the files are secrets too.
@@ -165,9 +167,15 @@ fn assert_safe(what: &str, out: &Output, secrets: &[String]) {
         let text = String::from_utf8_lossy(bytes);
         assert!(!text.contains("panicked"), "{what}: panic: {text}");
         for s in secrets {
-            assert!(!text.contains(s.as_str()), "{what} {stream} shows {s}:\n{text}");
+            assert!(
+                !text.contains(s.as_str()),
+                "{what} {stream} shows {s}:\n{text}"
+            );
             let h = sha256_hex(s);
-            assert!(!text.contains(&h), "{what} {stream} shows the SHA-256 of {s}:\n{text}");
+            assert!(
+                !text.contains(&h),
+                "{what} {stream} shows the SHA-256 of {s}:\n{text}"
+            );
         }
         if let Some(c) = text
             .chars()
@@ -185,7 +193,11 @@ fn every_command(dir: &Path, files: &[&str], secrets: &[String]) {
     for format in ["full", "concise", "json"] {
         let mut args = check.clone();
         args.extend(["--format", format]);
-        assert_safe(&format!("check --format {format}"), &run(dir, &args), secrets);
+        assert_safe(
+            &format!("check --format {format}"),
+            &run(dir, &args),
+            secrets,
+        );
     }
     for extra in [&[][..], &["--unsafe-fixes"][..]] {
         let mut args = vec!["fix", "--diff"];
@@ -221,7 +233,11 @@ fn no_secret_and_no_control_character_in_any_output() {
         let out = run(s.path(), &["acl", "dryrun", file, user, "get", "k"]);
         assert_safe(&format!("acl dryrun {file} {user}"), &out, &secrets);
     }
-    for args in [&["rule"][..], &["rule", "RL021"][..], &["rule", "RL005"][..]] {
+    for args in [
+        &["rule"][..],
+        &["rule", "RL021"][..],
+        &["rule", "RL005"][..],
+    ] {
         assert_safe(&format!("{args:?}"), &run(s.path(), args), &secrets);
     }
 
@@ -265,7 +281,10 @@ fn diff_output_file_holds_the_complete_diff_for_its_owner_only() {
     let mode = std::fs::metadata(&full).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let text = std::fs::read_to_string(&full).unwrap();
-    assert!(text.contains(&pw(33)), "the complete diff has the secrets:\n{text}");
+    assert!(
+        text.contains(&pw(33)),
+        "the complete diff has the secrets:\n{text}"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("full.diff"));
 }
 
@@ -316,7 +335,10 @@ fn the_diff_shown_applies_with_git_and_patch() {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(err.contains("not shown"), "some hunks hold secrets: {err}");
     assert!(err.contains("--show-secrets") && err.contains("--diff-output"));
-    assert!(diff.contains("@@"), "the safe hunks are shown:\n{diff}\n{err}");
+    assert!(
+        diff.contains("@@"),
+        "the safe hunks are shown:\n{diff}\n{err}"
+    );
     let git = tool(s.path(), "git", &["apply", "--check", "-"], &diff);
     assert!(
         git.status.success(),
@@ -344,7 +366,11 @@ fn the_diff_shown_applies_with_git_and_patch() {
     let full = String::from_utf8_lossy(&all.stdout).into_owned();
     assert!(full.contains(&pw(71)));
     let git = tool(s.path(), "git", &["apply", "--check", "-"], &full);
-    assert!(git.status.success(), "{}", String::from_utf8_lossy(&git.stderr));
+    assert!(
+        git.status.success(),
+        "{}",
+        String::from_utf8_lossy(&git.stderr)
+    );
 }
 
 /// Lines that hold the planted secret, in the places Redis' grammar (or a broken line) gives

@@ -204,7 +204,9 @@ mod tests {
         assert!(!d.shown.contains("Hunter2x"), "{}", d.shown);
         assert!(d.shown.contains("+maxmemory 1gb"));
         assert!(d.full.contains("Hunter2x"));
-        assert!(d.shown.starts_with("--- a/redis.conf\n+++ b/redis.conf\n@@ -1,4 +1,4 @@"));
+        assert!(d
+            .shown
+            .starts_with("--- a/redis.conf\n+++ b/redis.conf\n@@ -1,4 +1,4 @@"));
         let all = unified(&[fixed(old, new)], &Redactor::default(), true);
         assert_eq!(all.shown, all.full);
     }

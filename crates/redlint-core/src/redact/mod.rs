@@ -59,9 +59,7 @@ impl Secrets {
 /// True if `span` overlaps one of the sorted, disjoint `secrets`.
 pub fn overlaps(secrets: &[Span], span: Span) -> bool {
     let i = secrets.partition_point(|s| s.end <= span.start);
-    secrets
-        .get(i)
-        .is_some_and(|s| s.start < span.end)
+    secrets.get(i).is_some_and(|s| s.start < span.end)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -71,9 +69,7 @@ pub fn overlaps(secrets: &[Span], span: Span) -> bool {
 /// Directives whose arguments from the given index on are secrets.
 fn secret_args(name: &[u8]) -> Option<usize> {
     let lower = name.to_ascii_lowercase();
-    SECRET_DIRECTIVES
-        .contains(&lower.as_slice())
-        .then_some(1)
+    SECRET_DIRECTIVES.contains(&lower.as_slice()).then_some(1)
 }
 
 const SECRET_DIRECTIVES: &[&[u8]] = &[
@@ -87,8 +83,7 @@ const SECRET_DIRECTIVES: &[&[u8]] = &[
 /// `masterauht`, `master-auth`, `tls-key-pass`): its arguments are most likely a password.
 fn looks_like_secret_directive(name: &[u8]) -> bool {
     let lower = name.to_ascii_lowercase();
-    if lower.is_empty() || !matches!(directives::classify(&lower), directives::NameKind::Unknown)
-    {
+    if lower.is_empty() || !matches!(directives::classify(&lower), directives::NameKind::Unknown) {
         return false;
     }
     let s = String::from_utf8_lossy(&lower);
@@ -403,9 +398,7 @@ fn acl_secrets(bytes: &[u8], doc: &acl::AclDocument, depth: u8, out: &mut Secret
 /// The secret words of a user line's rules (name excluded), with the texts to mask: `>pw`
 /// and its kin, and words that are no ACL rule at all (a password without `>`), up to an
 /// intended inline comment (`#` not followed by hex), whose words are the comment's.
-fn user_rule_secrets<'a>(
-    words: impl Iterator<Item = (Span, &'a [u8])>,
-) -> Vec<(Span, &'a [u8])> {
+fn user_rule_secrets<'a>(words: impl Iterator<Item = (Span, &'a [u8])>) -> Vec<(Span, &'a [u8])> {
     let mut out = Vec::new();
     let mut in_comment = false;
     for (span, word) in words {
@@ -592,12 +585,16 @@ impl Redactor {
     }
 
     fn finish(&mut self) {
-        self.texts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        self.texts
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         self.texts.dedup();
         self.by_prefix.clear();
         for (i, t) in self.texts.iter().enumerate() {
             let b = t.as_bytes();
-            self.by_prefix.entry([b[0], b[1], b[2]]).or_default().push(i);
+            self.by_prefix
+                .entry([b[0], b[1], b[2]])
+                .or_default()
+                .push(i);
         }
     }
 
@@ -833,12 +830,7 @@ pub fn show(
             secrets
                 .iter()
                 .filter(|s| (s.end as usize) > start && (s.start as usize) < end)
-                .map(|s| {
-                    Span::new(
-                        (s.start as usize).max(start),
-                        (s.end as usize).min(end),
-                    )
-                }),
+                .map(|s| Span::new((s.start as usize).max(start), (s.end as usize).min(end))),
         );
         masked.extend(r.spans_in(bytes, start, end));
         masked.sort_by_key(|s| (s.start, s.end));
@@ -897,7 +889,13 @@ mod tests {
 
     fn secrets_of(kind: Kind, text: &[u8]) -> (Vec<String>, Redactor) {
         let mut ws = Workspace::new();
-        let id = ws.add("f".into(), None, text.to_vec(), kind, crate::model::Origin::Given);
+        let id = ws.add(
+            "f".into(),
+            None,
+            text.to_vec(),
+            kind,
+            crate::model::Origin::Given,
+        );
         let f = ws.file(id);
         let shown = f
             .secrets
@@ -917,7 +915,10 @@ mod tests {
         }
         assert!(!all.contains("6379"));
         assert!(!all.contains("~*"));
-        assert_eq!(r.scrub("`PW6` is not an ACL rule"), "`***` is not an ACL rule");
+        assert_eq!(
+            r.scrub("`PW6` is not an ACL rule"),
+            "`***` is not an ACL rule"
+        );
     }
 
     #[test]
@@ -937,7 +938,8 @@ mod tests {
         let compose = b"services:\n  redis:\n    environment:\n      - REDIS_URL=redis://user:UrlPw99@redis:6379/0\n      - ALLOW_EMPTY_PASSWORD=yes\n    healthcheck:\n      test: [\"CMD\", \"redis-cli\", \"-a\", \"HcPw98\", \"ping\"]\n";
         let (_, r) = secrets_of(Kind::Compose, compose);
         assert_eq!(r.scrub("UrlPw99 HcPw98 yes"), "*** *** yes");
-        let helm = b"master:\n  configuration: |-\n    requirepass ConfPw97\n    masterauht MisPw96\n";
+        let helm =
+            b"master:\n  configuration: |-\n    requirepass ConfPw97\n    masterauht MisPw96\n";
         let (spans, r) = secrets_of(Kind::Helm, helm);
         let all = spans.join("|");
         assert!(all.contains("ConfPw97") && all.contains("MisPw96"), "{all}");
@@ -959,7 +961,13 @@ mod tests {
         assert_eq!(s.text, "logfile \\x1b]0;T\\x07 requirepass\n");
         assert_eq!(s.translate(8), 8);
         assert_eq!(&s.text[s.translate(14)..], " requirepass\n");
-        let masked = show(b"requirepass PW x\n", 0, 17, &[Span::new(12, 14)], Some(&Redactor::default()));
+        let masked = show(
+            b"requirepass PW x\n",
+            0,
+            17,
+            &[Span::new(12, 14)],
+            Some(&Redactor::default()),
+        );
         assert_eq!(masked.text, "requirepass *** x\n");
         assert_eq!(masked.translate(15), 16);
     }

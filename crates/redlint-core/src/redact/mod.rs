@@ -473,7 +473,8 @@ fn yaml_secrets(bytes: &[u8], doc: &crate::syntax::yaml::YamlDocument, out: &mut
                 out.text(w.as_bytes());
             }
         }
-        if e.block {
+        // `master.configuration: |-` (or a quoted one-liner) is a redis.conf.
+        if e.block || e.path.to_ascii_lowercase().ends_with("configuration") {
             block_secrets(bytes, e, out);
         }
         // The user name given with a password is hidden with it.

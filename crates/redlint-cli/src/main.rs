@@ -149,8 +149,13 @@ struct FixArgs {
     #[arg(long)]
     unsafe_fixes: bool,
     /// Print a unified diff of the fixes and write nothing (exit 1 when there is a diff).
+    /// Without --show-secrets, hunks that show a secret or a control character are left out
+    /// (the rest still applies with `git apply` / `patch`).
     #[arg(long)]
     diff: bool,
+    /// With --diff: also write the complete diff, secrets included, to FILE (mode 0600).
+    #[arg(long, value_name = "FILE", requires = "diff")]
+    diff_output: Option<PathBuf>,
     /// Format of the findings left after fixing.
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -474,7 +479,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("redlint: {message}");
+            eprintln!("redlint: {}", redlint_core::redact::escape_line(&message));
             ExitCode::from(2)
         }
     }
@@ -536,24 +541,38 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     let mut outcome = redlint_core::fix::fix(inputs, &fs, &options, args.unsafe_fixes);
     outcome.report.notices.splice(0..0, notices);
     if args.diff {
-        let mut out = String::new();
-        for f in &outcome.files {
-            let old = String::from_utf8_lossy(&f.original);
-            let new = String::from_utf8_lossy(&f.fixed);
-            let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
-            let before = if f.created {
-                "/dev/null".to_string()
-            } else {
-                format!("a/{}", f.path)
-            };
-            let text = diff
-                .unified_diff()
-                .context_radius(2)
-                .header(&before, &format!("b/{}", f.path))
-                .to_string();
-            out.push_str(&redact_diff(&text, f, options.show_secrets));
+        let redactor = redlint_core::redact::Redactor::new(&outcome.report.workspace);
+        let diff =
+            redlint_core::redact::diff::unified(&outcome.files, &redactor, options.show_secrets);
+        if let Some(path) = &args.diff_output {
+            write_private(path, diff.full.as_bytes())?;
+            eprintln!(
+                "The complete diff, secrets included, is in {} (mode 0600).",
+                redlint_core::redact::escape_line(&path.display().to_string())
+            );
         }
-        print!("{out}");
+        print!("{}", diff.shown);
+        // The diff first, then what it leaves out, even when both go to one terminal.
+        let _ = std::io::stdout().flush();
+        if diff.withheld_hunks > 0 {
+            eprintln!(
+                "{} hunk{} in {} file{} not shown: {} a secret or a control character. {}",
+                diff.withheld_hunks,
+                if diff.withheld_hunks == 1 { "" } else { "s" },
+                diff.withheld_files,
+                if diff.withheld_files == 1 { "" } else { "s" },
+                if diff.withheld_hunks == 1 {
+                    "it shows"
+                } else {
+                    "they show"
+                },
+                if args.diff_output.is_some() {
+                    "They are in the complete diff."
+                } else {
+                    "Add --show-secrets to print them, or --diff-output FILE to write the complete diff to a file only you can read."
+                }
+            );
+        }
         eprintln!(
             "{} fix{} would change {} file{}.",
             outcome.applied,
@@ -607,23 +626,23 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// A diff shows lines of the files; secrets in them are masked unless asked.
-fn redact_diff(diff: &str, file: &redlint_core::fix::FixedFile, show: bool) -> String {
-    if show {
-        return diff.to_string();
-    }
-    let mut secrets: Vec<String> = file
-        .secret_texts()
-        .into_iter()
-        .map(|s| String::from_utf8_lossy(&s).into_owned())
-        .filter(|s| s.len() > 1)
-        .collect();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = diff.to_string();
-    for s in &secrets {
-        out = out.replace(s.as_str(), "***");
-    }
-    out
+/// Write `bytes` to `path` readable by its owner only (0600), even if the file existed.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(err)?;
+    // An existing file keeps its mode on open: narrow it before writing the secrets.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(err)?;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(err)
 }
 
 fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
@@ -803,11 +822,25 @@ fn acl_dryrun(
     };
     let mut argv: Vec<&[u8]> = vec![command.as_bytes()];
     argv.extend(args.iter().map(|a| a.as_bytes()));
+    // Answers quote the file's words: masked and escaped like every other output.
+    let redactor = redlint_core::redact::Redactor::for_bytes(
+        if kind == redlint_core::acl::Kind::Acl {
+            Kind::Acl
+        } else {
+            Kind::Redis
+        },
+        &bytes,
+    );
+    let safe = |text: &str| redlint_core::redact::escape_line(&redactor.scrub(text));
     let result = acl::dryrun_file(&bytes, kind, user, &argv)
-        .map_err(|e| format!("{}: {e}", file.display()))?;
+        .map_err(|e| format!("{}: {}", safe(&file.display().to_string()), safe(&e)))?;
     if !result.refused.is_empty() {
         for (line, why) in &result.refused {
-            eprintln!("note: {}:{line}: left out: {why}", file.display());
+            eprintln!(
+                "note: {}:{line}: left out: {}",
+                safe(&file.display().to_string()),
+                safe(why)
+            );
         }
         eprintln!(
             "note: redis-server refuses this file as it is ({} line{} above); the answer is for the users of the other lines",
@@ -821,10 +854,10 @@ fn acl_dryrun(
             Ok(ExitCode::SUCCESS)
         }
         DryRun::Denied(text) => {
-            println!("{text}");
+            println!("{}", safe(&text));
             Ok(ExitCode::from(1))
         }
-        DryRun::Error(text) => Err(text),
+        DryRun::Error(text) => Err(safe(&text)),
     }
 }
 

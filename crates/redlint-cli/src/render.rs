@@ -8,6 +8,7 @@ use miette::{
 };
 use redlint_core::finding::{Finding, Notice, Summary};
 use redlint_core::model::{File, Workspace};
+use redlint_core::redact::{self, escape_controls, escape_line, Redactor};
 use redlint_core::source::Span;
 use redlint_core::Report;
 
@@ -32,12 +33,12 @@ pub fn concise(findings: &[Finding]) -> String {
         let _ = writeln!(
             out,
             "{}:{}:{}: {} {} {}",
-            f.file,
+            escape_line(&f.file),
             f.line,
             f.column,
             f.code,
             f.severity.as_str(),
-            f.message
+            escape_line(&f.message)
         );
     }
     out
@@ -59,7 +60,8 @@ pub fn json(findings: &[Finding], summary: &Summary, notices: &[Notice]) -> Stri
     })
     .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
-    s
+    // serde_json escapes C0 controls; DEL, C1 and bidi overrides it leaves raw.
+    redact::escape_json_controls(&s).into_owned()
 }
 
 /// One human summary line.
@@ -121,6 +123,11 @@ fn fatal_by_program(report: &Report) -> (usize, usize) {
 
 /// The notices of a run, one per line (`note: …` and its help), for the human formats.
 pub fn notices(notices: &[Notice]) -> String {
+    let out = notice_lines(notices);
+    escape_controls(&out).into_owned()
+}
+
+fn notice_lines(notices: &[Notice]) -> String {
     let mut out = String::new();
     for n in notices {
         match (&n.file, n.line) {
@@ -159,8 +166,10 @@ fn full(report: &Report, show_secrets: bool, color: bool) -> String {
         .with_context_lines(1)
         .with_width(100);
     let mut out = String::new();
+    let redactor = Redactor::new(&report.workspace);
+    let redactor = (!show_secrets).then_some(&redactor);
     for f in &report.findings {
-        let diag = Snippet::new(&report.workspace, f, show_secrets);
+        let diag = Snippet::new(&report.workspace, f, redactor);
         if handler.render_report(&mut out, &diag).is_err() {
             out.push_str(&concise(std::slice::from_ref(f)));
         }
@@ -209,14 +218,15 @@ impl Diagnostic for Snippet {
 }
 
 impl Snippet {
-    fn new(ws: &Workspace, f: &Finding, show_secrets: bool) -> Snippet {
+    /// `redactor`: `None` when secrets are shown. Every text from a file is escaped.
+    fn new(ws: &Workspace, f: &Finding, redactor: Option<&Redactor>) -> Snippet {
         let file = ws.files.iter().find(|x| x.source.path == f.file);
         let severity = match f.severity {
             redlint_core::Severity::Error => miette::Severity::Error,
             redlint_core::Severity::Warning => miette::Severity::Warning,
             redlint_core::Severity::Info => miette::Severity::Advice,
         };
-        let mut help = f.help.clone();
+        let mut help = f.help.as_deref().map(escape_line);
         // Related places in other files cannot share the snippet: list them under help.
         let mut elsewhere = String::new();
         for r in &f.related {
@@ -224,7 +234,10 @@ impl Snippet {
                 let _ = write!(
                     elsewhere,
                     "\n{}:{}:{}: {}",
-                    r.file, r.line, r.column, r.message
+                    escape_line(&r.file),
+                    r.line,
+                    r.column,
+                    escape_line(&r.message)
                 );
             }
         }
@@ -244,14 +257,14 @@ impl Snippet {
             Some(file) => {
                 let mut spans = vec![(f.span, String::new())];
                 for r in f.related.iter().filter(|r| r.file == f.file) {
-                    spans.push((r.span, r.message.clone()));
+                    spans.push((r.span, escape_line(&r.message)));
                 }
-                Window::build(file, &spans, show_secrets)
+                Window::build(file, &spans, redactor)
             }
             None => (Window::empty(&f.file), Vec::new()),
         };
         Snippet {
-            message: format!("{}{}", f.message, fatal),
+            message: format!("{}{}", escape_line(&f.message), fatal),
             code: format!("{} {}", f.code, f.name),
             severity,
             help,
@@ -272,7 +285,7 @@ struct Window {
 impl Window {
     fn empty(name: &str) -> Window {
         Window {
-            name: name.to_string(),
+            name: escape_line(name),
             text: String::new(),
             first_line: 0,
         }
@@ -281,7 +294,7 @@ impl Window {
     fn build(
         file: &File,
         spans: &[(Span, String)],
-        show_secrets: bool,
+        redactor: Option<&Redactor>,
     ) -> (Window, Vec<LabeledSpan>) {
         let idx = &file.source.index;
         let bytes = &file.source.bytes;
@@ -305,46 +318,10 @@ impl Window {
         } else {
             bytes.len()
         };
-        // Redact and rebuild the text, mapping original offsets to offsets in the window text.
-        let mut text = String::new();
-        let mut map: Vec<(usize, usize)> = Vec::new(); // (original offset, window offset) at each cut
-        let mut pos = start;
-        let secrets: Vec<Span> = if show_secrets {
-            Vec::new()
-        } else {
-            file.secrets
-                .iter()
-                .copied()
-                .filter(|s| (s.end as usize) > start && (s.start as usize) < end)
-                .collect()
-        };
-        for s in &secrets {
-            let (ss, se) = ((s.start as usize).max(start), (s.end as usize).min(end));
-            if ss < pos {
-                continue;
-            }
-            map.push((pos, text.len()));
-            text.push_str(&String::from_utf8_lossy(&bytes[pos..ss]));
-            map.push((ss, text.len()));
-            text.push_str("***");
-            pos = se;
-        }
-        map.push((pos, text.len()));
-        text.push_str(&String::from_utf8_lossy(&bytes[pos..end]));
-        map.push((end, text.len()));
-        let translate = |off: usize| -> usize {
-            let off = off.clamp(start, end);
-            // The last cut at or before `off`; inside a redacted run, snap to its start.
-            let i = map.partition_point(|(o, _)| *o <= off).saturating_sub(1);
-            let (o, w) = map[i];
-            let seg_end_orig = map.get(i + 1).map_or(end, |m| m.0);
-            let seg_end_win = map.get(i + 1).map_or(text.len(), |m| m.1);
-            if seg_end_win - w == seg_end_orig - o {
-                w + (off - o)
-            } else {
-                w
-            }
-        };
+        // Secrets masked, control characters escaped: the core's one way to show file text.
+        let shown = redact::show(bytes, start, end, &file.secrets, redactor);
+        let translate = |off: usize| shown.translate(off);
+        let text = shown.text.clone();
         let labels = spans
             .iter()
             .filter(|(s, _)| (s.start as usize) >= start && (s.end as usize) <= end)
@@ -361,7 +338,7 @@ impl Window {
             .collect();
         (
             Window {
-                name: file.source.path.clone(),
+                name: escape_line(&file.source.path),
                 text,
                 first_line: lo_line,
             },

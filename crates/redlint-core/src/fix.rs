@@ -164,26 +164,6 @@ pub fn fix(
     }
 }
 
-impl FixedFile {
-    /// The secret texts of both versions, for masking a diff.
-    pub fn secret_texts(&self) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
-        for bytes in [&self.original, &self.fixed] {
-            let mut ws = crate::model::Workspace::new();
-            let id = ws.add(
-                String::new(),
-                None,
-                bytes.clone(),
-                self.kind,
-                crate::model::Origin::Given,
-            );
-            let file = ws.file(id);
-            out.extend(file.secrets.iter().map(|s| file.source.text(*s).to_vec()));
-        }
-        out
-    }
-}
-
 fn overlaps(a: &Edit, b: &Edit) -> bool {
     // Two insertions at the same point also clash: their order would be arbitrary.
     a.file == b.file && (a.start < b.end && b.start < a.end || a.start == b.start)

@@ -13,6 +13,7 @@ pub mod fs;
 pub mod generate;
 pub mod knowledge;
 pub mod model;
+pub mod redact;
 pub mod rules;
 pub mod security;
 pub mod sizing;
@@ -123,7 +124,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     let host_checks_not_run = ctx.host_checks_not_run();
     let findings = check::resolve(&ws, diags, options);
     let findings = options.config.apply(&ws, findings);
-    let findings = if options.ungrouped {
+    let mut findings = if options.ungrouped {
         findings
     } else {
         finding::group(findings)
@@ -134,6 +135,12 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
         notices.push(Notice::host_checks_not_run(host_checks_not_run));
     }
     notices.extend(reference_notices(&ws, &deployment.not_checked));
+    if !options.show_secrets {
+        // The last word on secrets, whatever a check copied into its text.
+        let redactor = redact::Redactor::new(&ws);
+        findings.iter_mut().for_each(|f| redactor.finding(f));
+        notices.iter_mut().for_each(|n| redactor.notice(n));
+    }
     Report {
         findings,
         workspace: ws,

@@ -174,10 +174,12 @@ impl<'a> Context<'a> {
     pub fn shown(&self, file: FileId, span: Span, value: &[u8]) -> String {
         if value.is_empty() {
             crate::security::EMPTY.to_string()
-        } else if !self.options.show_secrets && self.ws.file(file).is_secret(span) {
-            "***".to_string()
         } else {
-            String::from_utf8_lossy(value).into_owned()
+            crate::redact::value(
+                self.ws.file(file).is_secret(span),
+                self.options.show_secrets,
+                value,
+            )
         }
     }
 }
@@ -276,7 +278,7 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
                             {
                                 replacement
                             } else {
-                                "***".to_string()
+                                crate::redact::MASK.to_string()
                             };
                             Edit {
                                 file: ef.source.path.clone(),

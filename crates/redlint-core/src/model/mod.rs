@@ -51,6 +51,8 @@ pub struct File {
     pub syntax: Syntax,
     /// Spans of passwords, hashes and other secrets, sorted; redacted in every output.
     pub secrets: Vec<Span>,
+    /// The texts to mask wherever they are copied (see [`crate::redact::Redactor`]).
+    pub secret_texts: Vec<Vec<u8>>,
     pub origin: Origin,
 }
 
@@ -81,8 +83,7 @@ impl File {
     }
     /// True if `span` overlaps a secret.
     pub fn is_secret(&self, span: Span) -> bool {
-        let i = self.secrets.partition_point(|s| s.end <= span.start);
-        self.secrets.get(i).is_some_and(|s| s.start < span.end)
+        crate::redact::overlaps(&self.secrets, span)
     }
 }
 
@@ -209,13 +210,14 @@ fn parse_file(
         Kind::Helm | Kind::Compose => Syntax::Yaml(yaml::parse(&bytes)),
         Kind::Systemd | Kind::Limits => Syntax::Text,
     };
-    let secrets = secrets::find(kind, &bytes, &syntax);
+    let secrets = crate::redact::find(kind, &bytes, &syntax);
     File {
         source: SourceFile::new(path, bytes),
         host_path,
         kind,
         syntax,
-        secrets,
+        secrets: secrets.spans,
+        secret_texts: secrets.texts,
         origin,
     }
 }

@@ -372,3 +372,101 @@ fn a_config_in_a_container_reads_its_references_through_the_bind_mounts() {
         );
     }
 }
+
+/// The config repo's deployment installed on a prepared host image (`--root IMG --on-host`):
+/// the host checks the repo could not run are run there, and each host failure Redis would
+/// reveal one restart at a time is reported in one run. Off-host, the same repo reports none.
+#[test]
+fn the_config_repo_installed_on_a_prepared_host_reports_its_host_failures() {
+    use std::os::unix::fs::PermissionsExt;
+    let img = Scratch::new("installed");
+    let repo = workspace().join(REPO);
+    // Install the repository as its `[paths]` say.
+    for (host, dir) in [
+        ("etc/redis", "deploy/redis"),
+        ("etc/sysctl.d", "deploy/sysctl.d"),
+        ("etc/systemd/system", "deploy/systemd"),
+    ] {
+        std::fs::create_dir_all(img.0.join(host)).unwrap();
+        copy_tree(&repo.join(dir), &img.0.join(host));
+    }
+    img.write(
+        "etc/passwd",
+        "root:x:0:0:root:/root:/bin/bash\nredis:x:102:105::/var/lib/redis:/usr/sbin/nologin\n",
+    );
+    img.write("etc/group", "root:x:0:\nredis:x:105:\n");
+    // The host's mistakes: no /var/lib/redis (dir of both configs), no /run/redis (pidfile),
+    // the ACL file readable by root only, the Sentinel config not writable by redis.
+    let mode = |rel: &str, m: u32| {
+        std::fs::set_permissions(img.0.join(rel), std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode("etc/redis/users.acl", 0o600);
+    mode("etc/redis/sentinel.conf", 0o644);
+    let root = img.0.to_string_lossy().into_owned();
+    let run = redlint(&[
+        "check",
+        "--format",
+        "json",
+        "--config",
+        "/dev/null",
+        "--on-host",
+        "--run-as",
+        "redis",
+        "--root",
+        &root,
+        &format!("{root}/etc/redis/redis.conf"),
+        &format!("{root}/etc/redis/sentinel.conf"),
+    ]);
+    let j = json(&run);
+    let found: Vec<(String, u64, String, bool)> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["code"].as_str().unwrap().to_string(),
+                f["fatal"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let has = |file: &str, code: &str, fatal: bool| {
+        found
+            .iter()
+            .any(|(f, _, c, x)| f.ends_with(file) && c == code && *x == fatal)
+    };
+    assert!(has("etc/redis/redis.conf", "RL017", true), "dir: {found:?}");
+    assert!(
+        has("etc/redis/redis.conf", "RL017", false),
+        "pidfile: {found:?}"
+    );
+    assert!(
+        has("etc/redis/redis.conf", "RL018", true),
+        "aclfile: {found:?}"
+    );
+    assert!(
+        has("etc/redis/sentinel.conf", "RL017", true),
+        "dir: {found:?}"
+    );
+    assert!(
+        has("etc/redis/sentinel.conf", "RL018", true),
+        "config: {found:?}"
+    );
+    assert_eq!(j["summary"]["host_checks_not_run"], 0, "{j:#}");
+    // Off-host, the repository itself has no host finding: the checks are only counted.
+    let off = json(&redlint(&["check", "--format", "json", REPO]));
+    assert!(
+        !off["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| { redlint_is_host_check(f["code"].as_str().unwrap()) }),
+        "{off:#}"
+    );
+    assert!(off["summary"]["host_checks_not_run"].as_u64().unwrap() > 0);
+}
+
+fn redlint_is_host_check(code: &str) -> bool {
+    ["RL017", "RL018", "RL019", "RL025", "RL033"].contains(&code)
+}

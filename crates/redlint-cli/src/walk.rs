@@ -336,6 +336,8 @@ impl Walker<'_> {
                     let input = self.input(&found.path, display, bytes, kind);
                     out.inputs.push((input, found.real));
                 }
+                // redlint's own settings file is not a config it skipped.
+                Ok(None) if found.path.file_name().is_some_and(|n| n == "redlint.toml") => {}
                 Ok(None) => out.skipped.push(Skipped {
                     path: display,
                     reason: SkipReason::NotConfig,

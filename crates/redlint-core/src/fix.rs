@@ -30,6 +30,49 @@ pub struct FixOutcome {
     pub report: Report,
 }
 
+/// A file the fixes create is private (0600): it may hold notes about credentials (the
+/// comments moved out of an ACL file).
+pub const CREATED_FILE_MODE: u32 = 0o600;
+
+/// One file to write after a fix run. The writes of a run belong together: a front applies
+/// all of them or none (the CLI stages every file before renaming any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedWrite {
+    /// Path as reported (a given file's path, or the display path of a referenced one).
+    pub path: String,
+    /// Path on the target host, when known: how a front finds a referenced or created file.
+    pub host_path: Option<String>,
+    pub kind: crate::Kind,
+    /// The file's whole new content.
+    pub bytes: Vec<u8>,
+    /// The content it replaces (empty for a created file).
+    pub original: Vec<u8>,
+    /// The permission bits the file gets if it does not exist yet; an existing file keeps
+    /// its own mode and owner.
+    pub new_file_mode: u32,
+    /// The fixes create this file.
+    pub created: bool,
+}
+
+impl FixOutcome {
+    /// What to write, in the order of [`FixOutcome::files`]: the one plan every front
+    /// executes (the CLI on disk, the browser page in its tabs).
+    pub fn write_plan(&self) -> Vec<PlannedWrite> {
+        self.files
+            .iter()
+            .map(|f| PlannedWrite {
+                path: f.path.clone(),
+                host_path: f.host_path.clone(),
+                kind: f.kind,
+                bytes: f.fixed.clone(),
+                original: f.original.clone(),
+                new_file_mode: CREATED_FILE_MODE,
+                created: f.created,
+            })
+            .collect()
+    }
+}
+
 /// Passes are bounded: a fix that keeps re-triggering cannot loop forever.
 const MAX_PASSES: usize = 8;
 

@@ -44,7 +44,9 @@ pub fn generate(request: &str) -> String {
     let out = generate_json(request, &mut random);
     match failure {
         // Never hand out passwords made without randomness.
-        Some(e) => api::error(&format!("the browser's random number generator failed: {e}")),
+        Some(e) => api::error(&format!(
+            "the browser's random number generator failed: {e}"
+        )),
         None => out,
     }
 }

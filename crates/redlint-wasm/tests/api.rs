@@ -54,7 +54,12 @@ fn pasted_seed_gives_the_core_api_findings() {
     for (path, host, text, kind) in [
         ("redis.conf", "/etc/redis/redis.conf", CONF, Kind::Redis),
         ("users.acl", "/etc/redis/users.acl", ACL, Kind::Acl),
-        ("tuning.conf", "/etc/redis/redis.conf.d/tuning.conf", TUNING, Kind::Redis),
+        (
+            "tuning.conf",
+            "/etc/redis/redis.conf.d/tuning.conf",
+            TUNING,
+            Kind::Redis,
+        ),
     ] {
         fs.insert(host, text);
         fs.cover(redlint_core::fs::parent(host).to_string());
@@ -74,8 +79,14 @@ fn pasted_seed_gives_the_core_api_findings() {
         ..Options::default()
     };
     let report = redlint_core::check(inputs, &fs, &options);
-    assert_eq!(out["findings"], serde_json::to_value(&report.findings).unwrap());
-    assert_eq!(out["notices"], serde_json::to_value(&report.notices).unwrap());
+    assert_eq!(
+        out["findings"],
+        serde_json::to_value(&report.findings).unwrap()
+    );
+    assert_eq!(
+        out["notices"],
+        serde_json::to_value(&report.notices).unwrap()
+    );
     // What the page must show: the CIDR bind and the ACL file's comments, at their lines.
     let at = |code: &str, file: &str| {
         out["findings"]
@@ -94,7 +105,11 @@ fn pasted_seed_gives_the_core_api_findings() {
         .collect();
     assert!(codes.len() > 5, "{codes:?}");
     // One per CIDR range of the `bind` line.
-    assert_eq!(at("RL007", "redis.conf"), [5, 5, 5], "the CIDR bind: {codes:?}");
+    assert_eq!(
+        at("RL007", "redis.conf"),
+        [5, 5, 5],
+        "the CIDR bind: {codes:?}"
+    );
     assert!(at(ACL_COMMENT, "users.acl").contains(&1), "{codes:?}");
 }
 
@@ -107,10 +122,11 @@ fn references_outside_the_tabs_are_not_checked_notices() {
     );
     let notices = out["notices"].as_array().unwrap();
     assert!(
-        notices
-            .iter()
-            .any(|n| n["kind"] == "reference-not-checked"
-                && n["message"].as_str().unwrap().contains("/srv/acl/users.acl")),
+        notices.iter().any(|n| n["kind"] == "reference-not-checked"
+            && n["message"]
+                .as_str()
+                .unwrap()
+                .contains("/srv/acl/users.acl")),
         "{out}"
     );
 }
@@ -147,7 +163,10 @@ fn fix_changes_rebuild_the_fixed_text() {
     let req = json!({"files": [{"path": "redis.conf", "host_path": "/etc/redis/redis.conf",
         "text": conf}]});
     let out = call(fix_json, req.clone());
-    let with_text = call(fix_json, json!({"files": req["files"], "show_secrets": true}));
+    let with_text = call(
+        fix_json,
+        json!({"files": req["files"], "show_secrets": true}),
+    );
     assert_eq!(out["applied"], with_text["applied"]);
     let files = with_text["files"].as_array().unwrap();
     for f in files {
@@ -159,7 +178,10 @@ fn fix_changes_rebuild_the_fixed_text() {
                 c["insert"].as_str().unwrap().encode_utf16(),
             );
         }
-        assert_eq!(String::from_utf16(&units).unwrap(), f["text"].as_str().unwrap());
+        assert_eq!(
+            String::from_utf16(&units).unwrap(),
+            f["text"].as_str().unwrap()
+        );
     }
     assert!(!out.to_string().contains("Planted-Secret-x9Q2w"));
     assert!(out["files"][0].get("text").is_none());

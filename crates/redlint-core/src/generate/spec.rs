@@ -352,13 +352,16 @@ impl Spec {
     pub fn from_profile(text: &str, overrides: &Overrides) -> Result<Spec, String> {
         let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
         if let Some(m) = overrides.host_memory {
-            let m = i64::try_from(m).map_err(|_| format!("host memory of {m} bytes is too large"))?;
+            let m =
+                i64::try_from(m).map_err(|_| format!("host memory of {m} bytes is too large"))?;
             table.insert("host-memory".into(), toml::Value::Integer(m));
         }
         if let Some(c) = overrides.host_cpus {
             table.insert("host-cpus".into(), toml::Value::Integer(c.into()));
         }
-        let mut spec: Spec = table.try_into().map_err(|e: toml::de::Error| e.to_string())?;
+        let mut spec: Spec = table
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
         overrides.apply(&mut spec);
         Ok(spec)
     }
@@ -425,7 +428,10 @@ mod tests {
         assert_eq!((spec.host_memory, spec.host_cpus), (2 << 30, 2));
         assert_eq!(spec.role, Role::Store);
         assert_eq!(spec.topology, Topology::Sentinel);
-        assert_eq!((spec.port, spec.bind.clone()), (7000, vec!["10.0.0.5".to_string()]));
+        assert_eq!(
+            (spec.port, spec.bind.clone()),
+            (7000, vec!["10.0.0.5".to_string()])
+        );
         let e = Spec::from_profile("host-cpus = 1\n", &Overrides::default()).unwrap_err();
         assert!(e.contains("host-memory"), "{e}");
         assert!(Spec::from_profile("nonsense = [", &o).is_err());

@@ -257,3 +257,32 @@ impl FileSystem for Overlay<'_> {
         self.base.resolves(host)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::MemoryFs;
+
+    #[test]
+    fn write_plan_has_every_fixed_file_and_creates_the_sidecar_private() {
+        let acl = "# the app\nuser app on >app-password-1234567 ~app:* +@read\n";
+        let mut fs = MemoryFs::new();
+        fs.insert("/etc/redis/users.acl", acl);
+        let input = Input {
+            path: "users.acl".into(),
+            host_path: Some("/etc/redis/users.acl".into()),
+            bytes: acl.as_bytes().to_vec(),
+            kind: crate::Kind::Acl,
+        };
+        let outcome = fix(vec![input], &fs, &Options::default(), true);
+        let plan = outcome.write_plan();
+        assert_eq!(plan.len(), outcome.files.len());
+        let acl_write = plan.iter().find(|w| w.path == "users.acl").unwrap();
+        assert!(!acl_write.created);
+        assert!(!String::from_utf8_lossy(&acl_write.bytes).contains("# the app"));
+        let sidecar = plan.iter().find(|w| w.created).unwrap();
+        assert_eq!(sidecar.new_file_mode, 0o600);
+        assert!(sidecar.original.is_empty());
+        assert!(String::from_utf8_lossy(&sidecar.bytes).contains("the app"));
+    }
+}

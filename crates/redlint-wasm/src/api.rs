@@ -284,8 +284,9 @@ struct FileOut {
     host_path: Option<String>,
     kind: Kind,
     created: bool,
-    /// Mode a created file gets when downloaded or written.
-    mode: u32,
+    /// Mode a created file gets when downloaded or written (an existing file keeps its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<u32>,
     changes: Vec<edits::Change>,
     /// The whole new text, only with `show_secrets` (it repeats what the user pasted).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -316,7 +317,7 @@ pub fn fix_json(request: &str) -> String {
                     host_path: w.host_path,
                     kind: w.kind,
                     created: w.created,
-                    mode: w.new_file_mode,
+                    mode: w.created.then_some(w.new_file_mode),
                 }
             })
             .collect();

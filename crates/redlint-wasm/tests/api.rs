@@ -288,3 +288,28 @@ fn malformed_requests_get_an_error_object() {
         }
     }
 }
+
+#[test]
+fn fix_plans_the_acl_comment_sidecar_as_a_created_private_file() {
+    let request = json!({"files": seed_files(), "unsafe_fixes": true, "show_secrets": true});
+    let out = call(fix_json, request);
+    let files = out["files"].as_array().unwrap();
+    let created: Vec<&Value> = files.iter().filter(|f| f["created"] == true).collect();
+    assert_eq!(created.len(), 1, "{files:?}");
+    let sidecar = created[0];
+    assert_eq!(sidecar["host_path"], "/etc/redis/users.acl.md");
+    assert_eq!(sidecar["mode"], 0o600);
+    // A new tab: its changes, applied to nothing, are its whole text.
+    let changes = sidecar["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["insert"], sidecar["text"]);
+    assert!(sidecar["text"]
+        .as_str()
+        .unwrap()
+        .contains("AI 平台应用用户"));
+    // Existing files keep their own mode: none is planned for them.
+    assert!(files
+        .iter()
+        .filter(|f| f["created"] == false)
+        .all(|f| f.get("mode").is_none()));
+}

@@ -587,14 +587,19 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             ExitCode::from(1)
         });
     }
+    // The core plans the writes; the CLI only finds each file on this machine.
     let mut writes = Vec::new();
-    for f in &outcome.files {
+    for w in outcome.write_plan() {
         let real = real_paths
-            .get(&f.path)
+            .get(&w.path)
             .cloned()
-            .or_else(|| f.host_path.as_ref().and_then(|h| fs.real(h).ok()))
-            .ok_or_else(|| format!("{}: cannot tell where this file lives", f.path))?;
-        writes.push((real, f.fixed.clone()));
+            .or_else(|| w.host_path.as_ref().and_then(|h| fs.real(h).ok()))
+            .ok_or_else(|| format!("{}: cannot tell where this file lives", w.path))?;
+        writes.push(write::Write {
+            target: real,
+            bytes: w.bytes,
+            new_file_mode: w.new_file_mode,
+        });
     }
     write::write_all_atomically(&writes)?;
     let terminal = std::io::stdout().is_terminal();
@@ -646,81 +651,47 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
-    use redlint_core::generate::{self, Role, Spec, Topology};
+    use redlint_core::generate::{self, MissingHostFact, Overrides, Role, Spec, Topology};
     let detected = args.host.as_ref().map(|_| host::detect());
-    let mut spec = match &args.profile {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            // Host facts may come from flags: fill them in before validating the profile.
-            let mut table: toml::Table =
-                text.parse().map_err(|e| format!("{}: {e}", p.display()))?;
-            if let Some(m) = args.host_memory.or(detected.and_then(|d| d.memory)) {
-                table.insert("host-memory".into(), toml::Value::Integer(m as i64));
-            }
-            if let Some(c) = args.host_cpus.or(detected.and_then(|d| d.cpus)) {
-                table.insert("host-cpus".into(), toml::Value::Integer(c as i64));
-            }
-            let spec: Spec = table
-                .try_into()
-                .map_err(|e| format!("{}: {e}", p.display()))?;
-            spec
-        }
-        None => {
-            let memory = args
-                .host_memory
-                .or(detected.and_then(|d| d.memory))
-                .ok_or("give --host-memory SIZE (or --host detect, or a --profile)")?;
-            let cpus = args
-                .host_cpus
-                .or(detected.and_then(|d| d.cpus))
-                .ok_or("give --host-cpus N (or --host detect, or a --profile)")?;
-            Spec::for_host(memory, cpus)
-        }
-    };
-    if let Some(n) = args.nofile.or(detected
-        .and_then(|d| d.nofile)
-        .filter(|_| args.profile.is_none()))
-    {
-        spec.nofile = n;
-    }
-    if let Some(r) = args.role {
-        spec.role = match r {
+    let overrides = Overrides {
+        host_memory: args.host_memory.or(detected.and_then(|d| d.memory)),
+        host_cpus: args.host_cpus.or(detected.and_then(|d| d.cpus)),
+        // A profile's `nofile` is kept unless the flag says otherwise: this machine's limit
+        // is only a default.
+        nofile: args.nofile.or(detected
+            .and_then(|d| d.nofile)
+            .filter(|_| args.profile.is_none())),
+        role: args.role.map(|r| match r {
             RoleArg::Cache => Role::Cache,
             RoleArg::Store => Role::Store,
             RoleArg::Queue => Role::Queue,
-        };
-    }
-    if let Some(t) = args.topology {
-        spec.topology = match t {
+        }),
+        topology: args.topology.map(|t| match t {
             TopologyArg::Standalone => Topology::Standalone,
             TopologyArg::Replicated => Topology::Replicated,
             TopologyArg::Sentinel => Topology::Sentinel,
-        };
-    }
-    if let Some(n) = args.replicas {
-        spec.replicas = Some(n);
-    }
-    if let Some(n) = args.sentinels {
-        spec.sentinels = Some(n);
-    }
-    if !args.bind.is_empty() {
-        spec.bind = args.bind.clone();
-    }
-    if let Some(p) = args.port {
-        spec.port = p;
-    }
-    if let Some(p) = args.sentinel_port {
-        spec.sentinel_port = p;
-    }
-    if args.tls {
-        spec.tls = true;
-    }
-    if let Some(b) = args.redis_build {
-        spec.redis_build = match b {
+        }),
+        replicas: args.replicas,
+        sentinels: args.sentinels,
+        bind: args.bind.clone(),
+        port: args.port,
+        sentinel_port: args.sentinel_port,
+        tls: args.tls,
+        redis_build: args.redis_build.map(|b| match b {
             BuildArg::Distro => RedisBuild::Distro,
             BuildArg::Official => RedisBuild::Official,
-        };
-    }
+        }),
+    };
+    let spec = match &args.profile {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            Spec::from_profile(&text, &overrides).map_err(|e| format!("{}: {e}", p.display()))?
+        }
+        None => Spec::from_overrides(&overrides).map_err(|missing| match missing {
+            MissingHostFact::Memory => "give --host-memory SIZE (or --host detect, or a --profile)",
+            MissingHostFact::Cpus => "give --host-cpus N (or --host detect, or a --profile)",
+        })?,
+    };
     let mut failure = None;
     let mut random = |buf: &mut [u8]| {
         if let Err(e) = getrandom::fill(buf) {

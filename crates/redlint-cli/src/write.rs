@@ -6,14 +6,27 @@
 //! removes the temporaries and leaves every file as it was.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::Write as _;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-pub fn write_all_atomically(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
+/// One file of the core's write plan, found on this machine.
+pub struct Write {
+    pub target: PathBuf,
+    pub bytes: Vec<u8>,
+    /// Mode of the file if it does not exist yet (an existing one keeps its own).
+    pub new_file_mode: u32,
+}
+
+pub fn write_all_atomically(files: &[Write]) -> Result<(), String> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for (target, bytes) in files {
-        match stage(target, bytes) {
+    for Write {
+        target,
+        bytes,
+        new_file_mode,
+    } in files
+    {
+        match stage(target, bytes, *new_file_mode) {
             Ok(temp) => staged.push((temp, target.clone())),
             Err(e) => {
                 for (temp, _) in &staged {
@@ -43,9 +56,10 @@ pub fn write_all_atomically(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> 
     Ok(())
 }
 
-fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+fn stage(target: &Path, bytes: &[u8], new_file_mode: u32) -> std::io::Result<PathBuf> {
     // Write beside the real file when the target is a symlink, so the link survives. A file
-    // that does not exist yet is created private (0600): it may hold notes about credentials.
+    // that does not exist yet gets the plan's mode (private: it may hold notes about
+    // credentials).
     let (real, meta) = match fs::canonicalize(target) {
         Ok(real) => {
             let meta = fs::metadata(&real)?;
@@ -77,6 +91,7 @@ fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
         file.write_all(bytes)?;
         file.sync_all()?;
         let Some(meta) = &meta else {
+            fs::set_permissions(&temp, fs::Permissions::from_mode(new_file_mode))?;
             return Ok(());
         };
         // Owner first (it may clear set-id bits), then the mode.
@@ -101,6 +116,14 @@ fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
 mod tests {
     use super::*;
 
+    fn w(target: &Path, bytes: &[u8]) -> Write {
+        Write {
+            target: target.to_path_buf(),
+            bytes: bytes.to_vec(),
+            new_file_mode: 0o600,
+        }
+    }
+
     #[test]
     fn keeps_mode_and_replaces_content() {
         let dir = std::env::temp_dir().join(format!("redlint-write-{}", std::process::id()));
@@ -111,7 +134,7 @@ mod tests {
         fs::set_permissions(&a, fs::Permissions::from_mode(0o640)).unwrap();
         let link = dir.join("link.conf");
         std::os::unix::fs::symlink(&a, &link).unwrap();
-        write_all_atomically(&[(link.clone(), b"new\n".to_vec())]).unwrap();
+        write_all_atomically(&[w(&link, b"new\n")]).unwrap();
         assert_eq!(fs::read(&a).unwrap(), b"new\n");
         assert!(fs::symlink_metadata(&link)
             .unwrap()
@@ -123,8 +146,7 @@ mod tests {
         );
         // A failure while staging changes nothing.
         let missing = dir.join("nope/b.conf");
-        let err =
-            write_all_atomically(&[(a.clone(), b"newer\n".to_vec()), (missing, b"x".to_vec())]);
+        let err = write_all_atomically(&[w(&a, b"newer\n"), w(&missing, b"x")]);
         assert!(err.is_err());
         assert_eq!(fs::read(&a).unwrap(), b"new\n");
         let leftovers: Vec<_> = fs::read_dir(&dir)

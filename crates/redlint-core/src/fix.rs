@@ -30,6 +30,49 @@ pub struct FixOutcome {
     pub report: Report,
 }
 
+/// A file the fixes create is private (0600): it may hold notes about credentials (the
+/// comments moved out of an ACL file).
+pub const CREATED_FILE_MODE: u32 = 0o600;
+
+/// One file to write after a fix run. The writes of a run belong together: a front applies
+/// all of them or none (the CLI stages every file before renaming any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedWrite {
+    /// Path as reported (a given file's path, or the display path of a referenced one).
+    pub path: String,
+    /// Path on the target host, when known: how a front finds a referenced or created file.
+    pub host_path: Option<String>,
+    pub kind: crate::Kind,
+    /// The file's whole new content.
+    pub bytes: Vec<u8>,
+    /// The content it replaces (empty for a created file).
+    pub original: Vec<u8>,
+    /// The permission bits the file gets if it does not exist yet; an existing file keeps
+    /// its own mode and owner.
+    pub new_file_mode: u32,
+    /// The fixes create this file.
+    pub created: bool,
+}
+
+impl FixOutcome {
+    /// What to write, in the order of [`FixOutcome::files`]: the one plan every front
+    /// executes (the CLI on disk, the browser page in its tabs).
+    pub fn write_plan(&self) -> Vec<PlannedWrite> {
+        self.files
+            .iter()
+            .map(|f| PlannedWrite {
+                path: f.path.clone(),
+                host_path: f.host_path.clone(),
+                kind: f.kind,
+                bytes: f.fixed.clone(),
+                original: f.original.clone(),
+                new_file_mode: CREATED_FILE_MODE,
+                created: f.created,
+            })
+            .collect()
+    }
+}
+
 /// Passes are bounded: a fix that keeps re-triggering cannot loop forever.
 const MAX_PASSES: usize = 8;
 
@@ -212,5 +255,34 @@ impl FileSystem for Overlay<'_> {
     }
     fn resolves(&self, host: &str) -> Option<bool> {
         self.base.resolves(host)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::MemoryFs;
+
+    #[test]
+    fn write_plan_has_every_fixed_file_and_creates_the_sidecar_private() {
+        let acl = "# the app\nuser app on >app-password-1234567 ~app:* +@read\n";
+        let mut fs = MemoryFs::new();
+        fs.insert("/etc/redis/users.acl", acl);
+        let input = Input {
+            path: "users.acl".into(),
+            host_path: Some("/etc/redis/users.acl".into()),
+            bytes: acl.as_bytes().to_vec(),
+            kind: crate::Kind::Acl,
+        };
+        let outcome = fix(vec![input], &fs, &Options::default(), true);
+        let plan = outcome.write_plan();
+        assert_eq!(plan.len(), outcome.files.len());
+        let acl_write = plan.iter().find(|w| w.path == "users.acl").unwrap();
+        assert!(!acl_write.created);
+        assert!(!String::from_utf8_lossy(&acl_write.bytes).contains("# the app"));
+        let sidecar = plan.iter().find(|w| w.created).unwrap();
+        assert_eq!(sidecar.new_file_mode, 0o600);
+        assert!(sidecar.original.is_empty());
+        assert!(String::from_utf8_lossy(&sidecar.bytes).contains("the app"));
     }
 }

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use sha2::{Digest, Sha256};
 
 pub use plan::Plan;
-pub use spec::{Role, Spec, Topology};
+pub use spec::{MissingHostFact, Overrides, Role, Spec, Topology};
 
 /// A file of the generated deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -265,6 +265,117 @@ impl Spec {
     }
 }
 
+/// What a front sets on top of a profile (or of the defaults): the CLI's flags, the page's
+/// form. One merge for both, so a profile means the same thing in either.
+///
+/// The keys are the profile's (`host-memory`, `topology`, ...); `host-memory` takes bytes or
+/// a size with its unit.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Overrides {
+    #[serde(default, deserialize_with = "opt_bytes_or_size")]
+    pub host_memory: Option<u64>,
+    pub host_cpus: Option<u32>,
+    pub nofile: Option<u64>,
+    pub role: Option<Role>,
+    pub topology: Option<Topology>,
+    pub replicas: Option<u32>,
+    pub sentinels: Option<u32>,
+    /// Empty: keep the profile's (or the default) addresses.
+    #[serde(default)]
+    pub bind: Vec<String>,
+    pub port: Option<u16>,
+    pub sentinel_port: Option<u16>,
+    /// `true` turns TLS on; `false` keeps what the profile says.
+    #[serde(default)]
+    pub tls: bool,
+    pub redis_build: Option<RedisBuild>,
+}
+
+/// Which host fact a spec without a profile lacks (each front words the remedy its own way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingHostFact {
+    Memory,
+    Cpus,
+}
+
+fn opt_bytes_or_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    bytes_or_size(d).map(Some)
+}
+
+impl Overrides {
+    /// Set every field given here on `spec` (host facts included).
+    pub fn apply(&self, spec: &mut Spec) {
+        if let Some(m) = self.host_memory {
+            spec.host_memory = m;
+        }
+        if let Some(c) = self.host_cpus {
+            spec.host_cpus = c;
+        }
+        if let Some(n) = self.nofile {
+            spec.nofile = n;
+        }
+        if let Some(r) = self.role {
+            spec.role = r;
+        }
+        if let Some(t) = self.topology {
+            spec.topology = t;
+        }
+        if let Some(n) = self.replicas {
+            spec.replicas = Some(n);
+        }
+        if let Some(n) = self.sentinels {
+            spec.sentinels = Some(n);
+        }
+        if !self.bind.is_empty() {
+            spec.bind = self.bind.clone();
+        }
+        if let Some(p) = self.port {
+            spec.port = p;
+        }
+        if let Some(p) = self.sentinel_port {
+            spec.sentinel_port = p;
+        }
+        if self.tls {
+            spec.tls = true;
+        }
+        if let Some(b) = self.redis_build {
+            spec.redis_build = b;
+        }
+    }
+}
+
+impl Spec {
+    /// A TOML profile with `overrides` on top. The host facts are filled in before the
+    /// profile is read, so a profile may leave them to the front (flags, `--host detect`, the
+    /// page's inputs). Not validated: [`generate`](super::generate) does that.
+    pub fn from_profile(text: &str, overrides: &Overrides) -> Result<Spec, String> {
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        if let Some(m) = overrides.host_memory {
+            let m =
+                i64::try_from(m).map_err(|_| format!("host memory of {m} bytes is too large"))?;
+            table.insert("host-memory".into(), toml::Value::Integer(m));
+        }
+        if let Some(c) = overrides.host_cpus {
+            table.insert("host-cpus".into(), toml::Value::Integer(c.into()));
+        }
+        let mut spec: Spec = table
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        overrides.apply(&mut spec);
+        Ok(spec)
+    }
+
+    /// A spec from `overrides` alone (no profile): the host facts are required.
+    pub fn from_overrides(overrides: &Overrides) -> Result<Spec, MissingHostFact> {
+        let memory = overrides.host_memory.ok_or(MissingHostFact::Memory)?;
+        let cpus = overrides.host_cpus.ok_or(MissingHostFact::Cpus)?;
+        let mut spec = Spec::for_host(memory, cpus);
+        overrides.apply(&mut spec);
+        Ok(spec)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +412,38 @@ mod tests {
         assert!(e.contains("8GiB? 8MiB?"), "{e}");
         let e = Spec::from_toml("host-memory = 8\nhost-cpus = 4\n").unwrap_err();
         assert!(e.contains("is bytes"), "{e}");
+    }
+
+    #[test]
+    fn overrides_win_over_the_profile_and_fill_in_host_facts() {
+        let o = Overrides {
+            host_memory: Some(2 << 30),
+            host_cpus: Some(2),
+            topology: Some(Topology::Sentinel),
+            bind: vec!["10.0.0.5".into()],
+            ..Overrides::default()
+        };
+        // The profile lacks the host facts: the overrides supply them.
+        let spec = Spec::from_profile("role = \"store\"\nport = 7000\n", &o).unwrap();
+        assert_eq!((spec.host_memory, spec.host_cpus), (2 << 30, 2));
+        assert_eq!(spec.role, Role::Store);
+        assert_eq!(spec.topology, Topology::Sentinel);
+        assert_eq!(
+            (spec.port, spec.bind.clone()),
+            (7000, vec!["10.0.0.5".to_string()])
+        );
+        let e = Spec::from_profile("host-cpus = 1\n", &Overrides::default()).unwrap_err();
+        assert!(e.contains("host-memory"), "{e}");
+        assert!(Spec::from_profile("nonsense = [", &o).is_err());
+        assert_eq!(
+            Spec::from_overrides(&Overrides::default()).unwrap_err(),
+            MissingHostFact::Memory
+        );
+        let form: Overrides =
+            serde_json::from_str(r#"{"host-memory": "4GiB", "host-cpus": 4, "role": "queue"}"#)
+                .unwrap();
+        let spec = Spec::from_overrides(&form).unwrap();
+        assert_eq!((spec.host_memory, spec.role), (4 << 30, Role::Queue));
     }
 
     #[test]

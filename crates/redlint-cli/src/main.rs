@@ -420,13 +420,7 @@ impl LintArgs {
             }
             None => Config::default(),
         };
-        let flags = Config {
-            select: self.select.clone(),
-            ignore: self.ignore.clone(),
-            ..Config::default()
-        };
-        flags.validate()?;
-        config.merge(flags);
+        config.select_over(self.select.clone(), self.ignore.clone())?;
         Ok((config, path))
     }
 

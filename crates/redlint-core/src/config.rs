@@ -92,6 +92,19 @@ impl Config {
         Ok(())
     }
 
+    /// A front's `select` / `ignore` (the CLI's flags, the page's fields) layered over this
+    /// file's settings, validated first so a typo is an error.
+    pub fn select_over(&mut self, select: Vec<String>, ignore: Vec<String>) -> Result<(), String> {
+        let flags = Config {
+            select,
+            ignore,
+            ..Config::default()
+        };
+        flags.validate()?;
+        self.merge(flags);
+        Ok(())
+    }
+
     /// Later settings (CLI flags) layered over this file's (`paths` are not: `--map`
     /// directories are relative to the current directory, the file's to the file).
     pub fn merge(&mut self, other: Config) {

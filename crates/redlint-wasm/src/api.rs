@@ -215,13 +215,7 @@ fn options(req: &LintRequest) -> Result<Options, String> {
         Some(text) => Config::from_toml(text).map_err(|e| format!("config: {e}"))?,
         None => Config::default(),
     };
-    let flags = Config {
-        select: req.select.clone(),
-        ignore: req.ignore.clone(),
-        ..Config::default()
-    };
-    flags.validate()?;
-    config.merge(flags);
+    config.select_over(req.select.clone(), req.ignore.clone())?;
     Ok(Options {
         show_secrets: req.show_secrets,
         on_host: false,

@@ -6,8 +6,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use serde::Deserialize;
-
 use super::{display, line_context, values};
 use crate::check::{Context, Diagnostic};
 use crate::knowledge::directives::line::{self, LineContext};
@@ -116,34 +114,21 @@ pub(super) fn last<'e, 'a>(entries: &'e [Entry<'a>], name: &str) -> Option<&'e E
 // ---------------------------------------------------------------------------------------
 // RL013 rename-command
 
-#[derive(Deserialize)]
-struct CommandsJson {
-    commands: Vec<CommandJson>,
-}
-
-#[derive(Deserialize)]
-struct CommandJson {
-    name: String,
-    #[serde(default)]
-    subcommands: Vec<SubcommandJson>,
-}
-
-#[derive(Deserialize)]
-struct SubcommandJson {
-    name: String,
-}
-
-/// Command name → its subcommands (`config` → `config|get`, …), from the real server's
-/// `COMMAND INFO` (`rules/redis-7.0/commands.json`).
+/// Command name → its subcommands (`config` → `config|get`, …): the top-level commands of
+/// the real server's table (`COMMAND INFO`, `rules/redis-7.0/commands.json`), read once by
+/// [`crate::knowledge::commands::redis`].
 fn redis_commands() -> &'static HashMap<String, Vec<String>> {
     static TABLE: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let json: CommandsJson =
-            serde_json::from_str(include_str!("../../../../../rules/redis-7.0/commands.json"))
-                .expect("rules/redis-7.0/commands.json is valid");
-        json.commands
-            .into_iter()
-            .map(|c| (c.name, c.subcommands.into_iter().map(|s| s.name).collect()))
+        let table = crate::knowledge::commands::redis();
+        table
+            .commands
+            .iter()
+            .filter(|c| c.parent.is_none())
+            .map(|c| {
+                let subs = c.subcommands.iter().map(|id| table.get(*id).name.clone());
+                (c.name.clone(), subs.collect())
+            })
             .collect()
     })
 }

@@ -489,13 +489,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let mut report = redlint_core::check(inputs, &fs, &options);
     report.notices.splice(0..0, notices);
-    let terminal = std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal {
-        Format::Full
-    } else {
-        Format::Concise
-    });
-    let color = terminal && std::env::var_os("NO_COLOR").is_none();
+    let (format, color) = output_format(args.format);
     let text = render::render(&report, format, options.show_secrets, color);
     let mut stdout = std::io::stdout().lock();
     if stdout
@@ -517,6 +511,18 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The format asked for, else full on a terminal and concise otherwise; colour only on a
+/// terminal without `NO_COLOR`.
+fn output_format(asked: Option<Format>) -> (Format, bool) {
+    let terminal = std::io::stdout().is_terminal();
+    let format = asked.unwrap_or(if terminal {
+        Format::Full
+    } else {
+        Format::Concise
+    });
+    (format, terminal && std::env::var_os("NO_COLOR").is_none())
 }
 
 fn fix(args: FixArgs) -> Result<ExitCode, String> {
@@ -596,13 +602,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         });
     }
     write::write_all_atomically(&writes)?;
-    let terminal = std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal {
-        Format::Full
-    } else {
-        Format::Concise
-    });
-    let color = terminal && std::env::var_os("NO_COLOR").is_none();
+    let (format, color) = output_format(args.format);
     print!(
         "{}",
         render::render(&outcome.report, format, options.show_secrets, color)

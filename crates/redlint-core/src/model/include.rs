@@ -127,12 +127,8 @@ impl<'a> Loader<'a> {
             match expand_glob(self.fs, &path) {
                 Ok(targets) => targets,
                 Err(outside) => {
-                    self.not_checked.push(NotChecked {
-                        path: outside,
-                        file,
-                        span: arg_span,
-                        container: None,
-                    });
+                    self.not_checked
+                        .push(NotChecked::outside(outside, file, arg_span));
                     return;
                 }
             }
@@ -141,12 +137,8 @@ impl<'a> Loader<'a> {
                 Ok(m) if m.is_dir() => Vec::new(),
                 Ok(_) => vec![path.clone()],
                 Err(FsError::OutsideTree) => {
-                    self.not_checked.push(NotChecked {
-                        path,
-                        file,
-                        span: arg_span,
-                        container: None,
-                    });
+                    self.not_checked
+                        .push(NotChecked::outside(path, file, arg_span));
                     return;
                 }
                 Err(e) => {
@@ -179,12 +171,8 @@ impl<'a> Loader<'a> {
                     }
                     Err(FsError::IsADirectory) => continue,
                     Err(FsError::OutsideTree) => {
-                        self.not_checked.push(NotChecked {
-                            path: target.clone(),
-                            file,
-                            span: arg_span,
-                            container: None,
-                        });
+                        self.not_checked
+                            .push(NotChecked::outside(target.clone(), file, arg_span));
                         continue;
                     }
                     Err(e) => {
@@ -344,12 +332,7 @@ pub(super) fn load_aclfile(
             Origin::Referenced,
         )),
         Err(FsError::OutsideTree) => {
-            not_checked.push(NotChecked {
-                path,
-                file: d.file,
-                span,
-                container: None,
-            });
+            not_checked.push(NotChecked::outside(path, d.file, span));
             None
         }
         Err(e) => {

@@ -306,6 +306,18 @@ pub struct NotChecked {
     pub container: Option<String>,
 }
 
+impl NotChecked {
+    /// A host path outside the checked tree, referenced at `span` of `file`.
+    pub fn outside(path: String, file: FileId, span: Span) -> NotChecked {
+        NotChecked {
+            path,
+            file,
+            span,
+            container: None,
+        }
+    }
+}
+
 impl Deployment {
     /// The container a config file runs in, when a Compose file here mounts it into one.
     pub fn container(&self, file: FileId) -> Option<&container::Container> {

@@ -763,13 +763,19 @@ pub fn is_control(c: char) -> bool {
 /// Text safe for a terminal: every control character written visibly as `\x1b` (`\u{202e}`
 /// above U+00FF), the notation messages already use. Newlines and TABs are kept.
 pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    replace_controls(s, escaped)
+}
+
+/// `s` with every control character (see [`is_control`]) written as `escape` says; borrowed
+/// when there is none.
+fn replace_controls(s: &str, escape: impl Fn(char) -> String) -> Cow<'_, str> {
     if !s.chars().any(is_control) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if is_control(c) {
-            out.push_str(&escaped(c));
+            out.push_str(&escape(c));
         } else {
             out.push(c);
         }
@@ -793,18 +799,7 @@ pub fn escape_line(s: &str) -> String {
 /// Control characters that JSON encoders leave raw (DEL, C1, bidi overrides), as `\uXXXX`
 /// escapes; only valid inside JSON strings, which is where such characters can occur.
 pub fn escape_json_controls(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(is_control) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 8);
-    for c in json.chars() {
-        if is_control(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    replace_controls(json, |c| format!("\\u{:04x}", c as u32))
 }
 
 /// A window of a file as it may be shown: secrets masked, control characters escaped,

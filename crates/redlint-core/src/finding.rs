@@ -173,12 +173,17 @@ pub fn group(findings: Vec<Finding>) -> Vec<Finding> {
         let list = members.remove(&key).unwrap_or_default();
         out.push(fold(list));
     }
-    out.sort_by(|a, b| {
+    sort(&mut out);
+    out
+}
+
+/// The stable output order: file, line, column, code, then message.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())
             .then_with(|| a.message.cmp(&b.message))
     });
-    out
 }
 
 /// The primary is the most serious member (fatal, then severity, then the lowest code and

@@ -295,11 +295,7 @@ pub fn resolve(ws: &Workspace, diags: Vec<Diagnostic>, options: &Options) -> Vec
             }
         })
         .collect();
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    crate::finding::sort(&mut findings);
     findings.dedup();
     findings
 }

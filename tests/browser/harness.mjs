@@ -112,6 +112,8 @@ export async function launchBrowser({ viewport = { width: 1280, height: 900 } } 
     args: CHROMIUM_ARGS,
     viewport,
   });
+  // The tests paste through the system clipboard as a user does (Control+V).
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const requests = [];
   const badResponses = [];
   const errors = [];

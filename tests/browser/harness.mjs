@@ -83,7 +83,7 @@ export function redlint(args, { cwd = REPO } = {}) {
 
 /** `redlint check --format json` on a host tree, parsed; exit 2 is a failure of the test. */
 export function cliCheck(root, files, extraArgs = []) {
-  const rel = files.map((f) => path.relative(root, f));
+  const rel = files.map((f) => path.relative(root, f) || '.');
   const run = redlint(['check', '--format', 'json', '--root', '.', ...extraArgs, ...rel], { cwd: root });
   if (run.status !== 0 && run.status !== 1) {
     throw new Error(`redlint check ${rel.join(' ')} exited ${run.status}: ${run.stderr}`);
@@ -98,8 +98,9 @@ function isFavicon(url) {
 
 /**
  * Chromium with a fresh profile. Every request of every page is recorded in `requests`
- * (`{url, method, type}`), every failed response (status ≥ 400) in `badResponses`, and every
- * page error or console error (CSP violations are console errors) in `errors`.
+ * (`{url, method, type}`), every failed response (status ≥ 400) in `badResponses`, every page
+ * error or console error in `errors`, and every Content-Security-Policy violation, with the
+ * element it concerns, in `cspViolations` (see `cspProblems`).
  */
 export async function launchBrowser({ viewport = { width: 1280, height: 900 } } = {}) {
   if (!fs.existsSync(CHROMIUM)) {
@@ -117,17 +118,22 @@ export async function launchBrowser({ viewport = { width: 1280, height: 900 } } 
   const requests = [];
   const badResponses = [];
   const errors = [];
+  const cspViolations = [];
   context.on('request', (req) => {
     requests.push({ url: req.url(), method: req.method(), type: req.resourceType() });
   });
   context.on('response', (res) => {
     if (res.status() >= 400 && !isFavicon(res.url())) badResponses.push(`${res.status()} ${res.url()}`);
   });
+  await context.exposeBinding('__redlintTestCsp', (_source, violation) => cspViolations.push(violation));
+  await context.addInitScript(reportCspViolations);
   const watch = (page) => {
     page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
     page.on('console', (msg) => {
       const where = msg.location()?.url ?? '';
-      if (msg.type() === 'error' && !isFavicon(where)) errors.push(`console error: ${msg.text()} (${where})`);
+      // CSP violations are judged from their events (cspViolations), which say what was blocked.
+      if (msg.type() !== 'error' || isFavicon(where) || /Content Security Policy/.test(msg.text())) return;
+      errors.push(`console error: ${msg.text()} (${where})`);
     });
   };
   context.pages().forEach(watch);
@@ -137,11 +143,45 @@ export async function launchBrowser({ viewport = { width: 1280, height: 900 } } 
     requests,
     badResponses,
     errors,
+    cspViolations,
     async close() {
       await context.close();
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs in every page before its own scripts (outside its CSP): reports each
+ * `securitypolicyviolation` with the directive, what was blocked and the element concerned.
+ */
+function reportCspViolations() {
+  document.addEventListener(
+    'securitypolicyviolation',
+    (e) => {
+      const el = e.target instanceof Element ? e.target : null;
+      window.__redlintTestCsp({
+        directive: e.effectiveDirective,
+        blocked: e.blockedURI,
+        source: `${e.sourceFile}:${e.lineNumber}`,
+        sample: e.sample,
+        element: el ? el.outerHTML.slice(0, 120) : String(e.target?.nodeName ?? ''),
+        inEditorText: !!el?.closest('.cm-content'),
+      });
+    },
+    true,
+  );
+}
+
+/**
+ * The CSP violations that are the page's doing. One is not: when a selection spanning lines is
+ * replaced by native input (select all, then type), Chromium's editing engine puts a `style`
+ * attribute on a line of the contenteditable; the CSP blocks it and CodeMirror redraws the line.
+ */
+export function cspProblems(violations) {
+  return violations
+    .filter((v) => !(v.directive === 'style-src-attr' && v.inEditorText))
+    .map((v) => `${v.directive} blocked ${v.blocked} (${v.source}) on ${v.element} ${v.sample}`);
 }
 
 /**

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { launchBrowser, foreignRequests, tempDir } from './harness.mjs';
+import { launchBrowser, foreignRequests, tempDir, cspProblems } from './harness.mjs';
 
 /** The smallest valid wasm module: magic number and version, no sections. */
 const EMPTY_WASM = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
@@ -36,6 +36,11 @@ function rawGet(origin, rawPath) {
   });
 }
 
+/** A page whose CSP refuses its inline style attribute and inline script. */
+const CSP = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'; style-src 'self'">
+<title>csp</title></head><body><p style="color: red">red?</p><script>document.title = 'x';</script></body></html>`;
+
 let site;
 let server;
 let browser;
@@ -46,6 +51,7 @@ before(async () => {
   fs.writeFileSync(path.join(site, 'main.js'), MAIN);
   fs.writeFileSync(path.join(site, 'empty.wasm'), EMPTY_WASM);
   fs.writeFileSync(path.join(site, 'leak.html'), LEAK);
+  fs.writeFileSync(path.join(site, 'csp.html'), CSP);
   server = await startServer(site);
   browser = await launchBrowser();
 });
@@ -82,5 +88,15 @@ test('the request record catches a request to another host', async () => {
   await page.waitForLoadState('load');
   const foreign = foreignRequests(browser.requests, server.origin).map((r) => r.url);
   assert.deepEqual(foreign, ['http://example.com/tracker.png'], 'foreign requests recorded');
+  await page.close();
+});
+
+test('the CSP record catches what the page\'s policy blocks', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(server.origin + '/csp.html');
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(200);
+  const directives = cspProblems(browser.cspViolations).map((p) => p.split(' ')[0]).sort();
+  assert.deepEqual(directives, ['script-src-elem', 'style-src-attr'], 'CSP violations recorded');
   await page.close();
 });

@@ -419,8 +419,7 @@ function ruleHover(tab, pos) {
       h.textContent = `${f.code} — loading the rule's page…`;
       dom.append(h);
       rulePage(f.code).then((md) => {
-        h.textContent = f.code;
-        if (md) dom.append(renderMarkdown(md));
+        if (md) h.replaceWith(renderMarkdown(md));
         else h.textContent = `${f.code}: the rule's page is not available.`;
       });
       return { dom };
@@ -440,15 +439,14 @@ async function showRule(code) {
 // ---------------------------------------------------------------------------------------
 // Fixes
 
-/** UTF-8 byte offsets → UTF-16 offsets of `text` (finding edits are in bytes). */
+/** UTF-8 byte offsets → UTF-16 offsets of `text` (finding edits count bytes). */
 function byteToUtf16(text) {
-  const enc = new TextEncoder();
   return (byte) => {
     let b = 0;
     let i = 0;
     while (i < text.length && b < byte) {
       const cp = text.codePointAt(i);
-      b += enc.encode(String.fromCodePoint(cp)).length;
+      b += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
       i += cp > 0xffff ? 2 : 1;
     }
     return i;
@@ -456,15 +454,29 @@ function byteToUtf16(text) {
 }
 
 /**
- * One finding's fix. The engine's fix plan is exact (its edits come back as UTF-16 changes);
- * the run is limited to this finding's code, so other findings of the same code in the
- * deployment are fixed with it.
+ * One finding's fix. The engine's fix plan is exact (the finding's own `fix.edits` show
+ * secrets as `***`, and are byte offsets), so the fix runs through `engine.fix` limited to the
+ * finding's code; of its changes, only those touching this finding's edits are applied, so
+ * other findings of the same code stay as they are.
  */
 async function quickFix(f) {
-  await runFix({ select: [f.code], unsafe_fixes: f.fix?.applicability !== 'safe' }, `${f.code} fixed`);
+  const unsafe = f.fix?.applicability !== 'safe';
+  await runFix({ select: [f.code], unsafe_fixes: unsafe }, `${f.code} fixed`, (file, changes) => onlyThisFinding(f, file, changes));
 }
 
-async function runFix(extra, label) {
+/** The changes of `file` that overlap the finding's edits (all of them when none match). */
+function onlyThisFinding(f, file, changes) {
+  const edits = (f.fix?.edits || []).filter((e) => e.file === file.path);
+  if (!edits.length) return file.created ? changes : [];
+  const tab = tabs.find((t) => t.path === file.path);
+  if (!tab) return changes;
+  const toUtf16 = byteToUtf16(tabText(tab));
+  const ranges = edits.map((e) => [toUtf16(e.start), toUtf16(e.end)]);
+  const mine = changes.filter((c) => ranges.some(([s, e]) => c.from <= e && c.to >= s));
+  return mine.length ? mine : changes;
+}
+
+async function runFix(extra, label, pick = (file, changes) => changes) {
   let res;
   try {
     res = await engine.fix(lintRequest(extra));
@@ -473,7 +485,11 @@ async function runFix(extra, label) {
     return;
   }
   let changed = 0;
+  let dropped = false;
   for (const file of res.files || []) {
+    const changes = pick(file, file.changes || []);
+    dropped ||= changes.length < (file.changes || []).length;
+    if (!changes.length) continue;
     let i = tabs.findIndex((t) => t.path === file.path || t.host_path === file.host_path);
     if (i < 0) {
       if (!file.created) continue;
@@ -481,17 +497,15 @@ async function runFix(extra, label) {
       tabs.push(makeTab(uniqueName(basename(file.path)), host, ''));
       i = tabs.length - 1;
     }
-    const view = tabs[i].view;
-    if (file.changes?.length) {
-      view.dispatch({ changes: file.changes.map((c) => ({ from: c.from, to: c.to, insert: c.insert })) });
-      changed++;
-    }
+    tabs[i].view.dispatch({ changes: changes.map((c) => ({ from: c.from, to: c.to, insert: c.insert })) });
+    changed++;
   }
   const diff = res.diff || {};
   let text = diff.text || '';
   if (diff.withheld_hunks) {
     text += `${text ? '\n' : ''}(${diff.withheld_hunks} hunk${diff.withheld_hunks === 1 ? '' : 's'} in ${diff.withheld_files} file${diff.withheld_files === 1 ? '' : 's'} not shown: they contain a secret. The editor shows the fixed text.)`;
   }
+  if (dropped && text) text = `(The diff shows every ${extra.select?.join(', ')} fix; only the one you chose was applied.)\n${text}`;
   $('diff').textContent = text || 'Nothing to fix.';
   const applied = Array.isArray(res.applied) ? res.applied.length : (res.applied ?? 0);
   $('fix-status').textContent = changed

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// Relative asset URLs so dist/ works from any static server and any sub-path.
+export default defineConfig({
+  base: './',
+  resolve: {
+    alias: [
+      // CodeMirror's style-mod writes its CSS into a <style> element, which a strict
+      // `style-src 'self'` refuses; the shim mounts the same rules as a constructed
+      // (adopted) stylesheet instead. See src/style-mod-csp.js.
+      { find: /^style-mod$/, replacement: fileURLToPath(new URL('./src/style-mod-csp.js', import.meta.url)) },
+    ],
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // The engine's wasm is an asset of its own, never inlined as base64.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    reportCompressedSize: false,
+  },
+});

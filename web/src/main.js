@@ -93,6 +93,8 @@ function guessHostPath(name) {
 
 function renderTabs() {
   const bar = $('tabs');
+  // Re-rendering replaces the buttons: keep keyboard focus on the active tab if it was there.
+  const hadFocus = bar.contains(document.activeElement);
   bar.replaceChildren(...tabs.map((t, i) => {
     const b = document.createElement('button');
     b.type = 'button';
@@ -125,6 +127,7 @@ function renderTabs() {
   $('tab-remove').disabled = tabs.length <= 1;
   const holder = $('editor');
   if (holder.firstChild !== tab.view.dom) holder.replaceChildren(tab.view.dom);
+  if (hadFocus) $(`tab-${active}`).focus();
   renderAclFiles();
 }
 
@@ -317,6 +320,9 @@ function renderFindings(report) {
     if (!byFile.has(f.file)) byFile.set(f.file, []);
     byFile.get(f.file).push(f);
   }
+  // The list is rebuilt: put focus back on the item at the same place if it was in the list.
+  const items = [...$('findings').querySelectorAll('li.finding')];
+  const focused = items.findIndex((li) => li.contains(document.activeElement));
   const groups = [];
   for (const [file, list] of byFile) {
     if (!list.length) continue;
@@ -331,6 +337,10 @@ function renderFindings(report) {
     groups.push(section);
   }
   $('findings').replaceChildren(...groups);
+  if (focused >= 0) {
+    const now = $('findings').querySelectorAll('li.finding');
+    (now[Math.min(focused, now.length - 1)] || $('summary')).focus();
+  }
 }
 
 function findingItem(f) {
@@ -431,7 +441,7 @@ async function showRule(code) {
   const box = $('rule');
   const md = await rulePage(code);
   const entry = (await rulesCatalogue()).get(code);
-  $('rule-h').textContent = entry ? `${code} ${entry.name}` : code;
+  $('rule-h').textContent = entry ? `Rule page: ${code} ${entry.name}` : `Rule page: ${code}`;
   $('rule-page').replaceChildren(md ? renderMarkdown(md) : document.createTextNode('The rule’s page is not available.'));
   box.hidden = false;
 }

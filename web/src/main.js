@@ -713,16 +713,28 @@ async function readEntry(entry, out) {
   }
 }
 
-/** Host path of a dropped file: a path under a folder keeps its layout (`etc/redis/x`). */
+const HOST_ROOTS = /^(etc|opt|var|usr|srv|home|data)$/;
+
+/**
+ * Host path of a dropped file. A folder keeps its layout: a dropped `etc/` (or a folder
+ * holding `etc/`, `opt/`, …) stands for the host root; any other folder for /etc/redis. A
+ * single file is guessed to be in /etc/redis.
+ */
 function hostPathFor(rel, fromFolder) {
   const parts = rel.split('/').filter(Boolean);
   if (fromFolder && parts.length > 1) {
-    // The dropped folder stands for the host root when it holds etc/, opt/, …; else /etc/redis.
+    if (HOST_ROOTS.test(parts[0])) return `/${parts.join('/')}`;
     const rest = parts.slice(1);
-    if (rest.length > 1 && /^(etc|opt|var|usr|srv|home|data)$/.test(rest[0])) return `/${rest.join('/')}`;
+    if (rest.length > 1 && HOST_ROOTS.test(rest[0])) return `/${rest.join('/')}`;
     return `/etc/redis/${rest.join('/')}`;
   }
   return `/etc/redis/${parts[parts.length - 1]}`;
+}
+
+/** True while the tabs are still the untouched example (dropped files then replace it). */
+function isUntouchedExample() {
+  return tabs.length === EXAMPLE.length
+    && tabs.every((t) => EXAMPLE.some((e) => e.host_path === t.host_path && e.text === tabText(t)));
 }
 
 async function loadDropped(items) {
@@ -734,7 +746,8 @@ async function loadDropped(items) {
     const host = hostPathFor(rel, fromFolder);
     list.push({ path: fromFolder ? host.replace(/^\/(etc\/redis\/)?/, '') : basename(rel), host_path: host, text: new TextDecoder().decode(bytes) });
   }
-  if (list.length) addFiles(list);
+  if (list.length && isUntouchedExample()) setFiles(list);
+  else if (list.length) addFiles(list);
   $('fix-status').textContent = list.length
     ? `Added ${list.length} file${list.length === 1 ? '' : 's'}.`
     : 'No text file to add (binary files and files over 1 MiB are skipped).';

@@ -494,6 +494,21 @@ async function runFix(extra, label, pick = (file, changes) => changes) {
     $('fix-status').textContent = `Fix failed: ${e.message}`;
     return;
   }
+  await applyFix(res, extra, label, pick);
+}
+
+/** The diff of a fix response as shown to the user (hunks holding a secret are withheld). */
+function diffText(res) {
+  const diff = res.diff || {};
+  let text = diff.text || '';
+  if (diff.withheld_hunks) {
+    text += `${text ? '\n' : ''}(${diff.withheld_hunks} hunk${diff.withheld_hunks === 1 ? '' : 's'} in ${diff.withheld_files} file${diff.withheld_files === 1 ? '' : 's'} not shown: they contain a secret. The editor shows the fixed text.)`;
+  }
+  return text;
+}
+
+/** Apply a fix response's changes (each file's as one editor transaction, undoable). */
+async function applyFix(res, extra, label, pick = (file, changes) => changes) {
   let changed = 0;
   let dropped = false;
   for (const file of res.files || []) {
@@ -510,11 +525,7 @@ async function runFix(extra, label, pick = (file, changes) => changes) {
     tabs[i].view.dispatch({ changes: changes.map((c) => ({ from: c.from, to: c.to, insert: c.insert })) });
     changed++;
   }
-  const diff = res.diff || {};
-  let text = diff.text || '';
-  if (diff.withheld_hunks) {
-    text += `${text ? '\n' : ''}(${diff.withheld_hunks} hunk${diff.withheld_hunks === 1 ? '' : 's'} in ${diff.withheld_files} file${diff.withheld_files === 1 ? '' : 's'} not shown: they contain a secret. The editor shows the fixed text.)`;
-  }
+  let text = diffText(res);
   if (dropped && text) text = `(The diff shows every ${extra.select?.join(', ')} fix; only the one you chose was applied.)\n${text}`;
   $('diff').textContent = text || 'Nothing to fix.';
   const applied = Array.isArray(res.applied) ? res.applied.length : (res.applied ?? 0);
@@ -527,12 +538,28 @@ async function runFix(extra, label, pick = (file, changes) => changes) {
 
 function wireFix() {
   $('fix-safe').addEventListener('click', () => runFix({}, 'Safe fixes'));
+  // Unsafe fixes: compute them first, show their diff in the dialog, apply on confirmation.
+  // The dialog is modal, so the files cannot change between the preview and the apply.
   const dialog = $('confirm-dialog');
-  $('fix-unsafe').addEventListener('click', () => dialog.showModal());
+  let pending = null;
+  $('fix-unsafe').addEventListener('click', async () => {
+    try {
+      pending = await engine.fix(lintRequest({ unsafe_fixes: true }));
+    } catch (e) {
+      $('fix-status').textContent = `Fix failed: ${e.message}`;
+      return;
+    }
+    $('confirm-diff').textContent = diffText(pending) || 'Nothing to fix.';
+    $('confirm-unsafe').disabled = !(pending.files || []).some((f) => f.changes?.length);
+    dialog.showModal();
+  });
   $('confirm-cancel').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => { if (dialog.returnValue !== 'apply') pending = null; dialog.returnValue = ''; });
   $('confirm-unsafe').addEventListener('click', async () => {
-    dialog.close();
-    await runFix({ unsafe_fixes: true }, 'All fixes');
+    const res = pending;
+    pending = null;
+    dialog.close('apply');
+    if (res) await applyFix(res, { unsafe_fixes: true }, 'All fixes');
   });
   $('copy').addEventListener('click', async () => {
     const tab = tabs[active];

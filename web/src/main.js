@@ -18,7 +18,7 @@ let active = 0;
 let lastReport = null;
 let lintSeq = 0;
 let lintTimer = 0;
-let catalogue = null; // code → rule entry from engine.rules()
+let strengthAsked = false; // the password-strength module was asked for (once)
 const rulePages = new Map(); // code → Promise<string|null>
 
 // ---------------------------------------------------------------------------------------
@@ -30,6 +30,14 @@ function tabText(tab) {
 
 function files() {
   return tabs.map((t) => ({ path: t.path, host_path: t.host_path, text: tabText(t) }));
+}
+
+/** A tab named redlint.toml is the run's settings (as the CLI finds it), not a checked file. */
+const isSettings = (t) => basename(t.path) === 'redlint.toml';
+
+/** The files the engine checks (the settings tab goes as `config`). */
+function checkedFiles() {
+  return tabs.filter((t) => !isSettings(t)).map((t) => ({ path: t.path, host_path: t.host_path, text: tabText(t) }));
 }
 
 function basename(p) {
@@ -210,7 +218,10 @@ function hostRequest() {
 }
 
 function lintRequest(extra = {}) {
-  return { files: files(), ...hostRequest(), ...extra };
+  const req = { files: checkedFiles(), ...hostRequest(), ...extra };
+  const settings = tabs.find(isSettings);
+  if (settings) req.config = tabText(settings);
+  return req;
 }
 
 function scheduleLint() {
@@ -234,8 +245,9 @@ async function lintNow() {
   // The password-strength dictionaries may come as a second module: load it, then re-lint.
   // (looked up by name: older engine builds have no loadStrength)
   const loadStrength = Reflect.get(engine, 'loadStrength');
-  if (report.notices?.some((n) => n.kind === 'strength-pending') && loadStrength) {
-    loadStrength().then(() => lintNow(), () => {});
+  if (!strengthAsked && loadStrength && report.notices?.some((n) => n.kind === 'strength-pending')) {
+    strengthAsked = true;
+    loadStrength().then(() => lintNow(), () => { /* RL401 stays pending; the notice says so */ });
   }
 }
 
@@ -298,9 +310,9 @@ function renderSummary(report) {
   const parts = [`${s.errors ?? 0} error${s.errors === 1 ? '' : 's'}`,
     `${s.warnings ?? 0} warning${s.warnings === 1 ? '' : 's'}`,
     `${s.infos ?? 0} info`];
-  el.textContent = n
-    ? `${n} finding${n === 1 ? '' : 's'} in ${tabs.length} file${tabs.length === 1 ? '' : 's'}: ${parts.join(', ')}.`
-    : `No findings in ${tabs.length} file${tabs.length === 1 ? '' : 's'}.`;
+  const checked = s.files ?? tabs.length;
+  const inFiles = `${checked} file${checked === 1 ? '' : 's'}`;
+  el.textContent = n ? `${n} finding${n === 1 ? '' : 's'} in ${inFiles}: ${parts.join(', ')}.` : `No findings in ${inFiles}.`;
   const notices = [...(report.notices || [])];
   if (report.not_checked?.length) {
     notices.push({ kind: 'not-checked', message: `Not checked (no known kind): ${report.not_checked.join(', ')}` });
@@ -390,23 +402,18 @@ function findingItem(f) {
 // ---------------------------------------------------------------------------------------
 // Rule pages (fetched from the page's own origin once, rendered without innerHTML)
 
-async function rulesCatalogue() {
-  if (!catalogue) {
-    catalogue = engine.rules().then((r) => new Map(r.rules.map((x) => [x.code, x])), () => new Map());
-  }
-  return catalogue;
-}
-
+/**
+ * A rule's page, fetched once from the page's own origin (`rules/RLnnn.md`, copied there by
+ * build.sh; web/CONTRACT.md). Always fetched, even from an engine build that embeds the pages,
+ * so the first load never carries them.
+ */
 function rulePage(code) {
   if (!/^RL\d{3}$/.test(code)) return Promise.resolve(null);
   if (!rulePages.has(code)) {
-    rulePages.set(code, (async () => {
-      const entry = (await rulesCatalogue()).get(code);
-      if (entry?.page) return entry.page;
-      const res = await fetch(`rules/${code}.md`);
-      if (!res.ok) return null;
-      return stripFrontMatter(await res.text());
-    })().catch(() => null));
+    rulePages.set(code, fetch(`rules/${code}.md`)
+      .then((res) => (res.ok ? res.text() : null))
+      .then((md) => (md === null ? null : stripFrontMatter(md)))
+      .catch(() => null));
   }
   return rulePages.get(code);
 }
@@ -440,8 +447,7 @@ function ruleHover(tab, pos) {
 async function showRule(code) {
   const box = $('rule');
   const md = await rulePage(code);
-  const entry = (await rulesCatalogue()).get(code);
-  $('rule-h').textContent = entry ? `Rule page: ${code} ${entry.name}` : `Rule page: ${code}`;
+  $('rule-h').textContent = `Rule page: ${code}`;
   $('rule-page').replaceChildren(md ? renderMarkdown(md) : document.createTextNode('The rule’s page is not available.'));
   box.hidden = false;
 }
@@ -480,8 +486,10 @@ function onlyThisFinding(f, file, changes) {
   if (!edits.length) return file.created ? changes : [];
   const tab = tabs.find((t) => t.path === file.path);
   if (!tab) return changes;
+  // Newer engines give the UTF-16 place (`from16`/`to16`); otherwise convert the byte offsets.
   const toUtf16 = byteToUtf16(tabText(tab));
-  const ranges = edits.map((e) => [toUtf16(e.start), toUtf16(e.end)]);
+  const ranges = edits.map((e) => (Number.isInteger(e.from16) && Number.isInteger(e.to16)
+    ? [e.from16, e.to16] : [toUtf16(e.start), toUtf16(e.end)]));
   const mine = changes.filter((c) => ranges.some(([s, e]) => c.from <= e && c.to >= s));
   return mine.length ? mine : changes;
 }
@@ -706,7 +714,7 @@ function wireAcl() {
     }
     try {
       const res = await engine.aclDryrun({
-        files: files(), file: $('acl-file').value || undefined,
+        files: checkedFiles(), file: $('acl-file').value || undefined,
         user: $('acl-user').value, command: words[0], args: words.slice(1),
       });
       out.dataset.answer = res.answer;

@@ -2,8 +2,19 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // Relative asset URLs so dist/ works from any static server and any sub-path.
+/**
+ * `vite` (the dev server) injects CSS as <style> elements, which the page's strict CSP refuses;
+ * only in dev, allow inline styles. The built page keeps `style-src 'self'`.
+ */
+const devCsp = {
+  name: 'redlint-dev-csp',
+  apply: 'serve',
+  transformIndexHtml: (html) => html.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+};
+
 export default defineConfig({
   base: './',
+  plugins: [devCsp],
   resolve: {
     alias: [
       // CodeMirror's style-mod writes its CSS into a <style> element, which a strict

@@ -89,7 +89,9 @@ export function createState(text, { onChange, hover, label }) {
       hoverTooltip(hover, { hoverTime: 350 }),
       keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, ...lintKeymap, indentWithTab]),
       EditorView.updateListener.of((u) => { if (u.docChanged) onChange(u.view); }),
-      EditorView.contentAttributes.of({ 'aria-label': label }),
+      // tabindex: the content is focusable anyway (contenteditable); saying so lets checkers
+      // such as axe see that the scrolling region is keyboard reachable.
+      EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
       theme,
     ],
   });

@@ -18,7 +18,7 @@ let active = 0;
 let lastReport = null;
 let lintSeq = 0;
 let lintTimer = 0;
-let catalogue = null; // code → rule entry from engine.rules()
+let strengthAsked = false; // the password-strength module was asked for (once)
 const rulePages = new Map(); // code → Promise<string|null>
 
 // ---------------------------------------------------------------------------------------
@@ -30,6 +30,14 @@ function tabText(tab) {
 
 function files() {
   return tabs.map((t) => ({ path: t.path, host_path: t.host_path, text: tabText(t) }));
+}
+
+/** A tab named redlint.toml is the run's settings (as the CLI finds it), not a checked file. */
+const isSettings = (t) => basename(t.path) === 'redlint.toml';
+
+/** The files the engine checks (the settings tab goes as `config`). */
+function checkedFiles() {
+  return tabs.filter((t) => !isSettings(t)).map((t) => ({ path: t.path, host_path: t.host_path, text: tabText(t) }));
 }
 
 function basename(p) {
@@ -93,6 +101,8 @@ function guessHostPath(name) {
 
 function renderTabs() {
   const bar = $('tabs');
+  // Re-rendering replaces the buttons: keep keyboard focus on the active tab if it was there.
+  const hadFocus = bar.contains(document.activeElement);
   bar.replaceChildren(...tabs.map((t, i) => {
     const b = document.createElement('button');
     b.type = 'button';
@@ -125,6 +135,7 @@ function renderTabs() {
   $('tab-remove').disabled = tabs.length <= 1;
   const holder = $('editor');
   if (holder.firstChild !== tab.view.dom) holder.replaceChildren(tab.view.dom);
+  if (hadFocus) $(`tab-${active}`).focus();
   renderAclFiles();
 }
 
@@ -207,7 +218,10 @@ function hostRequest() {
 }
 
 function lintRequest(extra = {}) {
-  return { files: files(), ...hostRequest(), ...extra };
+  const req = { files: checkedFiles(), ...hostRequest(), ...extra };
+  const settings = tabs.find(isSettings);
+  if (settings) req.config = tabText(settings);
+  return req;
 }
 
 function scheduleLint() {
@@ -231,8 +245,9 @@ async function lintNow() {
   // The password-strength dictionaries may come as a second module: load it, then re-lint.
   // (looked up by name: older engine builds have no loadStrength)
   const loadStrength = Reflect.get(engine, 'loadStrength');
-  if (report.notices?.some((n) => n.kind === 'strength-pending') && loadStrength) {
-    loadStrength().then(() => lintNow(), () => {});
+  if (!strengthAsked && loadStrength && report.notices?.some((n) => n.kind === 'strength-pending')) {
+    strengthAsked = true;
+    loadStrength().then(() => lintNow(), () => { /* RL401 stays pending; the notice says so */ });
   }
 }
 
@@ -295,9 +310,9 @@ function renderSummary(report) {
   const parts = [`${s.errors ?? 0} error${s.errors === 1 ? '' : 's'}`,
     `${s.warnings ?? 0} warning${s.warnings === 1 ? '' : 's'}`,
     `${s.infos ?? 0} info`];
-  el.textContent = n
-    ? `${n} finding${n === 1 ? '' : 's'} in ${tabs.length} file${tabs.length === 1 ? '' : 's'}: ${parts.join(', ')}.`
-    : `No findings in ${tabs.length} file${tabs.length === 1 ? '' : 's'}.`;
+  const checked = s.files ?? tabs.length;
+  const inFiles = `${checked} file${checked === 1 ? '' : 's'}`;
+  el.textContent = n ? `${n} finding${n === 1 ? '' : 's'} in ${inFiles}: ${parts.join(', ')}.` : `No findings in ${inFiles}.`;
   const notices = [...(report.notices || [])];
   if (report.not_checked?.length) {
     notices.push({ kind: 'not-checked', message: `Not checked (no known kind): ${report.not_checked.join(', ')}` });
@@ -317,6 +332,9 @@ function renderFindings(report) {
     if (!byFile.has(f.file)) byFile.set(f.file, []);
     byFile.get(f.file).push(f);
   }
+  // The list is rebuilt: put focus back on the item at the same place if it was in the list.
+  const items = [...$('findings').querySelectorAll('li.finding')];
+  const focused = items.findIndex((li) => li.contains(document.activeElement));
   const groups = [];
   for (const [file, list] of byFile) {
     if (!list.length) continue;
@@ -331,6 +349,10 @@ function renderFindings(report) {
     groups.push(section);
   }
   $('findings').replaceChildren(...groups);
+  if (focused >= 0) {
+    const now = $('findings').querySelectorAll('li.finding');
+    (now[Math.min(focused, now.length - 1)] || $('summary')).focus();
+  }
 }
 
 function findingItem(f) {
@@ -380,23 +402,18 @@ function findingItem(f) {
 // ---------------------------------------------------------------------------------------
 // Rule pages (fetched from the page's own origin once, rendered without innerHTML)
 
-async function rulesCatalogue() {
-  if (!catalogue) {
-    catalogue = engine.rules().then((r) => new Map(r.rules.map((x) => [x.code, x])), () => new Map());
-  }
-  return catalogue;
-}
-
+/**
+ * A rule's page, fetched once from the page's own origin (`rules/RLnnn.md`, copied there by
+ * build.sh; web/CONTRACT.md). Always fetched, even from an engine build that embeds the pages,
+ * so the first load never carries them.
+ */
 function rulePage(code) {
   if (!/^RL\d{3}$/.test(code)) return Promise.resolve(null);
   if (!rulePages.has(code)) {
-    rulePages.set(code, (async () => {
-      const entry = (await rulesCatalogue()).get(code);
-      if (entry?.page) return entry.page;
-      const res = await fetch(`rules/${code}.md`);
-      if (!res.ok) return null;
-      return stripFrontMatter(await res.text());
-    })().catch(() => null));
+    rulePages.set(code, fetch(`rules/${code}.md`)
+      .then((res) => (res.ok ? res.text() : null))
+      .then((md) => (md === null ? null : stripFrontMatter(md)))
+      .catch(() => null));
   }
   return rulePages.get(code);
 }
@@ -430,8 +447,7 @@ function ruleHover(tab, pos) {
 async function showRule(code) {
   const box = $('rule');
   const md = await rulePage(code);
-  const entry = (await rulesCatalogue()).get(code);
-  $('rule-h').textContent = entry ? `${code} ${entry.name}` : code;
+  $('rule-h').textContent = `Rule page: ${code}`;
   $('rule-page').replaceChildren(md ? renderMarkdown(md) : document.createTextNode('The rule’s page is not available.'));
   box.hidden = false;
 }
@@ -470,8 +486,10 @@ function onlyThisFinding(f, file, changes) {
   if (!edits.length) return file.created ? changes : [];
   const tab = tabs.find((t) => t.path === file.path);
   if (!tab) return changes;
+  // Newer engines give the UTF-16 place (`from16`/`to16`); otherwise convert the byte offsets.
   const toUtf16 = byteToUtf16(tabText(tab));
-  const ranges = edits.map((e) => [toUtf16(e.start), toUtf16(e.end)]);
+  const ranges = edits.map((e) => (Number.isInteger(e.from16) && Number.isInteger(e.to16)
+    ? [e.from16, e.to16] : [toUtf16(e.start), toUtf16(e.end)]));
   const mine = changes.filter((c) => ranges.some(([s, e]) => c.from <= e && c.to >= s));
   return mine.length ? mine : changes;
 }
@@ -484,6 +502,21 @@ async function runFix(extra, label, pick = (file, changes) => changes) {
     $('fix-status').textContent = `Fix failed: ${e.message}`;
     return;
   }
+  await applyFix(res, extra, label, pick);
+}
+
+/** The diff of a fix response as shown to the user (hunks holding a secret are withheld). */
+function diffText(res) {
+  const diff = res.diff || {};
+  let text = diff.text || '';
+  if (diff.withheld_hunks) {
+    text += `${text ? '\n' : ''}(${diff.withheld_hunks} hunk${diff.withheld_hunks === 1 ? '' : 's'} in ${diff.withheld_files} file${diff.withheld_files === 1 ? '' : 's'} not shown: they contain a secret. The editor shows the fixed text.)`;
+  }
+  return text;
+}
+
+/** Apply a fix response's changes (each file's as one editor transaction, undoable). */
+async function applyFix(res, extra, label, pick = (file, changes) => changes) {
   let changed = 0;
   let dropped = false;
   for (const file of res.files || []) {
@@ -500,11 +533,7 @@ async function runFix(extra, label, pick = (file, changes) => changes) {
     tabs[i].view.dispatch({ changes: changes.map((c) => ({ from: c.from, to: c.to, insert: c.insert })) });
     changed++;
   }
-  const diff = res.diff || {};
-  let text = diff.text || '';
-  if (diff.withheld_hunks) {
-    text += `${text ? '\n' : ''}(${diff.withheld_hunks} hunk${diff.withheld_hunks === 1 ? '' : 's'} in ${diff.withheld_files} file${diff.withheld_files === 1 ? '' : 's'} not shown: they contain a secret. The editor shows the fixed text.)`;
-  }
+  let text = diffText(res);
   if (dropped && text) text = `(The diff shows every ${extra.select?.join(', ')} fix; only the one you chose was applied.)\n${text}`;
   $('diff').textContent = text || 'Nothing to fix.';
   const applied = Array.isArray(res.applied) ? res.applied.length : (res.applied ?? 0);
@@ -517,12 +546,28 @@ async function runFix(extra, label, pick = (file, changes) => changes) {
 
 function wireFix() {
   $('fix-safe').addEventListener('click', () => runFix({}, 'Safe fixes'));
+  // Unsafe fixes: compute them first, show their diff in the dialog, apply on confirmation.
+  // The dialog is modal, so the files cannot change between the preview and the apply.
   const dialog = $('confirm-dialog');
-  $('fix-unsafe').addEventListener('click', () => dialog.showModal());
+  let pending = null;
+  $('fix-unsafe').addEventListener('click', async () => {
+    try {
+      pending = await engine.fix(lintRequest({ unsafe_fixes: true }));
+    } catch (e) {
+      $('fix-status').textContent = `Fix failed: ${e.message}`;
+      return;
+    }
+    $('confirm-diff').textContent = diffText(pending) || 'Nothing to fix.';
+    $('confirm-unsafe').disabled = !(pending.files || []).some((f) => f.changes?.length);
+    dialog.showModal();
+  });
   $('confirm-cancel').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => { if (dialog.returnValue !== 'apply') pending = null; dialog.returnValue = ''; });
   $('confirm-unsafe').addEventListener('click', async () => {
-    dialog.close();
-    await runFix({ unsafe_fixes: true }, 'All fixes');
+    const res = pending;
+    pending = null;
+    dialog.close('apply');
+    if (res) await applyFix(res, { unsafe_fixes: true }, 'All fixes');
   });
   $('copy').addEventListener('click', async () => {
     const tab = tabs[active];
@@ -669,7 +714,7 @@ function wireAcl() {
     }
     try {
       const res = await engine.aclDryrun({
-        files: files(), file: $('acl-file').value || undefined,
+        files: checkedFiles(), file: $('acl-file').value || undefined,
         user: $('acl-user').value, command: words[0], args: words.slice(1),
       });
       out.dataset.answer = res.answer;
@@ -703,16 +748,28 @@ async function readEntry(entry, out) {
   }
 }
 
-/** Host path of a dropped file: a path under a folder keeps its layout (`etc/redis/x`). */
+const HOST_ROOTS = /^(etc|opt|var|usr|srv|home|data)$/;
+
+/**
+ * Host path of a dropped file. A folder keeps its layout: a dropped `etc/` (or a folder
+ * holding `etc/`, `opt/`, …) stands for the host root; any other folder for /etc/redis. A
+ * single file is guessed to be in /etc/redis.
+ */
 function hostPathFor(rel, fromFolder) {
   const parts = rel.split('/').filter(Boolean);
   if (fromFolder && parts.length > 1) {
-    // The dropped folder stands for the host root when it holds etc/, opt/, …; else /etc/redis.
+    if (HOST_ROOTS.test(parts[0])) return `/${parts.join('/')}`;
     const rest = parts.slice(1);
-    if (rest.length > 1 && /^(etc|opt|var|usr|srv|home|data)$/.test(rest[0])) return `/${rest.join('/')}`;
+    if (rest.length > 1 && HOST_ROOTS.test(rest[0])) return `/${rest.join('/')}`;
     return `/etc/redis/${rest.join('/')}`;
   }
   return `/etc/redis/${parts[parts.length - 1]}`;
+}
+
+/** True while the tabs are still the untouched example (dropped files then replace it). */
+function isUntouchedExample() {
+  return tabs.length === EXAMPLE.length
+    && tabs.every((t) => EXAMPLE.some((e) => e.host_path === t.host_path && e.text === tabText(t)));
 }
 
 async function loadDropped(items) {
@@ -724,7 +781,8 @@ async function loadDropped(items) {
     const host = hostPathFor(rel, fromFolder);
     list.push({ path: fromFolder ? host.replace(/^\/(etc\/redis\/)?/, '') : basename(rel), host_path: host, text: new TextDecoder().decode(bytes) });
   }
-  if (list.length) addFiles(list);
+  if (list.length && isUntouchedExample()) setFiles(list);
+  else if (list.length) addFiles(list);
   $('fix-status').textContent = list.length
     ? `Added ${list.length} file${list.length === 1 ? '' : 's'}.`
     : 'No text file to add (binary files and files over 1 MiB are skipped).';

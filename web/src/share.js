@@ -5,12 +5,13 @@ import { deflateSync, inflateSync, strToU8, strFromU8 } from 'fflate';
 export const REDACTED = '<redacted>';
 
 // Directives whose value is a secret (redis.conf / sentinel.conf).
-const SECRET_DIRECTIVES = /^(\s*)(requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass)(\s+)(.*)$/i;
+const SECRET_DIRECTIVES = /^(\s*)(requirepass|masterauth|primaryauth|tls-key-file-pass|tls-client-key-file-pass)(\s+)(.*)$/i;
 const SENTINEL_AUTH = /^(\s*sentinel\s+auth-pass\s+\S+\s+)(.*)$/i;
+const SENTINEL_PASS = /^(\s*sentinel\s+sentinel-pass\s+)(.*)$/i;
 
 /**
  * The text with secrets replaced by `<redacted>`: the values of `requirepass`, `masterauth`,
- * the TLS key passphrases, `sentinel auth-pass`, and on `user` lines (ACL files and
+ * the TLS key passphrases, `sentinel auth-pass` and `sentinel sentinel-pass`, and on `user` lines (ACL files and
  * redis.conf) the `>password`, `<password` and `#hash` tokens. This is a plain text
  * substitution done for sharing only, not a judgement of the config.
  */
@@ -18,7 +19,7 @@ export function redactSecrets(text) {
   return text.split('\n').map((line) => {
     let m = line.match(SECRET_DIRECTIVES);
     if (m && m[4].trim()) return `${m[1]}${m[2]}${m[3]}${REDACTED}`;
-    m = line.match(SENTINEL_AUTH);
+    m = line.match(SENTINEL_AUTH) || line.match(SENTINEL_PASS);
     if (m && m[2].trim()) return `${m[1]}${REDACTED}`;
     if (/^\s*user\s/i.test(line)) {
       // `user NAME` itself is never a secret; only the tokens after it.

@@ -46,7 +46,10 @@ export async function selectTab(page, hostPath) {
   });
 }
 
-/** Adds a tab with `#add-tab` and gives it `hostPath` through `#tab-host-path`. */
+/**
+ * Adds a tab with `#add-tab` and gives it `hostPath` through `#tab-host-path` and the host
+ * path's file name through `#tab-name` (the name findings are reported under).
+ */
 export async function addTab(page, hostPath) {
   const before = new Set(await tabPaths(page));
   await page.click('#add-tab');
@@ -57,6 +60,9 @@ export async function addTab(page, hostPath) {
   ).catch(() => {
     throw new Error(`#add-tab did not add a tab (tabs: ${JSON.stringify([...before])})`);
   });
+  const name = page.locator('#tab-name');
+  await name.fill(path.posix.basename(hostPath));
+  await name.press('Enter');
   const input = page.locator('#tab-host-path');
   await input.fill(hostPath);
   await input.press('Enter');

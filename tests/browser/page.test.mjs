@@ -121,7 +121,7 @@ test('a click on a finding selects its tab and puts the cursor on its line', { t
   await page.close();
 });
 
-test('hovering a finding\'s underline shows its rule page', { timeout: TEST_TIMEOUT }, async () => {
+test('hovering a finding\'s underline shows its rule page, fetched as rules/RLnnn.md', { timeout: TEST_TIMEOUT }, async () => {
   const seed = seedOnDisk();
   const page = await pageWithSeed(seed);
   await selectTab(page, '/etc/redis/redis.conf');
@@ -131,6 +131,8 @@ test('hovering a finding\'s underline shows its rule page', { timeout: TEST_TIME
     throw new Error(`hovering the bind underline did not show RL007's page (looked for "${phrase}")`);
   });
   await screenshot(page, 'hover-rule-page');
+  const fetched = browser.requests.filter((r) => new URL(r.url).pathname.endsWith('/rules/RL007.md'));
+  assert.ok(fetched.length > 0, 'RL007\'s page was not fetched as rules/RL007.md from the page\'s origin (web/CONTRACT.md)');
   await page.close();
 });
 
@@ -190,8 +192,9 @@ test('"fix all safe" gives the text `redlint fix` writes, and its diff shows no 
   const page = await pageWithSeed(seed);
   await page.click('#fix-safe');
   const deadline = Date.now() + 20_000;
+  const allFixed = (held) => Object.entries(expected).every(([p, text]) => held[p] === text);
   let held = await filesByHostPath(page);
-  while (held['/etc/redis/redis.conf'] === seed.files[0].text && Date.now() < deadline) {
+  while (!allFixed(held) && Date.now() < deadline) {
     await page.waitForTimeout(100);
     held = await filesByHostPath(page);
   }

@@ -200,48 +200,13 @@ export async function axeViolations(page, axeSource) {
   return result.violations;
 }
 
-/**
- * One line per serious or critical axe violation, naming the rule and the first elements.
- *
- * One exemption: axe's scrollable-region-focusable on CodeMirror's `.cm-scroller` (tabindex -1)
- * when its content is the contenteditable `.cm-content`. axe does not count a contenteditable
- * descendant as focusable content, but a keyboard user scrolls that region by moving the cursor
- * in the text; `keyboardScrollsEditor` checks exactly that, and the tests call it whenever the
- * exemption was used (`exempted` > 0).
- */
+/** One line per serious or critical axe violation, naming the rule and the first elements. */
 export function seriousViolations(violations) {
-  let exempted = 0;
-  const lines = [];
-  for (const v of violations) {
-    if (v.impact !== 'serious' && v.impact !== 'critical') continue;
-    const nodes = v.nodes.filter((n) => {
-      const editorScroller = v.id === 'scrollable-region-focusable' &&
-        n.target.length === 1 && /(^|\s|\.)cm-scroller/.test(n.target[0]) && /class="cm-scroller"/.test(n.html);
-      if (editorScroller) exempted++;
-      return !editorScroller;
-    });
-    if (nodes.length === 0) continue;
-    lines.push(
-      `${v.impact} ${v.id}: ${v.help} (${nodes.length} elements, e.g. ` +
-        `${nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')})`,
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} (${v.nodes.length} elements, e.g. ` +
+        `${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')})`,
     );
-  }
-  return Object.assign(lines, { exempted });
-}
-
-/**
- * Whether the keyboard alone scrolls the active editor sideways: End on its longest line moves
- * `.cm-scroller` to the right. Returns a problem description, or null when it works (or when
- * nothing is wide enough to scroll).
- */
-export async function keyboardScrollsEditor(page, longLineText) {
-  const scroller = page.locator('#editor .cm-scroller');
-  const wide = await scroller.evaluate((e) => e.scrollWidth > e.clientWidth + 1);
-  if (!wide) return null;
-  await page.locator('#editor .cm-line', { hasText: longLineText.slice(0, 40) }).first().click({ position: { x: 2, y: 2 } });
-  await scroller.evaluate((e) => { e.scrollLeft = 0; });
-  await page.keyboard.press('End');
-  await page.waitForTimeout(200);
-  const left = await scroller.evaluate((e) => e.scrollLeft);
-  return left > 0 ? null : 'End on the longest line did not scroll the editor sideways (keyboard users cannot see the rest of the line)';
 }

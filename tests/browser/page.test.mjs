@@ -27,7 +27,6 @@ import {
   axeViolations,
   filesByHostPath,
   findingKeys,
-  keyboardScrollsEditor,
   openPage,
   pageFindings,
   selectTab,
@@ -325,7 +324,6 @@ test('accessibility (axe-core): no serious or critical violation in light and da
     await page.waitForTimeout(200);
     const found = seriousViolations(await axeViolations(page, AXE_SOURCE));
     problems.push(...found.map((v) => `${scheme}: ${v}`));
-    if (found.exempted > 0) problems.push(...[await keyboardScrollsEditor(page, longestSeedLine(seed))].filter(Boolean));
     await screenshot(page, `page-${scheme}`);
   }
   assert.deepEqual(problems, [], 'axe-core found serious or critical violations');
@@ -346,8 +344,7 @@ test('on a phone-sized screen the page does not scroll sideways; screenshot', { 
   }));
   assert.ok(scroll <= width + 1, `on a 390 px wide screen the page is ${scroll} px wide (scrolls sideways)`);
   const violations = seriousViolations(await axeViolations(page, AXE_SOURCE));
-  if (violations.exempted > 0) violations.push(...[await keyboardScrollsEditor(page, longestSeedLine(seed))].filter(Boolean));
-  assert.deepEqual([...violations], [], 'axe-core on a phone-sized screen found serious or critical violations');
+  assert.deepEqual(violations, [], 'axe-core on a phone-sized screen found serious or critical violations');
   await page.close();
 });
 
@@ -362,11 +359,6 @@ test('no request left 127.0.0.1 or went to another origin, none failed, no page 
   assert.deepEqual(browser.errors, [], 'page errors or console errors');
   assert.deepEqual(cspProblems(browser.cspViolations), [], 'Content-Security-Policy violations');
 });
-
-/** The longest line of the seed's users.acl (the tab the accessibility tests look at). */
-function longestSeedLine(seed) {
-  return seed.files[seed.files.length - 1].text.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
-}
 
 /** The text of the line the editor's cursor is on (from the DOM selection inside .cm-content). */
 async function cursorLineText(page) {

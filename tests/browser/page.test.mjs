@@ -4,7 +4,7 @@
 //
 // Run: tests/browser/run.sh (builds the page and the CLI first). The tests share one browser and
 // run in order; the last one checks the requests of all of them.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,6 +63,20 @@ after(async () => {
   await browser?.close();
   await server?.close();
   for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A test closes its page when it passes; a page still open belongs to a test that failed: keep a
+ * screenshot of it under target/browser-artifacts/failed-*.png, then close it.
+ */
+afterEach(async (t) => {
+  const initial = browser?.context.pages()[0];
+  for (const page of browser?.context.pages() ?? []) {
+    if (page === initial && page.url() === 'about:blank') continue;
+    const name = `failed-${(t?.name ?? 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+    await screenshot(page, name).catch(() => {});
+    await page.close().catch(() => {});
+  }
 });
 
 function temp(prefix) {

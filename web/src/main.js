@@ -6,8 +6,9 @@ import * as engine from './engine.js';
 import { EXAMPLE } from './example.js';
 import { createState, createView, showDiagnostics, gotoLine, charColumnToOffset } from './editor.js';
 import { renderMarkdown, stripFrontMatter } from './markdown.js';
-import { encodeFragment, decodeFragment } from './share.js';
-import { zipSync, strToU8 } from 'fflate';
+// fflate (zip, share links) is loaded when first used: the first load stays small.
+const share = () => import('./share.js');
+const fflate = () => import('fflate');
 
 const $ = (id) => document.getElementById(id);
 const LINT_DELAY_MS = 150;
@@ -271,6 +272,8 @@ function applyReport(report) {
   if (document.body.dataset.state !== 'ready') {
     document.body.dataset.state = 'ready';
     resolveReady?.();
+    // After the first findings: fetch the zip/share code too, so it works offline later.
+    setTimeout(() => { share().catch(() => {}); fflate().catch(() => {}); }, 1000);
   }
 }
 
@@ -583,7 +586,8 @@ function wireFix() {
   });
 }
 
-function downloadZip(name, list) {
+async function downloadZip(name, list) {
+  const { zipSync, strToU8 } = await fflate();
   const entries = {};
   for (const f of list) entries[f.path.replace(/^\/+/, '') || 'file'] = [strToU8(f.text), { level: 6 }];
   const blob = new Blob([zipSync(entries)], { type: 'application/zip' });
@@ -822,7 +826,7 @@ function wireDrop() {
 
 function wireShare() {
   $('share').addEventListener('click', async () => {
-    const frag = encodeFragment(files());
+    const frag = (await share()).encodeFragment(files());
     history.replaceState(null, '', frag);
     let copied = false;
     try { await navigator.clipboard.writeText(location.href); copied = true; } catch { /* no clipboard */ }
@@ -867,7 +871,7 @@ window.redlint = {
   lint: () => lintNow().then(() => lastReport),
 };
 
-function start() {
+async function start() {
   wireTabs();
   wireFix();
   wireGenerate();
@@ -876,7 +880,7 @@ function start() {
   wireShare();
   wireTheme();
   wireHost();
-  const shared = decodeFragment(location.hash);
+  const shared = location.hash.startsWith('#d=') ? (await share()).decodeFragment(location.hash) : null;
   setFiles(shared || EXAMPLE);
   if (shared) $('fix-status').textContent = 'Loaded the files of a shared link (secrets in it were replaced).';
   if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {

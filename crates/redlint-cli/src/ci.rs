@@ -53,11 +53,14 @@ fn short_description(rule: &Rule) -> String {
     }
 }
 
-/// A path as a relative URI reference: unreserved characters and `/` kept, the rest
-/// percent-encoded; a leading `./` dropped.
+/// A path as a URI: relative (to the current directory) when it is, `file://` when absolute;
+/// unreserved characters and `/` kept, the rest percent-encoded; a leading `./` dropped.
 fn uri(path: &str) -> String {
     let path = path.strip_prefix("./").unwrap_or(path);
-    let mut out = String::with_capacity(path.len());
+    let mut out = String::with_capacity(path.len() + 7);
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
@@ -313,7 +316,8 @@ fn by_file(findings: &[Finding]) -> Vec<(&str, Vec<&Finding>)> {
 
 /// Checkstyle XML, read by Jenkins' warnings plugin, reviewdog and many others.
 pub fn checkstyle(findings: &[Finding]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
     for (file, list) in by_file(findings) {
         let _ = writeln!(out, "  <file name=\"{}\">", xml(file));
         for f in list {
@@ -436,6 +440,7 @@ mod tests {
     fn uri_is_relative_and_encoded() {
         assert_eq!(uri("./etc/redis/redis.conf"), "etc/redis/redis.conf");
         assert_eq!(uri("a b/ü.conf"), "a%20b/%C3%BC.conf");
+        assert_eq!(uri("/etc/redis.conf"), "file:///etc/redis.conf");
     }
 
     #[test]

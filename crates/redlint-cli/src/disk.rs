@@ -68,7 +68,10 @@ pub fn read_stdin() -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("standard input: {e}"))?;
     if bytes.len() as u64 > MAX_READ {
-        return Err(format!("standard input: {}", FsError::TooLarge(MAX_READ as usize)));
+        return Err(format!(
+            "standard input: {}",
+            FsError::TooLarge(MAX_READ as usize)
+        ));
     }
     Ok(bytes)
 }

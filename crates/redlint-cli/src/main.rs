@@ -402,7 +402,11 @@ impl LintArgs {
         let notices = walked.notices(self.verbose);
         let options = self.options(config);
         let mut tree = checked_tree(walk_paths);
-        tree.extend(stdin_dir.as_deref().and_then(|d| checked_tree(&[d.to_path_buf()]).pop()));
+        tree.extend(
+            stdin_dir
+                .as_deref()
+                .and_then(|d| checked_tree(&[d.to_path_buf()]).pop()),
+        );
         let fs = disk::DiskFs::new(self.root.as_deref(), map, self.on_host, tree);
         Ok(Prepared {
             inputs: walked.inputs,
@@ -533,7 +537,12 @@ fn main() -> ExitCode {
         }) => acl_dryrun(&file, &user, &command, &args, kind, root.as_deref()),
         Command::Rule { code } => rule(code.as_deref()),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "redlint", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "redlint",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => clap_mangen::Man::new(Cli::command())
@@ -600,6 +609,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         fs,
         stdin: _,
     } = args.lint.prepare(&args.paths)?;
+    let real_paths: std::collections::HashMap<String, PathBuf> = inputs
+        .iter()
+        .map(|(input, real)| (input.path.clone(), real.clone()))
+        .collect();
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let mut report = redlint_core::check(inputs, &fs, &options);
     report.notices.splice(0..0, notices);
@@ -617,6 +630,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         None => None,
     };
     let (format, color) = args.output.resolve();
+    if format.is_ci() {
+        repository_paths(&mut report, &real_paths, &fs);
+    }
     let text = match (args.statistics, format) {
         (true, Format::Json) => ci::statistics_json(&report.findings),
         (true, Format::Full | Format::Concise) => ci::statistics_text(&report.findings),
@@ -656,7 +672,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             eprintln!(
                 "Wrote {} finding{} to the baseline {}.",
                 prints.len() + baselined.unwrap_or(0),
-                if prints.len() + baselined.unwrap_or(0) == 1 { "" } else { "s" },
+                if prints.len() + baselined.unwrap_or(0) == 1 {
+                    ""
+                } else {
+                    "s"
+                },
                 redlint_core::redact::escape_line(&path.display().to_string())
             );
         }
@@ -790,6 +810,47 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     })
 }
 
+/// The CI formats point into the repository CI checked out: each finding's file (and related
+/// place) as its path on this machine relative to the current directory, instead of relative
+/// to `--root` (`etc/redis/redis.conf` becomes `deploy/etc/redis/redis.conf`). Fingerprints
+/// are computed before, from the reported paths, so they do not depend on the format.
+fn repository_paths(
+    report: &mut redlint_core::Report,
+    given: &std::collections::HashMap<String, PathBuf>,
+    fs: &disk::DiskFs,
+) {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.canonicalize().ok());
+    let mut paths = std::collections::HashMap::new();
+    for f in &report.workspace.files {
+        let real = given
+            .get(&f.source.path)
+            .cloned()
+            .or_else(|| f.host_path.as_deref().and_then(|h| fs.real(h).ok()));
+        let Some(real) = real else { continue };
+        let shown = match (&cwd, real.is_absolute()) {
+            (Some(cwd), true) => real.strip_prefix(cwd).unwrap_or(&real).to_path_buf(),
+            _ => real,
+        };
+        let shown = shown.to_string_lossy();
+        paths.insert(
+            f.source.path.clone(),
+            shown.strip_prefix("./").unwrap_or(&shown).to_string(),
+        );
+    }
+    let fix = |file: &mut String| {
+        if let Some(p) = paths.get(file.as_str()) {
+            file.clone_from(p);
+        }
+    };
+    for finding in &mut report.findings {
+        fix(&mut finding.file);
+        finding.related.iter_mut().for_each(|r| fix(&mut r.file));
+        finding.facets.iter_mut().for_each(|x| fix(&mut x.file));
+    }
+}
+
 /// `fix -` / `fix --stdin-filename PATH`: the fixed text on stdout (the input unchanged when
 /// nothing applies, as editors and formatters expect), the findings left on stderr. Fixes to
 /// other files (an included file, a created sidecar) are not written: only standard input is
@@ -809,7 +870,11 @@ fn fix_stdin(
         Some(path) => output::write_file(path, fixed)?,
         None => {
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(fixed).and_then(|_| stdout.flush()).is_err() {
+            if stdout
+                .write_all(fixed)
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
                 return Ok(ExitCode::from(2));
             }
         }

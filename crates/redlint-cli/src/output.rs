@@ -99,10 +99,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 pub fn json_error(message: &str) -> String {
     let value = serde_json::json!({"error": message, "exit_code": 2});
     let text = serde_json::to_string(&value).unwrap_or_default();
-    format!(
-        "{}\n",
-        redlint_core::redact::escape_json_controls(&text)
-    )
+    format!("{}\n", redlint_core::redact::escape_json_controls(&text))
 }
 
 /// Did the command line ask for a JSON format (`--format json|json-lines|sarif`)? Read from

@@ -36,10 +36,18 @@ pub enum Format {
 }
 
 impl Format {
-    /// Formats a program reads: a usage error is reported in JSON too, and the human
-    /// summary and notes stay off stderr only for `json` (its summary and notices are inside).
+    /// Formats a program reads as JSON: a usage error is reported in JSON on stdout too.
     pub fn is_json(self) -> bool {
         matches!(self, Format::Json | Format::JsonLines | Format::Sarif)
+    }
+
+    /// Formats read by CI systems against the checked-out repository: their paths are
+    /// relative to the current directory (see `repository_paths` in main.rs).
+    pub fn is_ci(self) -> bool {
+        matches!(
+            self,
+            Format::Sarif | Format::Github | Format::Gitlab | Format::Junit | Format::Checkstyle
+        )
     }
 }
 

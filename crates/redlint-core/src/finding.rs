@@ -414,7 +414,10 @@ pub fn fingerprints(findings: &[Finding], ws: &crate::model::Workspace) -> Vec<S
             let index = seen
                 .entry((f.code, f.file.as_str(), content.clone()))
                 .or_insert(0);
-            let input = format!("redlint-fingerprint-v1\0{}\0{}\0{content}\0{index}", f.code, f.file);
+            let input = format!(
+                "redlint-fingerprint-v1\0{}\0{}\0{content}\0{index}",
+                f.code, f.file
+            );
             *index += 1;
             crate::acl::sha256::hex_digest(input.as_bytes())
         })
@@ -433,7 +436,10 @@ fn line_content(
         return String::new();
     };
     let idx = &f.source.index;
-    let Some(l) = (line as usize).checked_sub(1).filter(|l| *l < idx.line_count()) else {
+    let Some(l) = (line as usize)
+        .checked_sub(1)
+        .filter(|l| *l < idx.line_count())
+    else {
         return String::new();
     };
     let start = idx.line_start(l) as usize;
@@ -473,7 +479,9 @@ mod fingerprint_tests {
         let before = run("maxmemory-policy allkeys-lru\nbind 10.0.0.0/8\n");
         let after = run("# a comment\n\nmaxmemory-policy allkeys-lru\nbind   10.0.0.0/8\n");
         let codes = |v: &[(String, u32, String)]| {
-            v.iter().map(|(c, _, p)| (c.clone(), p.clone())).collect::<Vec<_>>()
+            v.iter()
+                .map(|(c, _, p)| (c.clone(), p.clone()))
+                .collect::<Vec<_>>()
         };
         assert!(!before.is_empty());
         assert_eq!(codes(&before), codes(&after));

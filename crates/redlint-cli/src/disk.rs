@@ -59,6 +59,23 @@ fn map_err(e: std::io::Error) -> FsError {
     }
 }
 
+/// Read standard input whole, with the same bound as a file (`-`, `--stdin-filename`).
+pub fn read_stdin() -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_READ + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("standard input: {e}"))?;
+    if bytes.len() as u64 > MAX_READ {
+        return Err(format!(
+            "standard input: {}",
+            FsError::TooLarge(MAX_READ as usize)
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Read a whole file, bounded: no unbounded memory on a huge or endless file.
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, FsError> {
     let meta = std::fs::metadata(path).map_err(map_err)?;

@@ -1,20 +1,24 @@
 //! `redlint`: lint, fix and generate Redis 7.0 deployments. A thin shell over redlint-core.
 
+mod baseline;
+mod ci;
 mod disk;
 mod host;
 mod mapping;
+mod output;
 mod render;
 mod walk;
 mod write;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use redlint_core::config::Config;
 use redlint_core::{HostFacts, Kind, Options, RedisBuild, Severity};
 
+use crate::output::OutputArgs;
 use crate::render::Format;
 
 #[derive(Parser)]
@@ -44,6 +48,13 @@ enum Command {
         /// A rule code (RL001) or name (unknown-directive).
         code: Option<String>,
     },
+    /// Print a shell completion script (e.g. `redlint completions bash > /etc/bash_completion.d/redlint`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `redlint man > redlint.1`.
+    Man,
 }
 
 #[derive(Args)]
@@ -52,12 +63,24 @@ struct CheckArgs {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     lint: LintArgs,
-    /// Output format (default: full on a terminal, concise otherwise).
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value = "info", ignore_case = true)]
     fail_on: SeverityArg,
+    /// Exit 0 even when there are findings (errors still exit 2).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Print how many findings each rule has instead of the findings (JSON with --format json).
+    #[arg(long)]
+    statistics: bool,
+    /// Record today's findings by fingerprint in FILE (JSON), to pass to --baseline later.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Report only findings FILE (written by --write-baseline) does not record; a finding
+    /// whose line moved is still recognised.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
 }
 
 /// `--fail-on`: the lowest severity that fails the run.
@@ -156,9 +179,9 @@ struct FixArgs {
     /// With --diff: also write the complete diff, secrets included, to FILE (mode 0600).
     #[arg(long, value_name = "FILE", requires = "diff")]
     diff_output: Option<PathBuf>,
-    /// Format of the findings left after fixing.
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    /// How the findings left after fixing are shown.
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Args)]
@@ -298,6 +321,10 @@ struct LintArgs {
     /// List each file a directory walk skipped, and why (otherwise one line says how many).
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// Read the file from standard input as if it were PATH (kind from its name, includes
+    /// relative to it); `-` as a PATH reads standard input too.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -314,6 +341,8 @@ struct Prepared {
     notices: Vec<redlint_core::Notice>,
     options: Options,
     fs: disk::DiskFs,
+    /// The input read from standard input: its reported path and its text.
+    stdin: Option<(String, Vec<u8>)>,
 }
 
 impl LintArgs {
@@ -325,12 +354,25 @@ impl LintArgs {
             }
         }
         self.check_run_as()?;
-        let default = [PathBuf::from(".")];
-        let paths = if paths.is_empty() {
-            &default[..]
-        } else {
-            paths
+        let reads_stdin =
+            self.stdin_filename.is_some() || paths.iter().any(|p| p.as_os_str() == "-");
+        let files: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .cloned()
+            .collect();
+        // Standard input stands in its file's directory: settings, includes and the checked
+        // tree are found from there.
+        let stdin_dir = self.stdin_filename.as_ref().map(|p| match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+        let paths: Vec<PathBuf> = match (&stdin_dir, files.is_empty()) {
+            (_, false) => files.clone(),
+            (Some(dir), true) => vec![dir.clone()],
+            (None, true) => vec![PathBuf::from(".")],
         };
+        let paths = &paths[..];
         let (config, config_path) = self.config(&paths[0])?;
         let map = self.mapping(&config, config_path.as_deref())?;
         let walker = walk::Walker {
@@ -338,7 +380,19 @@ impl LintArgs {
             kind: self.kind.map(KindArg::kind),
             map: &map,
         };
-        let walked = walker.inputs(paths).map_err(|e| e.0)?;
+        let walk_paths = if files.is_empty() && reads_stdin {
+            &[][..]
+        } else {
+            paths
+        };
+        let mut walked = walker.inputs(walk_paths).map_err(|e| e.0)?;
+        let mut stdin = None;
+        if reads_stdin {
+            let bytes = disk::read_stdin()?;
+            let (input, real) = walker.stdin(self.stdin_filename.as_deref(), bytes);
+            stdin = Some((input.path.clone(), input.bytes.clone()));
+            walked.inputs.push((input, real));
+        }
         if let Some(message) = walked.nothing_to_check() {
             if self.verbose {
                 eprint!("{}", render::notices(&walked.notices(true)));
@@ -347,12 +401,19 @@ impl LintArgs {
         }
         let notices = walked.notices(self.verbose);
         let options = self.options(config);
-        let fs = disk::DiskFs::new(self.root.as_deref(), map, self.on_host, checked_tree(paths));
+        let mut tree = checked_tree(walk_paths);
+        tree.extend(
+            stdin_dir
+                .as_deref()
+                .and_then(|d| checked_tree(&[d.to_path_buf()]).pop()),
+        );
+        let fs = disk::DiskFs::new(self.root.as_deref(), map, self.on_host, tree);
         Ok(Prepared {
             inputs: walked.inputs,
             notices,
             options,
             fs,
+            stdin,
         })
     }
 
@@ -455,7 +516,13 @@ impl LintArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e, &args),
+    };
+    // A program that asked for JSON gets its errors in JSON too.
+    let json_errors = cli.command.format().is_some_and(Format::is_json);
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Fix(args) => fix(args),
@@ -469,14 +536,69 @@ fn main() -> ExitCode {
             root,
         }) => acl_dryrun(&file, &user, &command, &args, kind, root.as_deref()),
         Command::Rule { code } => rule(code.as_deref()),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "redlint",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(|e| e.to_string()),
     };
     match result {
         Ok(code) => code,
         Err(message) => {
+            if json_errors {
+                print!("{}", output::json_error(&message));
+            }
             eprintln!("redlint: {}", redlint_core::redact::escape_line(&message));
             ExitCode::from(2)
         }
     }
+}
+
+impl Command {
+    /// The output format asked for, for commands that have one.
+    fn format(&self) -> Option<Format> {
+        match self {
+            Command::Check(a) => a.output.format,
+            Command::Fix(a) => a.output.format,
+            _ => None,
+        }
+    }
+}
+
+/// A command line clap refused: help and version as usual; an error exits 2, and in JSON on
+/// stdout as well when a JSON format was asked for, so a program reading stdout sees it.
+fn usage_error(e: clap::Error, args: &[String]) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) || !output::json_asked(args)
+    {
+        let _ = e.print();
+        return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+    }
+    let text = e.render().to_string();
+    // The error itself, without clap's usage lines.
+    let message = text
+        .trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    print!("{}", output::json_error(&message));
+    let _ = e.print();
+    ExitCode::from(2)
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
@@ -485,44 +607,87 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         notices,
         options,
         fs,
+        stdin: _,
     } = args.lint.prepare(&args.paths)?;
+    let real_paths: std::collections::HashMap<String, PathBuf> = inputs
+        .iter()
+        .map(|(input, real)| (input.path.clone(), real.clone()))
+        .collect();
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let mut report = redlint_core::check(inputs, &fs, &options);
     report.notices.splice(0..0, notices);
-    let (format, color) = output_format(args.format);
-    let text = render::render(&report, format, options.show_secrets, color);
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
-        // A closed pipe (`| head`) is not an error worth a trace.
+    // Fingerprints of the whole run, before a baseline filters it: they must not depend on it.
+    let mut prints = redlint_core::finding::fingerprints(&report.findings, &report.workspace);
+    if let Some(path) = &args.write_baseline {
+        baseline::write(path, &report.findings, &prints)?;
+    }
+    let baselined = match &args.baseline {
+        Some(path) => Some(baseline::filter(
+            &baseline::read(path)?,
+            &mut report.findings,
+            &mut prints,
+        )),
+        None => None,
+    };
+    let (format, color) = args.output.resolve();
+    if format.is_ci() {
+        repository_paths(&mut report, &real_paths, &fs);
+    }
+    let text = match (args.statistics, format) {
+        (true, Format::Json) => ci::statistics_json(&report.findings),
+        (true, Format::Full | Format::Concise) => ci::statistics_text(&report.findings),
+        (true, other) => {
+            return Err(format!(
+                "--statistics prints a table (full, concise) or JSON (json), not {}",
+                clap::ValueEnum::to_possible_value(&other)
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            ))
+        }
+        (false, _) => render::render(
+            &report,
+            &prints,
+            baselined,
+            format,
+            options.show_secrets,
+            color,
+        ),
+    };
+    if !args.output.emit(&text)? {
         return Ok(ExitCode::from(2));
     }
-    if format != Format::Json {
-        eprintln!("{}", render::summary_line(&report));
+    if format != Format::Json && !args.output.quiet {
+        let mut summary = render::summary_line(&report);
+        if let Some(n) = baselined {
+            summary.push_str(&format!(
+                " {n} baselined finding{} not shown.",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        eprintln!("{summary}");
         eprint!("{}", render::notices(&report.notices));
+    }
+    if let Some(path) = &args.write_baseline {
+        if !args.output.quiet {
+            eprintln!(
+                "Wrote {} finding{} to the baseline {}.",
+                prints.len() + baselined.unwrap_or(0),
+                if prints.len() + baselined.unwrap_or(0) == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                redlint_core::redact::escape_line(&path.display().to_string())
+            );
+        }
     }
     let fail_on = args.fail_on.severity();
     let failing = report.findings.iter().any(|f| f.severity >= fail_on);
-    Ok(if failing {
+    Ok(if failing && !args.exit_zero {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The format asked for, else full on a terminal and concise otherwise; colour only on a
-/// terminal without `NO_COLOR`.
-fn output_format(asked: Option<Format>) -> (Format, bool) {
-    let terminal = std::io::stdout().is_terminal();
-    let format = asked.unwrap_or(if terminal {
-        Format::Full
-    } else {
-        Format::Concise
-    });
-    (format, terminal && std::env::var_os("NO_COLOR").is_none())
 }
 
 fn fix(args: FixArgs) -> Result<ExitCode, String> {
@@ -531,6 +696,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         notices,
         options,
         fs,
+        stdin,
     } = args.lint.prepare(&args.paths)?;
     // Where each given file lives on this machine, by reported path.
     let real_paths: std::collections::HashMap<String, PathBuf> = inputs
@@ -587,6 +753,9 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             ExitCode::from(1)
         });
     }
+    if let Some((name, original)) = &stdin {
+        return fix_stdin(&outcome, name, original, &args.output);
+    }
     // The core plans the writes; the CLI only finds each file on this machine.
     let mut writes = Vec::new();
     for w in outcome.write_plan() {
@@ -602,11 +771,27 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         });
     }
     write::write_all_atomically(&writes)?;
-    let (format, color) = output_format(args.format);
-    print!(
-        "{}",
-        render::render(&outcome.report, format, options.show_secrets, color)
+    let (format, color) = args.output.resolve();
+    let prints =
+        redlint_core::finding::fingerprints(&outcome.report.findings, &outcome.report.workspace);
+    let text = render::render(
+        &outcome.report,
+        &prints,
+        None,
+        format,
+        options.show_secrets,
+        color,
     );
+    if !args.output.emit(&text)? {
+        return Ok(ExitCode::from(2));
+    }
+    if args.output.quiet {
+        return Ok(if outcome.report.findings.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
     eprintln!(
         "Fixed {} problem{} in {} file{}; {} remaining.",
         outcome.applied,
@@ -619,6 +804,99 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         eprint!("{}", render::notices(&outcome.report.notices));
     }
     Ok(if outcome.report.findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The CI formats point into the repository CI checked out: each finding's file (and related
+/// place) as its path on this machine relative to the current directory, instead of relative
+/// to `--root` (`etc/redis/redis.conf` becomes `deploy/etc/redis/redis.conf`). Fingerprints
+/// are computed before, from the reported paths, so they do not depend on the format.
+fn repository_paths(
+    report: &mut redlint_core::Report,
+    given: &std::collections::HashMap<String, PathBuf>,
+    fs: &disk::DiskFs,
+) {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.canonicalize().ok());
+    let mut paths = std::collections::HashMap::new();
+    for f in &report.workspace.files {
+        let real = given
+            .get(&f.source.path)
+            .cloned()
+            .or_else(|| f.host_path.as_deref().and_then(|h| fs.real(h).ok()));
+        let Some(real) = real else { continue };
+        let shown = match (&cwd, real.is_absolute()) {
+            (Some(cwd), true) => real.strip_prefix(cwd).unwrap_or(&real).to_path_buf(),
+            _ => real,
+        };
+        let shown = shown.to_string_lossy();
+        paths.insert(
+            f.source.path.clone(),
+            shown.strip_prefix("./").unwrap_or(&shown).to_string(),
+        );
+    }
+    let fix = |file: &mut String| {
+        if let Some(p) = paths.get(file.as_str()) {
+            file.clone_from(p);
+        }
+    };
+    for finding in &mut report.findings {
+        fix(&mut finding.file);
+        finding.related.iter_mut().for_each(|r| fix(&mut r.file));
+        finding.facets.iter_mut().for_each(|x| fix(&mut x.file));
+    }
+}
+
+/// `fix -` / `fix --stdin-filename PATH`: the fixed text on stdout (the input unchanged when
+/// nothing applies, as editors and formatters expect), the findings left on stderr. Fixes to
+/// other files (an included file, a created sidecar) are not written: only standard input is
+/// being fixed, and stderr says so.
+fn fix_stdin(
+    outcome: &redlint_core::fix::FixOutcome,
+    name: &str,
+    original: &[u8],
+    output: &OutputArgs,
+) -> Result<ExitCode, String> {
+    let fixed = outcome
+        .files
+        .iter()
+        .find(|f| f.path == name)
+        .map_or(original, |f| &f.fixed[..]);
+    match &output.output_file {
+        Some(path) => output::write_file(path, fixed)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(fixed)
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let others = outcome.files.iter().filter(|f| f.path != name).count();
+    let left = &outcome.report.findings;
+    if !output.quiet {
+        eprint!("{}", render::concise(left));
+        if others > 0 {
+            eprintln!(
+                "note: fixes to {others} other file{} not written: only standard input is fixed",
+                if others == 1 { " were" } else { "s were" }
+            );
+        }
+        eprintln!(
+            "Fixed {} problem{}; {} remaining.",
+            outcome.applied,
+            if outcome.applied == 1 { "" } else { "s" },
+            left.len()
+        );
+    }
+    Ok(if left.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

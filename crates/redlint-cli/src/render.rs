@@ -1,4 +1,5 @@
-//! Output formats: `full` (miette snippets), `concise` (one line each) and `json` (CLI.md).
+//! Output formats: `full` (miette snippets), `concise` (one line each) and `json` (CLI.md);
+//! the CI formats live in [`crate::ci`].
 
 use std::fmt::Write as _;
 
@@ -14,16 +15,64 @@ use redlint_core::Report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Source snippet, labels and help for each finding.
     Full,
+    /// One line each: `path:line:col: CODE severity message`.
     Concise,
+    /// One JSON object (findings, summary, notices).
     Json,
+    /// One JSON object per finding and line, with its fingerprint.
+    JsonLines,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
+    /// Checkstyle XML.
+    Checkstyle,
 }
 
-pub fn render(report: &Report, format: Format, show_secrets: bool, color: bool) -> String {
+impl Format {
+    /// Formats a program reads as JSON: a usage error is reported in JSON on stdout too.
+    pub fn is_json(self) -> bool {
+        matches!(self, Format::Json | Format::JsonLines | Format::Sarif)
+    }
+
+    /// Formats read by CI systems against the checked-out repository: their paths are
+    /// relative to the current directory (see `repository_paths` in main.rs).
+    pub fn is_ci(self) -> bool {
+        matches!(
+            self,
+            Format::Sarif | Format::Github | Format::Gitlab | Format::Junit | Format::Checkstyle
+        )
+    }
+}
+
+/// `fingerprints`: one per finding (see `redlint_core::finding::fingerprints`), computed
+/// before a baseline filtered the findings, so they do not depend on it.
+/// `baselined`: findings a baseline left out, said in JSON's summary.
+pub fn render(
+    report: &Report,
+    fingerprints: &[String],
+    baselined: Option<usize>,
+    format: Format,
+    show_secrets: bool,
+    color: bool,
+) -> String {
+    let findings = &report.findings;
     match format {
-        Format::Concise => concise(&report.findings),
-        Format::Json => json(&report.findings, &report.summary(), &report.notices),
+        Format::Concise => concise(findings),
+        Format::Json => json(findings, &report.summary(), &report.notices, baselined),
         Format::Full => full(report, show_secrets, color),
+        Format::JsonLines => crate::ci::json_lines(findings, fingerprints),
+        Format::Sarif => crate::ci::sarif(report, fingerprints),
+        Format::Github => crate::ci::github(findings),
+        Format::Gitlab => crate::ci::gitlab(findings, fingerprints),
+        Format::Junit => crate::ci::junit(findings, report.files),
+        Format::Checkstyle => crate::ci::checkstyle(findings),
     }
 }
 
@@ -44,18 +93,31 @@ pub fn concise(findings: &[Finding]) -> String {
     out
 }
 
-pub fn json(findings: &[Finding], summary: &Summary, notices: &[Notice]) -> String {
+pub fn json(
+    findings: &[Finding],
+    summary: &Summary,
+    notices: &[Notice],
+    baselined: Option<usize>,
+) -> String {
     #[derive(serde::Serialize)]
     struct Output<'a> {
         version: u32,
         findings: &'a [Finding],
-        summary: &'a Summary,
+        summary: WithBaseline<'a>,
         notices: &'a [Notice],
+    }
+    /// The summary, plus how many findings `--baseline` left out when one was given.
+    #[derive(serde::Serialize)]
+    struct WithBaseline<'a> {
+        #[serde(flatten)]
+        summary: &'a Summary,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        baselined: Option<usize>,
     }
     let mut s = serde_json::to_string_pretty(&Output {
         version: 1,
         findings,
-        summary,
+        summary: WithBaseline { summary, baselined },
         notices,
     })
     .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

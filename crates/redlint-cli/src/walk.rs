@@ -288,6 +288,32 @@ impl Walker<'_> {
         Ok(out)
     }
 
+    /// Standard input as if it were the file `name` (`--stdin-filename`): its kind from that
+    /// name and the content, its host path (and so its relative includes) from where `name`
+    /// is, whether or not such a file exists. Without a name it is `-`, a redis.conf unless
+    /// the content or `--kind` says otherwise.
+    pub fn stdin(&self, name: Option<&Path>, bytes: Vec<u8>) -> (Input, PathBuf) {
+        let Some(name) = name else {
+            let kind = self
+                .kind
+                .or_else(|| kind::detect("-", &bytes))
+                .unwrap_or(Kind::Redis);
+            let input = Input {
+                path: "-".to_string(),
+                host_path: None,
+                bytes,
+                kind,
+            };
+            return (input, PathBuf::from("-"));
+        };
+        let kind = self
+            .kind
+            .or_else(|| kind::detect(&self.kind_path(name), &bytes))
+            .unwrap_or(Kind::Redis);
+        let display = self.display(name);
+        (self.input(name, display, bytes, kind), name.to_path_buf())
+    }
+
     /// Walk one directory PATH and take its files.
     fn walk_top(
         &self,

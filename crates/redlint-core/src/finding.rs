@@ -393,3 +393,117 @@ impl Notice {
         }
     }
 }
+
+/// A finding's identity that survives runs and line shifts, for SARIF's `partialFingerprints`
+/// and the baseline (`--write-baseline` / `--baseline`): the SHA-256 (hex) of the rule code,
+/// the reported file, the flagged line's content (secrets masked, whitespace collapsed) and
+/// the occurrence index among findings with the same three. The line *number* is left out on
+/// purpose, so inserting lines above a finding keeps its fingerprint; editing the flagged line
+/// makes it a new finding. Secrets are masked before hashing so the fingerprint of a
+/// `requirepass` line cannot be used to guess the password.
+///
+/// One fingerprint per finding, in the order given (the output order: see [`sort`]).
+pub fn fingerprints(findings: &[Finding], ws: &crate::model::Workspace) -> Vec<String> {
+    let redactor = crate::redact::Redactor::new(ws);
+    let mut seen: std::collections::HashMap<(&str, &str, String), u32> =
+        std::collections::HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let content = line_content(ws, &redactor, &f.file, f.line);
+            let index = seen
+                .entry((f.code, f.file.as_str(), content.clone()))
+                .or_insert(0);
+            let input = format!(
+                "redlint-fingerprint-v1\0{}\0{}\0{content}\0{index}",
+                f.code, f.file
+            );
+            *index += 1;
+            crate::acl::sha256::hex_digest(input.as_bytes())
+        })
+        .collect()
+}
+
+/// Line `line` (1-based) of `file` as it may be shown, secrets masked, with runs of
+/// whitespace collapsed to one space; empty when the file or line is not in the workspace.
+fn line_content(
+    ws: &crate::model::Workspace,
+    redactor: &crate::redact::Redactor,
+    file: &str,
+    line: u32,
+) -> String {
+    let Some(f) = ws.files.iter().find(|x| x.source.path == file) else {
+        return String::new();
+    };
+    let idx = &f.source.index;
+    let Some(l) = (line as usize)
+        .checked_sub(1)
+        .filter(|l| *l < idx.line_count())
+    else {
+        return String::new();
+    };
+    let start = idx.line_start(l) as usize;
+    let end = if l + 1 < idx.line_count() {
+        idx.line_start(l + 1) as usize
+    } else {
+        f.source.bytes.len()
+    };
+    let shown = crate::redact::show(&f.source.bytes, start, end, &f.secrets, Some(redactor));
+    shown.text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use crate::fs::MemoryFs;
+    use crate::{Input, Kind, Options};
+
+    fn run(text: &str) -> Vec<(String, u32, String)> {
+        let input = Input {
+            path: "redis.conf".into(),
+            host_path: None,
+            bytes: text.as_bytes().to_vec(),
+            kind: Kind::Redis,
+        };
+        let report = crate::check(vec![input], &MemoryFs::default(), &Options::default());
+        let prints = super::fingerprints(&report.findings, &report.workspace);
+        report
+            .findings
+            .iter()
+            .zip(prints)
+            .map(|(f, p)| (f.code.to_string(), f.line, p))
+            .collect()
+    }
+
+    #[test]
+    fn lines_inserted_above_keep_the_fingerprint() {
+        let before = run("maxmemory-policy allkeys-lru\nbind 10.0.0.0/8\n");
+        let after = run("# a comment\n\nmaxmemory-policy allkeys-lru\nbind   10.0.0.0/8\n");
+        let codes = |v: &[(String, u32, String)]| {
+            v.iter()
+                .map(|(c, _, p)| (c.clone(), p.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(!before.is_empty());
+        assert_eq!(codes(&before), codes(&after));
+        assert_ne!(before[0].1, after[0].1, "the line moved");
+    }
+
+    #[test]
+    fn editing_the_flagged_line_changes_it_and_repeats_are_told_apart() {
+        let one = run("bind 10.0.0.0/8\n");
+        let other = run("bind 10.0.0.0/16\n");
+        assert_ne!(one[0].2, other[0].2);
+        let twice = run("frobnicate 1\nfrobnicate 1\n");
+        let rl001: Vec<_> = twice.iter().filter(|(c, _, _)| c == "RL001").collect();
+        assert_eq!(rl001.len(), 2);
+        assert_ne!(rl001[0].2, rl001[1].2);
+    }
+
+    #[test]
+    fn the_secret_does_not_enter_the_fingerprint() {
+        let a = run("requirepass short\n");
+        let b = run("requirepass other\n");
+        assert!(!a.is_empty());
+        assert_eq!(a, b);
+    }
+}

@@ -1,8 +1,6 @@
 //! `redlint`: lint, fix and generate Redis 7.0 deployments. A thin shell over redlint-core.
 
-mod disk;
 mod host;
-mod mapping;
 mod render;
 mod walk;
 mod write;
@@ -14,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use redlint_core::config::Config;
 use redlint_core::{HostFacts, Kind, Options, RedisBuild, Severity};
+use redlint_disk::{disk, find_config, mapping};
 
 use crate::render::Format;
 
@@ -44,6 +43,8 @@ enum Command {
         /// A rule code (RL001) or name (unknown-directive).
         code: Option<String>,
     },
+    /// Run the language server over stdin/stdout (for editors; see docs/CLI.md).
+    Server,
 }
 
 #[derive(Args)]
@@ -469,6 +470,7 @@ fn main() -> ExitCode {
             root,
         }) => acl_dryrun(&file, &user, &command, &args, kind, root.as_deref()),
         Command::Rule { code } => rule(code.as_deref()),
+        Command::Server => redlint_lsp::run_stdio().map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -880,22 +882,4 @@ fn checked_tree(paths: &[PathBuf]) -> Vec<String> {
             Some(dir.to_string_lossy().into_owned())
         })
         .collect()
-}
-
-/// The nearest `redlint.toml` in `start` (or its directory) and its ancestors.
-fn find_config(start: &Path) -> Option<PathBuf> {
-    let abs = start.canonicalize().ok()?;
-    let mut dir = if abs.is_dir() {
-        Some(abs.as_path())
-    } else {
-        abs.parent()
-    };
-    while let Some(d) = dir {
-        let candidate = d.join("redlint.toml");
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        dir = d.parent();
-    }
-    None
 }

@@ -380,6 +380,9 @@ fn quick_fix(raw: &Finding, shown: &Finding, d: &Diagnostic, texts: &Texts) -> O
     if !fix.writes.is_empty() || fix.edits.is_empty() {
         return None;
     }
+    // The protocol's WorkspaceEdit is keyed by Uri; clippy cannot see that its hash and
+    // equality depend on the URI text only.
+    #[allow(clippy::mutable_key_type)]
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for e in &fix.edits {
         let t = text(texts, &e.file)?;

@@ -193,7 +193,11 @@ fn has(tokens: &[(String, String)], text: &str, scope_prefix: &str) -> bool {
 #[test]
 fn grammars_are_valid_and_every_regex_and_include_resolves() {
     let g = Grammars::load();
-    for scope in ["source.redis-conf", "source.redis-acl", "source.redis-sentinel"] {
+    for scope in [
+        "source.redis-conf",
+        "source.redis-acl",
+        "source.redis-sentinel",
+    ] {
         let v = &g.by_scope[scope];
         assert!(v["name"].is_string() && v["patterns"].is_array(), "{scope}");
         g.rules(scope, &v["patterns"], 0);
@@ -210,16 +214,28 @@ fn grammars_are_valid_and_every_regex_and_include_resolves() {
 fn redis_conf_lines_tokenize_sensibly() {
     let g = Grammars::load();
     let t = g.tokenize("source.redis-conf", "# Redis configuration");
-    assert_eq!(t, [("# Redis configuration".into(), "comment.line.number-sign.redis-conf".into())]);
+    assert_eq!(
+        t,
+        [(
+            "# Redis configuration".into(),
+            "comment.line.number-sign.redis-conf".into()
+        )]
+    );
     let t = g.tokenize("source.redis-conf", "maxmemory 4gb");
     assert!(has(&t, "maxmemory", "keyword.other.directive"), "{t:?}");
     assert!(has(&t, "4gb", "constant.numeric"), "{t:?}");
     let t = g.tokenize("source.redis-conf", "appendonly yes");
     assert!(has(&t, "yes", "constant.language.boolean"), "{t:?}");
     let t = g.tokenize("source.redis-conf", "logfile \"/var/log/redis/redis.log\"");
-    assert!(has(&t, "\"/var/log/redis/redis.log\"", "string.quoted.double"), "{t:?}");
+    assert!(
+        has(&t, "\"/var/log/redis/redis.log\"", "string.quoted.double"),
+        "{t:?}"
+    );
     let t = g.tokenize("source.redis-conf", "timeout 300   # idle clients");
-    assert!(has(&t, "# idle clients", "invalid.illegal.inline-comment"), "{t:?}");
+    assert!(
+        has(&t, "# idle clients", "invalid.illegal.inline-comment"),
+        "{t:?}"
+    );
     let t = g.tokenize("source.redis-conf", "user app on >pw ~app:* +@read");
     assert!(has(&t, "user", "keyword.other.directive"), "{t:?}");
     assert!(has(&t, "app", "entity.name.user"), "{t:?}");
@@ -249,10 +265,19 @@ fn acl_and_sentinel_lines_tokenize_sensibly() {
     }
     let t = g.tokenize("source.redis-acl", "# app user");
     assert!(has(&t, "# app user", "comment.line"), "{t:?}");
-    let t = g.tokenize("source.redis-sentinel", "sentinel monitor mymaster 10.0.0.1 6379 2");
-    assert!(has(&t, "sentinel", "keyword.other.directive.redis-sentinel"), "{t:?}");
+    let t = g.tokenize(
+        "source.redis-sentinel",
+        "sentinel monitor mymaster 10.0.0.1 6379 2",
+    );
+    assert!(
+        has(&t, "sentinel", "keyword.other.directive.redis-sentinel"),
+        "{t:?}"
+    );
     assert!(has(&t, "monitor", "keyword.other.subcommand"), "{t:?}");
     assert!(has(&t, "6379", "constant.numeric"), "{t:?}");
     let t = g.tokenize("source.redis-sentinel", "port 26379");
-    assert!(has(&t, "port", "keyword.other.directive.redis-conf"), "{t:?}");
+    assert!(
+        has(&t, "port", "keyword.other.directive.redis-conf"),
+        "{t:?}"
+    );
 }

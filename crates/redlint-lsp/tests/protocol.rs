@@ -197,14 +197,16 @@ fn seed_redis_conf_diagnostics_fixes_hover_completion_and_clearing() {
     );
     assert_eq!(bind["severity"], 1, "fatal is an error");
     assert_eq!(bind["source"], "redlint");
-    assert!(bind["codeDescription"]["href"]
-        .as_str()
-        .unwrap()
-        .ends_with("/rules/RL007-bind-cidr-or-invalid.md")
-        || bind["codeDescription"]["href"]
+    assert!(
+        bind["codeDescription"]["href"]
             .as_str()
             .unwrap()
-            .contains("/rules/RL007-"));
+            .ends_with("/rules/RL007-bind-cidr-or-invalid.md")
+            || bind["codeDescription"]["href"]
+                .as_str()
+                .unwrap()
+                .contains("/rules/RL007-")
+    );
     let info = diags.iter().find(|d| d["code"] == "RL801").unwrap();
     assert_eq!(info["severity"], 3, "info is Information");
     // No secret in any message: the requirepass value is not repeated.
@@ -218,8 +220,14 @@ fn seed_redis_conf_diagnostics_fixes_hover_completion_and_clearing() {
 
     // The aclfile is part of the deployment: its findings are published too, unopened.
     let acl_found = codes_lines(&c.diagnostics(&uri(&acl)));
-    assert!(acl_found.contains(&("RL020".to_string(), 0)), "{acl_found:?}");
-    assert!(acl_found.contains(&("RL022".to_string(), 3)), "{acl_found:?}");
+    assert!(
+        acl_found.contains(&("RL020".to_string(), 0)),
+        "{acl_found:?}"
+    );
+    assert!(
+        acl_found.contains(&("RL022".to_string(), 3)),
+        "{acl_found:?}"
+    );
 
     // A quick fix for the renamed directive on line 77.
     let actions = c.request(
@@ -237,7 +245,10 @@ fn seed_redis_conf_diagnostics_fixes_hover_completion_and_clearing() {
     assert_eq!(action["isPreferred"], true);
     let edits = &action["edit"]["changes"][uri(&conf)];
     assert_eq!(edits[0]["newText"], "busy-reply-threshold");
-    assert_eq!(edits[0]["range"]["start"], json!({"line": 76, "character": 0}));
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 76, "character": 0})
+    );
 
     // Hover: on a directive, what it does; on a finding, its rule page.
     let hover = c.request(
@@ -300,9 +311,15 @@ fn fixing_the_last_finding_clears_the_file_and_ranges_count_utf16() {
 fn bad_requests_get_error_responses_and_the_server_keeps_going() {
     let mut c = Client::start(json!({"root": 42}));
     let r = c.request("textDocument/hover", json!({"nonsense": true}));
-    assert_eq!(r.error.unwrap().code, lsp_server::ErrorCode::InvalidParams as i32);
+    assert_eq!(
+        r.error.unwrap().code,
+        lsp_server::ErrorCode::InvalidParams as i32
+    );
     let r = c.request("workspace/unknownThing", json!({}));
-    assert_eq!(r.error.unwrap().code, lsp_server::ErrorCode::MethodNotFound as i32);
+    assert_eq!(
+        r.error.unwrap().code,
+        lsp_server::ErrorCode::MethodNotFound as i32
+    );
     // A hover on a document that is not open answers null, not an error or a crash.
     let r = c.request(
         "textDocument/hover",

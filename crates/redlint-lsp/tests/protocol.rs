@@ -330,3 +330,30 @@ fn bad_requests_get_error_responses_and_the_server_keeps_going() {
     c.notify("textDocument/didOpen", json!({"textDocument": 7}));
     c.shutdown();
 }
+
+#[test]
+fn an_unsaved_buffer_wins_over_the_file_on_disk() {
+    let dir = std::env::temp_dir().join(format!("redlint-lsp-overlay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("etc/redis")).unwrap();
+    let root = dir.canonicalize().unwrap();
+    let conf = root.join("etc/redis/redis.conf");
+    let extra = root.join("etc/redis/extra.conf");
+    std::fs::write(
+        &conf,
+        "bind 127.0.0.1 -::1\ninclude /etc/redis/extra.conf\n",
+    )
+    .unwrap();
+    // On disk the included file is clean; the unsaved buffer is what counts.
+    std::fs::write(&extra, "port 6379\n").unwrap();
+    let mut c = Client::start(json!({"root": root}));
+    c.open(&extra, "lua-time-limit 5000\n");
+    let found = codes_lines(&c.diagnostics(&uri(&extra)));
+    assert!(found.contains(&("RL801".to_string(), 0)), "{found:?}");
+    // Saving nothing, typing the fix: cleared.
+    c.change(&extra, 2, "busy-reply-threshold 5000\n");
+    let found = codes_lines(&c.diagnostics(&uri(&extra)));
+    assert!(!found.contains(&("RL801".to_string(), 0)), "{found:?}");
+    c.shutdown();
+    let _ = std::fs::remove_dir_all(&root);
+}

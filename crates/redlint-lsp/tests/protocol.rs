@@ -198,7 +198,10 @@ fn seed_redis_conf_diagnostics_fixes_hover_completion_and_clearing() {
     assert_eq!(bind["severity"], 1, "fatal is an error");
     assert_eq!(bind["source"], "redlint");
     let href = bind["codeDescription"]["href"].as_str().unwrap();
-    assert!(href.contains("/rules/RL007-") && href.ends_with(".md"), "{href}");
+    assert!(
+        href.contains("/rules/RL007-") && href.ends_with(".md"),
+        "{href}"
+    );
     let info = diags.iter().find(|d| d["code"] == "RL801").unwrap();
     assert_eq!(info["severity"], 3, "info is Information");
     // No secret in any message: the requirepass value is not repeated.

@@ -2,9 +2,7 @@
 
 mod baseline;
 mod ci;
-mod disk;
 mod host;
-mod mapping;
 mod output;
 mod render;
 mod walk;
@@ -17,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use redlint_core::config::Config;
 use redlint_core::{HostFacts, Kind, Options, RedisBuild, Severity};
+use redlint_disk::{disk, find_config, mapping};
 
 use crate::output::OutputArgs;
 use crate::render::Format;
@@ -55,6 +54,8 @@ enum Command {
     },
     /// Print the manual page (roff), e.g. `redlint man > redlint.1`.
     Man,
+    /// Run the language server over stdin/stdout (for editors; see docs/CLI.md).
+    Server,
 }
 
 #[derive(Args)]
@@ -549,6 +550,7 @@ fn main() -> ExitCode {
             .render(&mut std::io::stdout())
             .map(|_| ExitCode::SUCCESS)
             .map_err(|e| e.to_string()),
+        Command::Server => redlint_lsp::run_stdio().map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -1158,22 +1160,4 @@ fn checked_tree(paths: &[PathBuf]) -> Vec<String> {
             Some(dir.to_string_lossy().into_owned())
         })
         .collect()
-}
-
-/// The nearest `redlint.toml` in `start` (or its directory) and its ancestors.
-fn find_config(start: &Path) -> Option<PathBuf> {
-    let abs = start.canonicalize().ok()?;
-    let mut dir = if abs.is_dir() {
-        Some(abs.as_path())
-    } else {
-        abs.parent()
-    };
-    while let Some(d) = dir {
-        let candidate = d.join("redlint.toml");
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        dir = d.parent();
-    }
-    None
 }

@@ -450,6 +450,7 @@ impl LintArgs {
             },
             config,
             ungrouped: false,
+            ..Options::default()
         }
     }
 }

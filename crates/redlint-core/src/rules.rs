@@ -43,11 +43,24 @@ pub struct Rule {
     /// A host check (`host-check: true` on its page): it looks at the target host's state
     /// (directories, modes, owners, name resolution) and runs only with `--on-host`.
     pub host_check: bool,
-    /// The whole Markdown page, front matter included.
+    /// The whole Markdown page, front matter included; empty when built without the
+    /// `rule-pages` feature (see [`Rule::page`]).
     pub doc: &'static str,
 }
 
 impl Rule {
+    /// The page without its front matter, when the build embeds the pages (`rule-pages`, on
+    /// by default; the browser build serves `rules/<code>-<name>.md` next to itself instead).
+    pub fn page(&self) -> Option<&'static str> {
+        (!self.doc.is_empty()).then(|| self.doc_body())
+    }
+
+    /// Where the page lives in the repository and next to the browser build:
+    /// `rules/RL001-unknown-directive.md`.
+    pub fn page_path(&self) -> String {
+        format!("rules/{}-{}.md", self.code, self.name)
+    }
+
     /// The page without its front matter.
     pub fn doc_body(&self) -> &'static str {
         self.doc

@@ -108,7 +108,7 @@ fn with_the_strength_module_the_findings_are_the_clis() {
 #[test]
 fn fix_edits_carry_utf16_offsets_for_the_editor() {
     // A non-ASCII comment before a line with a fix: the byte and UTF-16 offsets differ.
-    let text = "# cache für 🚀 prod\nbind 0.0.0.0/0\nport 6379\n";
+    let text = "# cache für 🚀 prod\nport 6379\nslave-read-only yes # café\n";
     let out = run(
         check_json_judged,
         &json!({"files": [{"path": "redis.conf", "text": text}]}),

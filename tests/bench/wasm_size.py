@@ -165,9 +165,10 @@ def contributors(path):
     by_crate = collections.Counter()
     for k, size in enumerate(bodies):
         name = names.get(k + imports, "")
-        hits = [(name.find(c), c) for c in CRATES if c in name]
+        # The first crate named; at one position the longest name (`serde_json`, not `serde`).
+        hits = [(name.find(c), -len(c), c) for c in CRATES if c in name]
         if hits:
-            crate = min(hits)[1]
+            crate = min(hits)[2]
         else:
             crate = next((c for c in ("alloc", "core", "std") if c in name), "other")
         by_crate[crate] += size

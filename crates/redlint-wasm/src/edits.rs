@@ -137,7 +137,10 @@ pub fn add_utf16_offsets(findings: &mut Value, ws: &Workspace) {
         return;
     };
     for finding in findings {
-        let Some(edits) = finding.pointer_mut("/fix/edits").and_then(Value::as_array_mut) else {
+        let Some(edits) = finding
+            .pointer_mut("/fix/edits")
+            .and_then(Value::as_array_mut)
+        else {
             continue;
         };
         for edit in edits {

@@ -28,10 +28,14 @@ pub fn set_strength(module: StrengthModule) {
 
 /// The judge of this build: in the browser, the strength module once given (none before);
 /// natively (tests), the core's default.
+#[cfg(target_arch = "wasm32")]
 pub fn judge() -> Judge {
-    #[cfg(target_arch = "wasm32")]
-    return Judge(bridged);
-    #[cfg(not(target_arch = "wasm32"))]
+    Judge(bridged)
+}
+
+/// The judge of this build: natively (tests), the core's default.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn judge() -> Judge {
     Judge::default()
 }
 

@@ -261,13 +261,24 @@ fn rules_carry_their_pages() {
     let rules = v["rules"].as_array().unwrap();
     assert_eq!(rules.len(), redlint_core::rules::ALL.len());
     let first = &rules[0];
-    for key in ["code", "name", "category", "severity", "host_check", "page", "page_path"] {
+    for key in [
+        "code",
+        "name",
+        "category",
+        "severity",
+        "host_check",
+        "page",
+        "page_path",
+    ] {
         assert!(first.get(key).is_some(), "{key} missing: {first}");
     }
     assert!(rules.iter().any(|r| r["host_check"] == true));
     // Natively the pages are embedded (the browser build has `page: null` and fetches
     // `page_path`, which names the file in rules/).
-    assert!(first["page"].as_str().is_some_and(|p| !p.is_empty()), "{first}");
+    assert!(
+        first["page"].as_str().is_some_and(|p| !p.is_empty()),
+        "{first}"
+    );
     for r in rules {
         let path = r["page_path"].as_str().unwrap();
         assert!(

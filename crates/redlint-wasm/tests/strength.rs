@@ -65,7 +65,10 @@ fn pending(out: &Value) -> Vec<&Value> {
 #[test]
 fn without_the_strength_module_weak_passwords_are_pending_not_judged() {
     let before = run(check_json_judged, &seed(json!({})), Judge::absent());
-    assert!(!codes(&before).iter().any(|c| c == WEAK_PASSWORD), "{before}");
+    assert!(
+        !codes(&before).iter().any(|c| c == WEAK_PASSWORD),
+        "{before}"
+    );
     let notices = pending(&before);
     assert_eq!(notices.len(), 1, "{before}");
     // The seed's four ACL passwords and requirepass/masterauth: each distinct one is counted.
@@ -117,7 +120,12 @@ fn fix_edits_carry_utf16_offsets_for_the_editor() {
     let units: Vec<u16> = text.encode_utf16().collect();
     let mut seen = 0;
     for f in out["findings"].as_array().unwrap() {
-        for e in f.pointer("/fix/edits").and_then(Value::as_array).into_iter().flatten() {
+        for e in f
+            .pointer("/fix/edits")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let (start, end) = (e["start"].as_u64().unwrap(), e["end"].as_u64().unwrap());
             let (from, to) = (e["from16"].as_u64().unwrap(), e["to16"].as_u64().unwrap());
             // The same text, by bytes in Rust and by UTF-16 units in JavaScript.

@@ -258,10 +258,13 @@ impl Judge {
 
 /// The built-in judge when the build has it, else none.
 impl Default for Judge {
+    #[cfg(feature = "zxcvbn")]
     fn default() -> Judge {
-        #[cfg(feature = "zxcvbn")]
-        return Judge::builtin();
-        #[cfg(not(feature = "zxcvbn"))]
+        Judge::builtin()
+    }
+
+    #[cfg(not(feature = "zxcvbn"))]
+    fn default() -> Judge {
         Judge::absent()
     }
 }
@@ -858,8 +861,14 @@ mod tests {
         };
         assert_eq!(Estimate::from_slice(&e.to_array()), Some(e));
         assert_eq!(Estimate::from_slice(&[1.0, 2.0]), None);
-        assert_eq!(Estimate::from_slice(&[f64::NAN, 0., 0., 0., 0., 0., 0., 0.]), None);
-        assert_eq!(Estimate::from_slice(&[1.0, -1., 0., 0., 0., 0., 0., 0.]), None);
+        assert_eq!(
+            Estimate::from_slice(&[f64::NAN, 0., 0., 0., 0., 0., 0., 0.]),
+            None
+        );
+        assert_eq!(
+            Estimate::from_slice(&[1.0, -1., 0., 0., 0., 0., 0., 0.]),
+            None
+        );
         assert_eq!(Judge::absent().estimate(b"secret", &[]), None);
     }
 

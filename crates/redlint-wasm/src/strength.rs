@@ -26,8 +26,7 @@ pub fn set_strength(module: StrengthModule) {
     MODULE.with(|m| *m.borrow_mut() = Some(module));
 }
 
-/// The judge of this build: in the browser, the strength module once given (none before);
-/// natively (tests), the core's default.
+/// The judge of this build: in the browser, the strength module once given (none before).
 #[cfg(target_arch = "wasm32")]
 pub fn judge() -> Judge {
     Judge(bridged)

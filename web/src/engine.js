@@ -6,7 +6,7 @@
 // by loadStrength(). Until it is in, RL401 weak-password does not fire and check/fix responses
 // carry a `strength-pending` notice: call loadStrength() after the first findings show, then
 // lint again. Rule pages are not in the module: rules() gives `page: null` and a `page_path`
-// (rules/RLnnn-name.md) to fetch from the page's own origin.
+// (rules/RLnnn.md) to fetch from the page's own origin.
 import init, * as wasm from './pkg/redlint_wasm.js';
 
 let ready = null;

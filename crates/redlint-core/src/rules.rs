@@ -50,15 +50,9 @@ pub struct Rule {
 
 impl Rule {
     /// The page without its front matter, when the build embeds the pages (`rule-pages`, on
-    /// by default; the browser build serves `rules/<code>-<name>.md` next to itself instead).
+    /// by default; the browser build serves the pages next to itself instead).
     pub fn page(&self) -> Option<&'static str> {
         (!self.doc.is_empty()).then(|| self.doc_body())
-    }
-
-    /// Where the page lives in the repository and next to the browser build:
-    /// `rules/RL001-unknown-directive.md`.
-    pub fn page_path(&self) -> String {
-        format!("rules/{}-{}.md", self.code, self.name)
     }
 
     /// The page without its front matter.

@@ -370,7 +370,8 @@ pub fn generate_json(request: &str, random: &mut dyn FnMut(&mut [u8])) -> String
 
 /// `rules`: the catalogue. `page` is the rule's page (front matter removed) when the build
 /// embeds the pages, else `null`: the browser build does not, and the page fetches
-/// `page_path` (`rules/RL001-unknown-directive.md`, front matter included) from its origin.
+/// `page_path` (`rules/RL001.md`: web/CONTRACT.md's place for `rules/RL001-*.md`, front matter
+/// included) from its own origin.
 pub fn rules_json() -> String {
     let rules: Vec<_> = redlint_core::rules::ALL
         .iter()
@@ -383,7 +384,7 @@ pub fn rules_json() -> String {
                 "host_check": r.host_check,
                 "fix": r.fix,
                 "page": r.page(),
-                "page_path": r.page_path(),
+                "page_path": format!("rules/{}.md", r.code),
             })
         })
         .collect();

@@ -2,7 +2,9 @@
 # Builds the engine for the page: redlint-wasm for wasm32 (profile `wasm`), wasm-bindgen's JS
 # glue (--target web), then wasm-opt -Oz from npm's binaryen (never Debian's 108: its output
 # fails in Chromium, see ../shared/design/WASM.md).
-# Usage: web/build-wasm.sh OUTDIR     (OUTDIR gets redlint_wasm.js and redlint_wasm_bg.wasm)
+# Usage: web/build-wasm.sh OUTDIR     (OUTDIR gets redlint_wasm.js and redlint_wasm_bg.wasm, the
+# first load, and redlint_strength.js + redlint_strength_bg.wasm, the password-strength module
+# engine.js's loadStrength() loads later; see docs/EMBEDDING.md, "Size")
 # Installs what is missing: the wasm32 target (rustup), wasm-bindgen-cli at the version in
 # Cargo.lock (cargo install, no --locked: see WASM.md), binaryen (npm ci in web/).
 set -euo pipefail
@@ -26,11 +28,16 @@ fi
 [ -x "$here/node_modules/.bin/wasm-opt" ] || (cd "$here" && npm ci --no-audit --no-fund) \
   || fail "npm ci in web/ (binaryen's wasm-opt)"
 
-(cd "$root" && cargo build -q -p redlint-wasm --target wasm32-unknown-unknown --profile wasm) \
-  || fail "cargo build -p redlint-wasm --target wasm32-unknown-unknown --profile wasm"
-wasm-bindgen --target web --out-dir "$out" --no-typescript \
-  "$root/target/wasm32-unknown-unknown/wasm/redlint_wasm.wasm" || fail "wasm-bindgen"
-"$here/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$out/redlint_wasm_bg.wasm" -o "$out/redlint_wasm_bg.wasm" || fail "wasm-opt -Oz"
-echo "build-wasm: $(du -h "$out/redlint_wasm_bg.wasm" | cut -f1) $out/redlint_wasm_bg.wasm" >&2
+# One module per cargo run: built together, cargo would unify the core's features and put
+# zxcvbn's dictionaries back into the first load.
+for crate in redlint-wasm:redlint_wasm redlint-wasm-strength:redlint_strength; do
+  pkg="${crate%%:*}" lib="${crate##*:}"
+  (cd "$root" && cargo build -q -p "$pkg" --target wasm32-unknown-unknown --profile wasm) \
+    || fail "cargo build -p $pkg --target wasm32-unknown-unknown --profile wasm"
+  wasm-bindgen --target web --out-dir "$out" --no-typescript \
+    "$root/target/wasm32-unknown-unknown/wasm/$lib.wasm" || fail "wasm-bindgen $lib"
+  "$here/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$out/${lib}_bg.wasm" -o "$out/${lib}_bg.wasm" || fail "wasm-opt -Oz $lib"
+  echo "build-wasm: $(du -h "$out/${lib}_bg.wasm" | cut -f1) $out/${lib}_bg.wasm" >&2
+done

@@ -20,6 +20,7 @@ fn main() {
         })
         .collect();
     entries.sort();
+    let pages = std::env::var_os("CARGO_FEATURE_RULE_PAGES").is_some();
     let mut out = String::new();
     let mut all = Vec::new();
     for path in &entries {
@@ -68,10 +69,19 @@ fn main() {
             "{}: file name must be CODE-name.md",
             path.display()
         );
+        // Without the `rule-pages` feature (the browser build) the page is served next to the
+        // build instead of embedded: `doc` stays empty and `Rule::page` is `None`.
+        let doc = if pages {
+            format!(
+                "include_str!({:?})",
+                path.canonicalize().expect("canonical path").display()
+            )
+        } else {
+            "\"\"".to_string()
+        };
         writeln!(
             out,
-            "pub static {ident}: Rule = Rule {{ code: {code:?}, name: {name:?}, category: Category::{category}, severity: Severity::{severity}, fix: {fix}, host_check: {host_check}, doc: include_str!({:?}) }};",
-            path.canonicalize().expect("canonical path").display()
+            "pub static {ident}: Rule = Rule {{ code: {code:?}, name: {name:?}, category: Category::{category}, severity: Severity::{severity}, fix: {fix}, host_check: {host_check}, doc: {doc} }};",
         )
         .unwrap();
         all.push(ident);

@@ -512,6 +512,7 @@ impl LintArgs {
             },
             config,
             ungrouped: false,
+            ..Options::default()
         }
     }
 }

@@ -325,7 +325,8 @@ impl Summary {
 /// a referenced config that is neither in the checked tree nor mapped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
-    /// Stable kebab-case kind: `host-checks-not-run`, `reference-not-checked`, ...
+    /// Stable kebab-case kind: `host-checks-not-run`, `reference-not-checked`,
+    /// `strength-pending`, ...
     pub kind: &'static str,
     pub message: String,
     /// Where the run was told to do it (a referencing line), when there is one place.
@@ -357,6 +358,25 @@ impl Notice {
 }
 
 impl Notice {
+    /// RL401 weak-password could not price `n` passwords: the build has no strength judge
+    /// of its own and the one given cannot answer yet (the browser page before its
+    /// password-strength module has loaded).
+    pub fn strength_pending(n: usize) -> Notice {
+        Notice {
+            kind: "strength-pending",
+            message: format!(
+                "{n} password{} not checked for strength yet (RL401 weak-password): the password-strength estimator is not loaded",
+                if n == 1 { " was" } else { "s were" }
+            ),
+            file: None,
+            line: None,
+            help: Some(
+                "check again once it is loaded (the browser page does this by itself); `redlint check` always has it"
+                    .to_string(),
+            ),
+        }
+    }
+
     /// A referenced config (`include`, `aclfile`) that was not read: it is neither in the
     /// checked tree, nor under `--root`, nor mapped, and this machine is not the target host;
     /// or, for a config in a container (`service`), no bind mount of the service provides it.

@@ -52,6 +52,10 @@ pub struct Options {
     /// Every rule's finding on its own, without folding one problem's findings into one
     /// (see [`finding::group`]): for tests and tools that judge rules one by one.
     pub ungrouped: bool,
+    /// Who prices passwords for RL401 weak-password: by default the built-in zxcvbn judge
+    /// (feature `zxcvbn`); the browser build passes one that answers once its second module
+    /// is loaded. A password it cannot price yet is counted in a `strength-pending` notice.
+    pub strength: security::strength::Judge,
 }
 
 /// One file to check, as the caller found it.
@@ -122,6 +126,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     let ctx = check::Context::new(&ws, &deployment, options, fs);
     diags.extend(check::run(&ctx));
     let host_checks_not_run = ctx.host_checks_not_run();
+    let strength_pending = ctx.strength_pending();
     let findings = check::resolve(&ws, diags, options);
     let findings = options.config.apply(&ws, findings);
     let mut findings = if options.ungrouped {
@@ -133,6 +138,9 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
     let mut notices = Vec::new();
     if host_checks_not_run > 0 {
         notices.push(Notice::host_checks_not_run(host_checks_not_run));
+    }
+    if strength_pending > 0 {
+        notices.push(Notice::strength_pending(strength_pending));
     }
     notices.extend(reference_notices(&ws, &deployment.not_checked));
     if !options.show_secrets {

@@ -43,11 +43,18 @@ pub struct Rule {
     /// A host check (`host-check: true` on its page): it looks at the target host's state
     /// (directories, modes, owners, name resolution) and runs only with `--on-host`.
     pub host_check: bool,
-    /// The whole Markdown page, front matter included.
+    /// The whole Markdown page, front matter included; empty when built without the
+    /// `rule-pages` feature (see [`Rule::page`]).
     pub doc: &'static str,
 }
 
 impl Rule {
+    /// The page without its front matter, when the build embeds the pages (`rule-pages`, on
+    /// by default; the browser build serves the pages next to itself instead).
+    pub fn page(&self) -> Option<&'static str> {
+        (!self.doc.is_empty()).then(|| self.doc_body())
+    }
+
     /// The page without its front matter.
     pub fn doc_body(&self) -> &'static str {
         self.doc

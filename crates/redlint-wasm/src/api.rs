@@ -7,6 +7,7 @@ use redlint_core::config::Config;
 use redlint_core::fs::{self, MemoryFs};
 use redlint_core::generate::{self, MissingHostFact, Overrides, Spec};
 use redlint_core::redact::{self, Redactor};
+use redlint_core::security::strength::Judge;
 use redlint_core::{acl, HostFacts, Input, Kind, Options, RedisBuild, Report};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -209,8 +210,8 @@ fn host_facts(h: &HostIn) -> Result<HostFacts, String> {
 }
 
 /// Options as the CLI settles them: the settings file, then select/ignore on top. Always
-/// off-host.
-fn options(req: &LintRequest) -> Result<Options, String> {
+/// off-host; passwords priced by `strength`.
+fn options(req: &LintRequest, strength: Judge) -> Result<Options, String> {
     let mut config = match &req.config {
         Some(text) => Config::from_toml(text).map_err(|e| format!("config: {e}"))?,
         None => Config::default(),
@@ -224,6 +225,7 @@ fn options(req: &LintRequest) -> Result<Options, String> {
         redis_build: req.redis_build,
         config,
         ungrouped: false,
+        strength,
     })
 }
 
@@ -235,8 +237,8 @@ struct Prepared {
     options: Options,
 }
 
-fn prepare(req: LintRequest) -> Result<Prepared, String> {
-    let options = options(&req)?;
+fn prepare(req: LintRequest, strength: Judge) -> Result<Prepared, String> {
+    let options = options(&req, strength)?;
     let tabs = tabs(req.files)?;
     let fs = memory_fs(&tabs);
     let (inputs, skipped) = inputs(&tabs);
@@ -262,12 +264,22 @@ fn report_json(report: &Report, skipped: &[String]) -> serde_json::Value {
     })
 }
 
-/// `check`: the findings of the pasted deployment.
+/// `check`: the findings of the pasted deployment, passwords priced by this build's judge
+/// (in the browser: the strength module once loaded).
 pub fn check_json(request: &str) -> String {
+    check_json_judged(request, crate::strength::judge())
+}
+
+/// `check` with a given password-strength judge ([`Judge::absent`]: the page before its
+/// strength module is loaded). Each fix edit also gets `from16`/`to16`: its offsets in UTF-16
+/// code units of the file's text, as the editor counts.
+pub fn check_json_judged(request: &str, strength: Judge) -> String {
     respond(|| {
-        let p = prepare(parse(request)?)?;
+        let p = prepare(parse(request)?, strength)?;
         let report = redlint_core::check(p.inputs, &p.fs, &p.options);
-        Ok(finish(&report_json(&report, &p.skipped)))
+        let mut out = report_json(&report, &p.skipped);
+        edits::add_utf16_offsets(&mut out["findings"], &report.workspace);
+        Ok(finish(&out))
     })
 }
 
@@ -290,10 +302,15 @@ struct FileOut {
 /// `fix`: the core's write plan as editor changes, the diff (secrets withheld as the CLI's
 /// `--diff` does), and the findings left.
 pub fn fix_json(request: &str) -> String {
+    fix_json_judged(request, crate::strength::judge())
+}
+
+/// `fix` with a given password-strength judge (see [`check_json_judged`]).
+pub fn fix_json_judged(request: &str, strength: Judge) -> String {
     respond(|| {
         let req: LintRequest = parse(request)?;
         let unsafe_fixes = req.unsafe_fixes;
-        let p = prepare(req)?;
+        let p = prepare(req, strength)?;
         let show = p.options.show_secrets;
         let outcome = redlint_core::fix::fix(p.inputs, &p.fs, &p.options, unsafe_fixes);
         let redactor = Redactor::new(&outcome.report.workspace);
@@ -316,6 +333,7 @@ pub fn fix_json(request: &str) -> String {
             })
             .collect();
         let mut out = report_json(&outcome.report, &p.skipped);
+        edits::add_utf16_offsets(&mut out["findings"], &outcome.report.workspace);
         out["applied"] = json!(outcome.applied);
         out["files"] = json!(files);
         out["diff"] = json!({
@@ -350,7 +368,10 @@ pub fn generate_json(request: &str, random: &mut dyn FnMut(&mut [u8])) -> String
     })
 }
 
-/// `rules`: the catalogue, with each rule's page (front matter removed).
+/// `rules`: the catalogue. `page` is the rule's page (front matter removed) when the build
+/// embeds the pages, else `null`: the browser build does not, and the page fetches
+/// `page_path` (`rules/RL001.md`: web/CONTRACT.md's place for `rules/RL001-*.md`, front matter
+/// included) from its own origin.
 pub fn rules_json() -> String {
     let rules: Vec<_> = redlint_core::rules::ALL
         .iter()
@@ -362,7 +383,8 @@ pub fn rules_json() -> String {
                 "severity": r.severity,
                 "host_check": r.host_check,
                 "fix": r.fix,
-                "page": r.doc_body(),
+                "page": r.page(),
+                "page_path": format!("rules/{}.md", r.code),
             })
         })
         .collect();

@@ -12,8 +12,13 @@
 
 mod api;
 mod edits;
+mod strength;
 
-pub use api::{acl_dryrun_json, check_json, fix_json, generate_json, rules_json};
+pub use api::{
+    acl_dryrun_json, check_json, check_json_judged, fix_json, fix_json_judged, generate_json,
+    rules_json,
+};
+pub use strength::{set_strength, StrengthModule};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -51,7 +56,8 @@ pub fn generate(request: &str) -> String {
     }
 }
 
-/// Every rule: code, name, category, severity, host check, fix, page.
+/// Every rule: code, name, category, severity, host check, fix, `page_path`; `page` is
+/// `null` in the browser build (the page fetches `page_path` from its own origin).
 #[wasm_bindgen]
 pub fn rules() -> String {
     rules_json()

@@ -36,6 +36,21 @@ fn call(f: fn(&str) -> String, request: Value) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
 
+/// The findings without the page's UTF-16 offsets (`from16`/`to16` of each fix edit), which
+/// the CLI's JSON does not have.
+fn without_utf16(findings: &Value) -> Value {
+    let mut v = findings.clone();
+    for f in v.as_array_mut().unwrap() {
+        if let Some(edits) = f.pointer_mut("/fix/edits").and_then(Value::as_array_mut) {
+            for e in edits {
+                let e = e.as_object_mut().unwrap();
+                assert!(e.remove("from16").is_some() && e.remove("to16").is_some());
+            }
+        }
+    }
+    v
+}
+
 fn assert_no_password(what: &str, out: &str) {
     for pw in PLANTED {
         assert!(!out.contains(pw), "{what} shows the password {pw}: {out}");
@@ -80,7 +95,7 @@ fn pasted_seed_gives_the_core_api_findings() {
     };
     let report = redlint_core::check(inputs, &fs, &options);
     assert_eq!(
-        out["findings"],
+        without_utf16(&out["findings"]),
         serde_json::to_value(&report.findings).unwrap()
     );
     assert_eq!(
@@ -246,10 +261,30 @@ fn rules_carry_their_pages() {
     let rules = v["rules"].as_array().unwrap();
     assert_eq!(rules.len(), redlint_core::rules::ALL.len());
     let first = &rules[0];
-    for key in ["code", "name", "category", "severity", "host_check", "page"] {
+    for key in [
+        "code",
+        "name",
+        "category",
+        "severity",
+        "host_check",
+        "page",
+        "page_path",
+    ] {
         assert!(first.get(key).is_some(), "{key} missing: {first}");
     }
     assert!(rules.iter().any(|r| r["host_check"] == true));
+    // Natively the pages are embedded (the browser build has `page: null` and fetches
+    // `page_path`, where the site serves the rule's file of rules/).
+    assert!(
+        first["page"].as_str().is_some_and(|p| !p.is_empty()),
+        "{first}"
+    );
+    for r in rules {
+        assert_eq!(
+            r["page_path"],
+            format!("rules/{}.md", r["code"].as_str().unwrap())
+        );
+    }
 }
 
 #[test]

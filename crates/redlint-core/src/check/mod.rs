@@ -132,6 +132,8 @@ pub struct Context<'a> {
     pub fs: &'a dyn crate::fs::FileSystem,
     /// Host checks that were not run because redlint does not run on the target host.
     host_checks_not_run: std::sync::atomic::AtomicUsize,
+    /// Passwords RL401 could not price: `Options::strength` had no answer yet.
+    strength_pending: std::sync::atomic::AtomicUsize,
 }
 
 impl<'a> Context<'a> {
@@ -147,6 +149,7 @@ impl<'a> Context<'a> {
             options,
             fs,
             host_checks_not_run: std::sync::atomic::AtomicUsize::new(0),
+            strength_pending: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -169,6 +172,27 @@ impl<'a> Context<'a> {
         self.host_checks_not_run
             .load(std::sync::atomic::Ordering::Relaxed)
     }
+    /// Price a password with `Options::strength`; a judge that cannot answer yet is counted
+    /// (see [`Context::strength_pending`]) and the password is not judged.
+    pub fn strength(
+        &self,
+        password: &[u8],
+        context: &[String],
+    ) -> Option<crate::security::strength::Estimate> {
+        let e = self.options.strength.estimate(password, context);
+        if e.is_none() {
+            self.strength_pending
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        e
+    }
+
+    /// How many passwords were not priced (see [`Context::strength`]).
+    pub fn strength_pending(&self) -> usize {
+        self.strength_pending
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A value for a message: the text, or `***` when it is a secret and secrets are hidden.
     /// An empty value is shown as `""` (as Redis writes it), so no message quotes nothing.
     pub fn shown(&self, file: FileId, span: Span, value: &[u8]) -> String {

@@ -23,7 +23,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut estimates = HashMap::new();
     for c in &creds {
         let mut found = Vec::new();
-        quality(c, &context, &mut estimates, &mut found);
+        quality(ctx, c, &context, &mut estimates, &mut found);
         let mut found: Vec<Diagnostic> = found.into_iter().map(|d| with_notes(d, c)).collect();
         plaintext(c, &mut found);
         out.extend(found.into_iter().map(|d| d.group(token(c))));
@@ -113,9 +113,10 @@ fn with_notes(mut d: Diagnostic, c: &Credential) -> Diagnostic {
 }
 
 fn quality(
+    ctx: &Context<'_>,
     c: &Credential,
     context: &[String],
-    estimates: &mut HashMap<[u8; 32], strength::Estimate>,
+    estimates: &mut HashMap<[u8; 32], Option<strength::Estimate>>,
     out: &mut Vec<Diagnostic>,
 ) {
     let what = c.describe();
@@ -190,10 +191,14 @@ fn quality(
         );
         return;
     }
-    // The same password is often written in several places: estimate it once.
+    // The same password is often written in several places: estimate it once. No estimate:
+    // the judge cannot answer yet (counted as `strength-pending`), so nothing is said.
     let e = estimates
         .entry(c.digest)
-        .or_insert_with(|| strength::estimate(pw, context));
+        .or_insert_with(|| ctx.strength(pw, context));
+    let Some(e) = e else {
+        return;
+    };
     if e.log10 >= WARNING_BELOW {
         return;
     }

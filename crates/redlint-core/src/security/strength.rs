@@ -11,10 +11,18 @@
 //! parts, by the size of their character classes, and adds the choice of the parts' order.
 //! A separator repeated between parts is chosen once. The result is the base-10 logarithm of
 //! the number of guesses a pattern-aware attack needs.
+//!
+//! The estimate needs zxcvbn's dictionaries (the `zxcvbn` feature, on by default). A build
+//! without them (the browser's first load) prices passwords through a [`Judge`] given in
+//! `Options::strength`, which may not be able to answer yet.
+
+// Without the dictionaries only the estimate's helpers that name splitting needs are used.
+#![cfg_attr(not(feature = "zxcvbn"), allow(dead_code))]
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+#[cfg(feature = "zxcvbn")]
 use zxcvbn::matching::patterns::MatchPattern;
 
 /// Below this many guesses (log10) a password is an error: an online attack finds it in days.
@@ -182,6 +190,91 @@ pub struct Estimate {
     pub parts: Parts,
 }
 
+impl Estimate {
+    /// Flat form for a judge in another module (the browser's lazily loaded strength
+    /// module): log10, then the counts of [`Parts`] in declaration order.
+    pub fn to_array(&self) -> [f64; 8] {
+        let p = &self.parts;
+        [
+            self.log10,
+            p.context_words as f64,
+            p.dictionary_words as f64,
+            p.dates as f64,
+            p.patterns as f64,
+            p.random as f64,
+            p.separators as f64,
+            p.chars as f64,
+        ]
+    }
+
+    /// The inverse of [`Estimate::to_array`]; `None` for anything else (a judge that
+    /// answered nonsense is treated as no answer).
+    pub fn from_slice(v: &[f64]) -> Option<Estimate> {
+        let [log10, counts @ ..] = v else {
+            return None;
+        };
+        let count = |x: f64| (x >= 0.0 && x.fract() == 0.0 && x < 1e9).then_some(x as usize);
+        let c: Vec<usize> = counts.iter().map(|x| count(*x)).collect::<Option<_>>()?;
+        let [context_words, dictionary_words, dates, patterns, random, separators, chars] =
+            c.as_slice().try_into().ok()?;
+        log10.is_finite().then_some(Estimate {
+            log10: *log10,
+            parts: Parts {
+                context_words,
+                dictionary_words,
+                dates,
+                patterns,
+                random,
+                separators,
+                chars,
+            },
+        })
+    }
+}
+
+/// Who prices a password for RL401 weak-password (`Options::strength`): [`estimate`] itself
+/// when the build has zxcvbn's dictionaries; in the browser, a lazily loaded second module.
+/// `None` from the judge means "cannot answer yet": the password is not judged and the run
+/// carries a `strength-pending` notice, so a missing judge never reads as a strong password.
+#[derive(Clone, Copy)]
+pub struct Judge(pub fn(&[u8], &[String]) -> Option<Estimate>);
+
+impl Judge {
+    /// zxcvbn's dictionaries and patterns, in this build.
+    #[cfg(feature = "zxcvbn")]
+    pub fn builtin() -> Judge {
+        Judge(|password, context| Some(estimate(password, context)))
+    }
+
+    /// No judge: every password that would be priced is pending.
+    pub fn absent() -> Judge {
+        Judge(|_, _| None)
+    }
+
+    pub fn estimate(&self, password: &[u8], context: &[String]) -> Option<Estimate> {
+        (self.0)(password, context)
+    }
+}
+
+/// The built-in judge when the build has it, else none.
+impl Default for Judge {
+    #[cfg(feature = "zxcvbn")]
+    fn default() -> Judge {
+        Judge::builtin()
+    }
+
+    #[cfg(not(feature = "zxcvbn"))]
+    fn default() -> Judge {
+        Judge::absent()
+    }
+}
+
+impl std::fmt::Debug for Judge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Judge")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
     Lower,
@@ -260,6 +353,7 @@ fn common_separator(c: char) -> bool {
 }
 
 /// Price one letter or digit run with zxcvbn, counting what it found.
+#[cfg(feature = "zxcvbn")]
 fn price(seg: &[char], context: &[&str], parts: &mut Parts) -> f64 {
     let text: String = seg.iter().collect();
     let entropy = zxcvbn::zxcvbn(&text, context);
@@ -310,6 +404,7 @@ fn price(seg: &[char], context: &[&str], parts: &mut Parts) -> f64 {
 
 /// Estimate how many guesses (log10) a pattern-aware attack needs. `context`: names from the
 /// deployment (user names, master names, host names), lower-case.
+#[cfg(feature = "zxcvbn")]
 pub fn estimate(password: &[u8], context: &[String]) -> Estimate {
     let text = String::from_utf8_lossy(password);
     let chars: Vec<char> = text.chars().take(MAX_CHARS).collect();
@@ -680,6 +775,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "zxcvbn")]
     fn product_name_and_year_passwords_are_weak() {
         let deployment = ctx(&[
             "default",
@@ -709,6 +805,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "zxcvbn")]
     fn random_passwords_are_strong() {
         for pw in [
             "q7Vx9LmP2zR4tW8nK3bY",
@@ -722,6 +819,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "zxcvbn")]
     fn short_and_common_passwords_are_weak() {
         for pw in [
             "",
@@ -740,12 +838,38 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "zxcvbn")]
     fn long_inputs_are_bounded() {
         let long = "ab".repeat(5000);
         let e = estimate(long.as_bytes(), &[]);
         assert!(e.parts.chars == MAX_CHARS);
         let bytes: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
         let _ = estimate(&bytes, &[]);
+    }
+
+    #[test]
+    fn estimates_cross_a_module_boundary_unchanged() {
+        let e = Estimate {
+            log10: 11.293_847_1,
+            parts: Parts {
+                context_words: 2,
+                dates: 1,
+                separators: 3,
+                chars: 18,
+                ..Parts::default()
+            },
+        };
+        assert_eq!(Estimate::from_slice(&e.to_array()), Some(e));
+        assert_eq!(Estimate::from_slice(&[1.0, 2.0]), None);
+        assert_eq!(
+            Estimate::from_slice(&[f64::NAN, 0., 0., 0., 0., 0., 0., 0.]),
+            None
+        );
+        assert_eq!(
+            Estimate::from_slice(&[1.0, -1., 0., 0., 0., 0., 0., 0.]),
+            None
+        );
+        assert_eq!(Judge::absent().estimate(b"secret", &[]), None);
     }
 
     #[test]

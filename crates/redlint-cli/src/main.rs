@@ -488,6 +488,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } = args.lint.prepare(&args.paths)?;
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let mut report = redlint_core::check(inputs, &fs, &options);
+    refuse_over_limits(&report)?;
     report.notices.splice(0..0, notices);
     let (format, color) = output_format(args.format);
     let text = render::render(&report, format, options.show_secrets, color);
@@ -511,6 +512,30 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A run that hit one of the core's caps (`limits`) did not check everything: say which
+/// caps, and stop with exit 2 rather than report (or fix) a part as if it were the whole.
+fn refuse_over_limits(report: &redlint_core::Report) -> Result<(), String> {
+    let over: Vec<&redlint_core::Notice> = report
+        .notices
+        .iter()
+        .filter(|n| n.kind == redlint_core::limits::NOTICE_KIND)
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    for n in &over {
+        eprintln!(
+            "redlint: limit exceeded: {}",
+            redlint_core::redact::escape_line(&n.message)
+        );
+    }
+    Err(format!(
+        "{} limit{} exceeded, the input was not fully checked (the limits are listed in docs/CLI.md, \"Limits\")",
+        over.len(),
+        if over.len() == 1 { "" } else { "s" }
+    ))
 }
 
 /// The format asked for, else full on a terminal and concise otherwise; colour only on a
@@ -539,6 +564,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         .collect();
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let mut outcome = redlint_core::fix::fix(inputs, &fs, &options, args.unsafe_fixes);
+    refuse_over_limits(&outcome.report)?;
     outcome.report.notices.splice(0..0, notices);
     if args.diff {
         let redactor = redlint_core::redact::Redactor::new(&outcome.report.workspace);

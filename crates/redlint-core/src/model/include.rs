@@ -16,6 +16,7 @@ use super::container::Container;
 use super::{directive_name, Directive, FileId, Kind, NotChecked, Origin, Server, Workspace};
 use crate::check::Diagnostic;
 use crate::fs::{self, FileSystem, FsError};
+use crate::limits;
 use crate::rules;
 use crate::syntax::conf::LineKind;
 
@@ -33,6 +34,9 @@ pub(super) struct Loader<'a> {
     /// The container the server runs in (Compose): its paths are container paths, read
     /// through the service's bind mounts.
     container: Option<&'a Container>,
+    /// Files loaded so far by includes (a file included twice counts twice, as Redis reads
+    /// it twice): see [`limits::MAX_INCLUDE_LOADS`].
+    loads: usize,
 }
 
 impl<'a> Loader<'a> {
@@ -62,6 +66,7 @@ impl<'a> Loader<'a> {
             stack: Vec::new(),
             cwd,
             container,
+            loads: 0,
         }
     }
 
@@ -99,6 +104,16 @@ impl<'a> Loader<'a> {
         self.stack.pop();
     }
 
+    /// Record a cap of [`limits`] hit at an include line (once per message).
+    fn over_limit(&mut self, file: FileId, span: crate::source::Span, why: String) {
+        let f = self.ws.file(file);
+        let line = f.source.position(span.start).line;
+        let message = format!("{}:{line}: {why}", f.source.path);
+        if !self.ws.limits.contains(&message) {
+            self.ws.limits.push(message);
+        }
+    }
+
     fn arg(&self, file: FileId, line: u32, i: usize) -> Option<String> {
         let (f, doc, l) = self.ws.conf_line(file, line);
         let t = doc.tokens(l).get(i)?;
@@ -123,9 +138,27 @@ impl<'a> Loader<'a> {
         let Some(path) = in_tree(self.container, path, file, arg_span, self.not_checked) else {
             return;
         };
+        if self.stack.len() >= limits::MAX_INCLUDE_DEPTH {
+            self.over_limit(file, arg_span, format!(
+                "includes nested deeper than {} levels: `{path}` and what it includes were not checked (real include trees are two or three levels deep; Redis 7.0 itself crashes on deep chains, redlint stops here)",
+                limits::MAX_INCLUDE_DEPTH
+            ));
+            return;
+        }
         let targets = if pattern.contains(['*', '?', '[']) {
             match expand_glob(self.fs, &path) {
-                Ok(targets) => targets,
+                Ok(mut targets) => {
+                    if targets.len() > limits::MAX_GLOB_MATCHES {
+                        self.over_limit(file, arg_span, format!(
+                            "the include glob `{path}` matches {} files, over the limit of {}: only the first {} were checked (the cap keeps the run bounded)",
+                            targets.len(),
+                            limits::MAX_GLOB_MATCHES,
+                            limits::MAX_GLOB_MATCHES
+                        ));
+                        targets.truncate(limits::MAX_GLOB_MATCHES);
+                    }
+                    targets
+                }
                 Err(outside) => {
                     self.not_checked
                         .push(NotChecked::outside(outside, file, arg_span));
@@ -208,6 +241,14 @@ impl<'a> Loader<'a> {
             }
             if !self.included.contains(&id) {
                 self.included.push(id);
+            }
+            self.loads += 1;
+            if self.loads > limits::MAX_INCLUDE_LOADS {
+                self.over_limit(file, arg_span, format!(
+                    "this server loads more than {} included files (counting repeats): the rest were not checked (includes that each include the next several times grow exponentially; the cap keeps the run bounded)",
+                    limits::MAX_INCLUDE_LOADS
+                ));
+                return;
             }
             self.load(id);
         }

@@ -92,6 +92,13 @@ impl File {
 pub struct Workspace {
     pub files: Vec<File>,
     by_host: HashMap<String, FileId>,
+    /// Caps of [`crate::limits`] this run hit, one message each: the run did not check
+    /// everything it was given.
+    pub limits: Vec<String>,
+    /// Bytes admitted so far (see [`crate::limits::MAX_TOTAL_BYTES`]).
+    total_bytes: usize,
+    /// Files offered so far (see [`crate::limits::MAX_FILES`]).
+    offered: usize,
 }
 
 impl Workspace {
@@ -114,13 +121,51 @@ impl Workspace {
                 return *id;
             }
         }
+        let bytes = self.admit(&path, bytes);
         let file = parse_file(path, host_path, bytes, kind, origin);
         self.insert(file)
+    }
+
+    /// The bytes of a file if they are within [`crate::limits`], else nothing (the file is
+    /// kept, empty, so references to it still resolve) and the cap is recorded.
+    fn admit(&mut self, path: &str, bytes: Vec<u8>) -> Vec<u8> {
+        use crate::limits;
+        self.offered += 1;
+        let refusal = if self.offered > limits::MAX_FILES {
+            Some(format!(
+                "was not read: the run already holds {} files, the limit (a deployment has tens; the cap keeps memory bounded)",
+                limits::MAX_FILES
+            ))
+        } else if self.total_bytes + bytes.len() > limits::MAX_TOTAL_BYTES {
+            Some(format!(
+                "was not parsed: the files of this run would exceed {} bytes in all, the limit (the cap keeps memory bounded)",
+                limits::MAX_TOTAL_BYTES
+            ))
+        } else {
+            limits::file_refusal(bytes.len(), limits::line_count(&bytes))
+        };
+        match refusal {
+            Some(why) => {
+                self.limits.push(format!("`{path}` {why}"));
+                Vec::new()
+            }
+            None => {
+                self.total_bytes += bytes.len();
+                bytes
+            }
+        }
     }
 
     /// Add many given files, parsing them in parallel where threads exist (not in the browser
     /// build, where the same code runs on one thread).
     pub fn add_given(&mut self, inputs: Vec<crate::Input>) {
+        let inputs: Vec<crate::Input> = inputs
+            .into_iter()
+            .map(|mut i| {
+                i.bytes = self.admit(&i.path, std::mem::take(&mut i.bytes));
+                i
+            })
+            .collect();
         let parse =
             |i: crate::Input| parse_file(i.path, i.host_path, i.bytes, i.kind, Origin::Given);
         #[cfg(not(target_arch = "wasm32"))]

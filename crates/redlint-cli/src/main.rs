@@ -811,6 +811,11 @@ fn acl_dryrun(
         }
         (kind, _) => (file.to_path_buf(), bytes, kind),
     };
+    if kind == acl::Kind::Acl {
+        if let Some(why) = redlint_core::limits::acl_refusal(&bytes) {
+            return Err(format!("limit exceeded: {} {why}", file.display()));
+        }
+    }
     let mut argv: Vec<&[u8]> = vec![command.as_bytes()];
     argv.extend(args.iter().map(|a| a.as_bytes()));
     // Answers quote the file's words: masked and escaped like every other output.

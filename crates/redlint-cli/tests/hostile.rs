@@ -411,22 +411,40 @@ fn unreadable_paths_name_the_file() {
 #[test]
 fn ten_thousand_acl_users_with_100_selectors_each() {
     let s = Scratch::new("acl");
-    let mut text = String::new();
-    for u in 0..10_000 {
-        text.push_str(&format!("user u{u} on nopass"));
-        for k in 0..100 {
-            text.push_str(&format!(" (~k{k}:* +get)"));
+    let users = |n: usize| -> String {
+        let mut text = String::new();
+        for u in 0..n {
+            text.push_str(&format!("user u{u} on nopass"));
+            for k in 0..100 {
+                text.push_str(&format!(" (~k{k}:* +get)"));
+            }
+            text.push('\n');
         }
-        text.push('\n');
-    }
-    s.write("users.acl", text);
+        text
+    };
+    // A million selectors: refused, naming the cap.
+    s.write("users.acl", users(10_000));
     let r = redlint(&s.0, &["check", "--format", "concise", "users.acl"]);
-    assert!(r.code <= 2, "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("over the limit of 100000 per file"),
+        "{}",
+        r.stderr
+    );
     let r = redlint(
         &s.0,
         &["acl", "dryrun", "users.acl", "u9999", "get", "k99:x"],
     );
-    assert!(r.code <= 2, "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("over the limit of 100000 per file"),
+        "{}",
+        r.stderr
+    );
+    // At the cap: checked, within the memory ceiling.
+    s.write("users.acl", users(1_000));
+    let r = redlint(&s.0, &["check", "--format", "concise", "users.acl"]);
+    assert!(r.code <= 1, "{}", r.stderr);
 }
 
 #[test]

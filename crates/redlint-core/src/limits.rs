@@ -22,6 +22,9 @@ pub const MAX_INCLUDE_DEPTH: usize = 32;
 /// twice, so includes can grow exponentially without a cycle).
 pub const MAX_INCLUDE_LOADS: usize = 10_000;
 
+/// Most ACL selectors `(...)` in one file: each becomes a whole permission set when loaded.
+pub const MAX_ACL_SELECTORS: usize = 100_000;
+
 /// Most files one include glob loads.
 pub const MAX_GLOB_MATCHES: usize = 1_000;
 
@@ -53,6 +56,27 @@ pub fn file_refusal(len: usize, lines: usize) -> Option<String> {
         ));
     }
     None
+}
+
+/// Selectors `(...)` of a parsed ACL file (tokens that open one).
+pub fn acl_selectors(bytes: &[u8], doc: &crate::syntax::acl::AclDocument) -> usize {
+    doc.tokens
+        .iter()
+        .filter(|t| bytes.get(t.start as usize) == Some(&b'('))
+        .count()
+}
+
+/// Why an ACL file with `selectors` selectors may not be loaded, if it may not.
+pub fn selector_refusal(selectors: usize) -> Option<String> {
+    (selectors > MAX_ACL_SELECTORS).then(|| format!(
+        "has {selectors} selectors `(...)`, over the limit of {MAX_ACL_SELECTORS} per file (real ACL files have a handful; each selector is a whole permission set in memory)"
+    ))
+}
+
+/// Why an ACL file's bytes may not be loaded whole (size, lines, selectors), if they may not.
+pub fn acl_refusal(bytes: &[u8]) -> Option<String> {
+    file_refusal(bytes.len(), line_count(bytes))
+        .or_else(|| selector_refusal(acl_selectors(bytes, &crate::syntax::acl::parse(bytes))))
 }
 
 #[cfg(test)]

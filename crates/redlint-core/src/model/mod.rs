@@ -123,7 +123,29 @@ impl Workspace {
         }
         let bytes = self.admit(&path, bytes);
         let file = parse_file(path, host_path, bytes, kind, origin);
+        let file = self.selectors_capped(file);
         self.insert(file)
+    }
+
+    /// An ACL file with more selectors than [`crate::limits::MAX_ACL_SELECTORS`] is kept
+    /// empty (each selector is a full permission set when loaded), and the cap recorded.
+    fn selectors_capped(&mut self, file: File) -> File {
+        let Some(doc) = file.acl() else {
+            return file;
+        };
+        let Some(why) =
+            crate::limits::selector_refusal(crate::limits::acl_selectors(&file.source.bytes, doc))
+        else {
+            return file;
+        };
+        self.limits.push(format!("`{}` {why}", file.source.path));
+        parse_file(
+            file.source.path,
+            file.host_path,
+            Vec::new(),
+            file.kind,
+            file.origin,
+        )
     }
 
     /// The bytes of a file if they are within [`crate::limits`], else nothing (the file is
@@ -201,6 +223,7 @@ impl Workspace {
         #[cfg(target_arch = "wasm32")]
         let parsed: Vec<File> = inputs.into_iter().map(parse).collect();
         for file in parsed {
+            let file = self.selectors_capped(file);
             let dup = file
                 .host_path
                 .as_ref()

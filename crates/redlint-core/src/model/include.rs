@@ -510,4 +510,77 @@ mod tests {
             .iter()
             .all(|n| n.kind != "reference-not-checked"));
     }
+
+    /// A filesystem whose files vanish or turn unreadable between the look-up and the read
+    /// (a file deleted by someone else while redlint runs, a path root cannot read here).
+    struct Faulty {
+        inner: MemoryFs,
+        read_error: FsError,
+    }
+
+    impl FileSystem for Faulty {
+        fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+            if path.starts_with("/repo/gone") {
+                return Err(self.read_error.clone());
+            }
+            self.inner.read(path)
+        }
+        fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
+            self.inner.metadata(path)
+        }
+        fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+            self.inner.read_dir(path)
+        }
+    }
+
+    #[test]
+    fn files_failing_between_discovery_and_read_are_findings_naming_them() {
+        for error in [FsError::NotFound, FsError::PermissionDenied] {
+            let mut inner = MemoryFs::new();
+            inner.insert("/repo/gone.conf", "port 1\n");
+            inner.insert("/repo/gone-d/a.conf", "port 2\n");
+            inner.insert("/repo/gone.acl", "user x on\n");
+            let fs = Faulty {
+                inner,
+                read_error: error.clone(),
+            };
+            let conf =
+                "include /repo/gone.conf\ninclude /repo/gone-d/*.conf\naclfile /repo/gone.acl\n";
+            let report = crate::check(vec![given(conf)], &fs, &Options::default());
+            let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+            for path in ["/repo/gone.conf", "/repo/gone-d/a.conf", "/repo/gone.acl"] {
+                assert!(
+                    messages
+                        .iter()
+                        .any(|m| m.contains(path) && m.contains(&error.to_string())),
+                    "{error:?}: nothing names {path}: {messages:#?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_deep_include_chain_stops_at_the_cap_without_recursing_further() {
+        let mut fs = MemoryFs::new();
+        for i in 0..5_000 {
+            fs.insert(
+                format!("/repo/c{i}.conf"),
+                format!("include /repo/c{}.conf\n", i + 1),
+            );
+        }
+        let report = crate::check(
+            vec![given("include /repo/c0.conf\n")],
+            &fs,
+            &Options::default(),
+        );
+        let limits: Vec<&str> = report
+            .notices
+            .iter()
+            .filter(|n| n.kind == crate::limits::NOTICE_KIND)
+            .map(|n| n.message.as_str())
+            .collect();
+        assert_eq!(limits.len(), 1, "{limits:?}");
+        assert!(limits[0].contains("deeper than 32 levels"), "{}", limits[0]);
+        assert!(report.files <= crate::limits::MAX_INCLUDE_DEPTH + 2);
+    }
 }

@@ -49,6 +49,8 @@ fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<(Vec<u8>,
     })
 }
 
+// The child is reaped by `wait4` (for its own `ru_maxrss`), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn redlint(dir: &Path, args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_redlint"))
         .args(args)

@@ -239,4 +239,38 @@ mod tests {
         assert_eq!(leftovers, 0);
         fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// A disk that fills up half-way through the write (a 64 KiB tmpfs, when this process may
+    /// mount one): the error names the file, and the file keeps every byte it had.
+    #[test]
+    fn a_full_disk_half_way_loses_nothing() {
+        use std::process::Command;
+        let dir = std::env::temp_dir().join(format!("redlint-full-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(&dir)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !mounted {
+            eprintln!("cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN): skipped");
+            let _ = fs::remove_dir_all(&dir);
+            return;
+        }
+        let a = dir.join("redis.conf");
+        let old = vec![b'#'; 40 * 1024];
+        fs::write(&a, &old).unwrap();
+        let err = write_all_atomically(&[w(&a, &vec![b'x'; 40 * 1024])]).unwrap_err();
+        let leftovers = fs::read_dir(&dir).unwrap().count();
+        let kept = fs::read(&a).unwrap();
+        let _ = Command::new("umount").arg(&dir).status();
+        let _ = fs::remove_dir_all(&dir);
+        assert!(
+            err.contains("redis.conf") && err.contains("no file was changed"),
+            "{err}"
+        );
+        assert!(kept == old, "the file was changed by a failed write");
+        assert_eq!(leftovers, 1, "a temporary file was left behind");
+    }
 }

@@ -264,6 +264,17 @@ mod tests {
         let err = write_all_atomically(&[w(&a, &vec![b'x'; 40 * 1024])]).unwrap_err();
         let leftovers = fs::read_dir(&dir).unwrap().count();
         let kept = fs::read(&a).unwrap();
+        // The same file on a read-only filesystem (root ignores a file's own mode bits).
+        let small = dir.join("small.conf");
+        fs::write(&small, b"port 1\n").unwrap();
+        let plan = [w(&small, b"port 2\n")];
+        let ro = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        let ro_err = ro.then(|| write_all_atomically(&plan));
+        let ro_kept = fs::read(&small).unwrap();
         let _ = Command::new("umount").arg(&dir).status();
         let _ = fs::remove_dir_all(&dir);
         assert!(
@@ -272,5 +283,13 @@ mod tests {
         );
         assert!(kept == old, "the file was changed by a failed write");
         assert_eq!(leftovers, 1, "a temporary file was left behind");
+        if let Some(r) = ro_err {
+            let err = r.unwrap_err();
+            assert!(
+                err.contains("small.conf") && err.contains("Read-only"),
+                "{err}"
+            );
+            assert_eq!(ro_kept, b"port 1\n");
+        }
     }
 }

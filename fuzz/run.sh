@@ -36,7 +36,7 @@ for t in "${targets[@]}"; do
   log=$tdir/$t.log
   if cargo +nightly fuzz run -O --target-dir "$tdir" "$t" "$tdir/corpus/$t" -- \
       -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len=65536 >"$log" 2>&1; then
-    printf '%-10s %s\n' "$t" "$(grep -Eo '#[0-9]+ *DONE.*' "$log" | tail -1)"
+    printf '%-10s %s\n' "$t" "$(grep -Eo '#[0-9]+[[:space:]]+DONE.*' "$log" | tail -1)"
   else
     echo "FUZZ FAILURE in $t (input in fuzz/artifacts/$t/):"; tail -30 "$log"; status=1
   fi

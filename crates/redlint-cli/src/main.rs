@@ -618,6 +618,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .collect();
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let mut report = redlint_core::check(inputs, &fs, &options);
+    refuse_over_limits(&report)?;
     report.notices.splice(0..0, notices);
     // Fingerprints of the whole run, before a baseline filters it: they must not depend on it.
     let mut prints = redlint_core::finding::fingerprints(&report.findings, &report.workspace);
@@ -693,6 +694,30 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     })
 }
 
+/// A run that hit one of the core's caps (`limits`) did not check everything: say which
+/// caps, and stop with exit 2 rather than report (or fix) a part as if it were the whole.
+fn refuse_over_limits(report: &redlint_core::Report) -> Result<(), String> {
+    let over: Vec<&redlint_core::Notice> = report
+        .notices
+        .iter()
+        .filter(|n| n.kind == redlint_core::limits::NOTICE_KIND)
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    for n in &over {
+        eprintln!(
+            "redlint: limit exceeded: {}",
+            redlint_core::redact::escape_line(&n.message)
+        );
+    }
+    Err(format!(
+        "{} limit{} exceeded, the input was not fully checked (the limits are listed in docs/CLI.md, \"Limits\")",
+        over.len(),
+        if over.len() == 1 { "" } else { "s" }
+    ))
+}
+
 fn fix(args: FixArgs) -> Result<ExitCode, String> {
     let Prepared {
         inputs,
@@ -708,6 +733,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         .collect();
     let inputs = inputs.into_iter().map(|(input, _)| input).collect();
     let mut outcome = redlint_core::fix::fix(inputs, &fs, &options, args.unsafe_fixes);
+    refuse_over_limits(&outcome.report)?;
     outcome.report.notices.splice(0..0, notices);
     if args.diff {
         let redactor = redlint_core::redact::Redactor::new(&outcome.report.workspace);
@@ -771,6 +797,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             target: real,
             bytes: w.bytes,
             new_file_mode: w.new_file_mode,
+            original: (!w.created).then_some(w.original),
         });
     }
     write::write_all_atomically(&writes)?;
@@ -1066,6 +1093,11 @@ fn acl_dryrun(
         }
         (kind, _) => (file.to_path_buf(), bytes, kind),
     };
+    if kind == acl::Kind::Acl {
+        if let Some(why) = redlint_core::limits::acl_refusal(&bytes) {
+            return Err(format!("limit exceeded: {} {why}", file.display()));
+        }
+    }
     let mut argv: Vec<&[u8]> = vec![command.as_bytes()];
     argv.extend(args.iter().map(|a| a.as_bytes()));
     // Answers quote the file's words: masked and escaped like every other output.

@@ -78,19 +78,81 @@ pub fn render(
 
 pub fn concise(findings: &[Finding]) -> String {
     let mut out = String::new();
+    let mut repeats = Repeats::default();
     for f in findings {
-        let _ = writeln!(
-            out,
-            "{}:{}:{}: {} {} {}",
-            escape_line(&f.file),
-            f.line,
-            f.column,
-            f.code,
-            f.severity.as_str(),
-            escape_line(&f.message)
-        );
+        if repeats.shown(f) {
+            concise_line(&mut out, f);
+        }
     }
+    out.push_str(&repeats.more());
     out
+}
+
+fn concise_line(out: &mut String, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "{}:{}:{}: {} {} {}",
+        escape_line(&f.file),
+        f.line,
+        f.column,
+        f.code,
+        f.severity.as_str(),
+        clip(&escape_line(&f.message))
+    );
+}
+
+/// Findings of one rule in one file shown by the human formats; the rest are counted
+/// (`--format json` keeps every finding).
+const MAX_REPEATS: usize = 20;
+
+/// Longest text of a finding (message, help) the human formats print, in characters.
+const MAX_TEXT: usize = 1_000;
+
+/// Longest window of a file a snippet shows, in bytes: a longer line is left out of the
+/// snippet (its place is still given).
+const MAX_WINDOW: usize = 16 * 1024;
+
+/// `text`, cut to [`MAX_TEXT`] characters with the number left out.
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(MAX_TEXT) {
+        None => text.to_string(),
+        Some((i, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..i],
+            text[i..].chars().count()
+        ),
+    }
+}
+
+/// Counts findings per file and rule, to show the first [`MAX_REPEATS`] and count the rest.
+#[derive(Default)]
+struct Repeats {
+    seen: std::collections::BTreeMap<(String, &'static str), usize>,
+}
+
+impl Repeats {
+    /// Whether `f` is among the first of its file and rule.
+    fn shown(&mut self, f: &Finding) -> bool {
+        let n = self.seen.entry((f.file.clone(), f.code)).or_default();
+        *n += 1;
+        *n <= MAX_REPEATS
+    }
+
+    /// One line per file and rule with findings left out.
+    fn more(&self) -> String {
+        let mut out = String::new();
+        for ((file, code), n) in &self.seen {
+            if *n > MAX_REPEATS {
+                let _ = writeln!(
+                    out,
+                    "{}: {code} and {} more (--format json lists every finding)",
+                    escape_line(file),
+                    n - MAX_REPEATS
+                );
+            }
+        }
+        out
+    }
 }
 
 pub fn json(
@@ -230,13 +292,18 @@ fn full(report: &Report, show_secrets: bool, color: bool) -> String {
     let mut out = String::new();
     let redactor = Redactor::new(&report.workspace);
     let redactor = (!show_secrets).then_some(&redactor);
+    let mut repeats = Repeats::default();
     for f in &report.findings {
+        if !repeats.shown(f) {
+            continue;
+        }
         let diag = Snippet::new(&report.workspace, f, redactor);
         if handler.render_report(&mut out, &diag).is_err() {
-            out.push_str(&concise(std::slice::from_ref(f)));
+            concise_line(&mut out, f);
         }
         out.push('\n');
     }
+    out.push_str(&repeats.more());
     out
 }
 
@@ -288,7 +355,7 @@ impl Snippet {
             redlint_core::Severity::Warning => miette::Severity::Warning,
             redlint_core::Severity::Info => miette::Severity::Advice,
         };
-        let mut help = f.help.as_deref().map(escape_line);
+        let mut help = f.help.as_deref().map(|h| clip(&escape_line(h)));
         // Related places in other files cannot share the snippet: list them under help.
         let mut elsewhere = String::new();
         for r in &f.related {
@@ -299,7 +366,7 @@ impl Snippet {
                     escape_line(&r.file),
                     r.line,
                     r.column,
-                    escape_line(&r.message)
+                    clip(&escape_line(&r.message))
                 );
             }
         }
@@ -316,6 +383,14 @@ impl Snippet {
             ""
         };
         let (source, labels) = match file {
+            Some(file) if Window::too_wide(file, f.span) => {
+                let note = format!("(the line is too long to show: over {MAX_WINDOW} bytes)");
+                help = Some(match help {
+                    Some(h) => format!("{h}\n{note}"),
+                    None => note,
+                });
+                (Window::empty(&f.file), Vec::new())
+            }
             Some(file) => {
                 let mut spans = vec![(f.span, String::new())];
                 for r in f.related.iter().filter(|r| r.file == f.file) {
@@ -326,7 +401,7 @@ impl Snippet {
             None => (Window::empty(&f.file), Vec::new()),
         };
         Snippet {
-            message: format!("{}{}", escape_line(&f.message), fatal),
+            message: format!("{}{}", clip(&escape_line(&f.message)), fatal),
             code: format!("{} {}", f.code, f.name),
             severity,
             help,
@@ -351,6 +426,20 @@ impl Window {
             text: String::new(),
             first_line: 0,
         }
+    }
+
+    /// Whether the lines of `span` (with one line of context each side) are over
+    /// [`MAX_WINDOW`] bytes.
+    fn too_wide(file: &File, span: Span) -> bool {
+        let idx = &file.source.index;
+        let lo = idx.line_of(span.start).saturating_sub(1);
+        let hi = idx.line_of(span.end) + 2;
+        let end = if hi < idx.line_count() {
+            idx.line_start(hi) as usize
+        } else {
+            file.source.bytes.len()
+        };
+        end - idx.line_start(lo) as usize > MAX_WINDOW
     }
 
     fn build(

@@ -377,6 +377,20 @@ impl Notice {
         }
     }
 
+    /// A cap of [`crate::limits`] was hit: part of the input was not checked.
+    pub fn limit_exceeded(message: String) -> Notice {
+        Notice {
+            kind: crate::limits::NOTICE_KIND,
+            message,
+            file: None,
+            line: None,
+            help: Some(
+                "the limits are listed in docs/CLI.md (\"Limits\"); split or trim the input"
+                    .to_string(),
+            ),
+        }
+    }
+
     /// A referenced config (`include`, `aclfile`) that was not read: it is neither in the
     /// checked tree, nor under `--root`, nor mapped, and this machine is not the target host;
     /// or, for a config in a container (`service`), no bind mount of the service provides it.

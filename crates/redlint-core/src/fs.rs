@@ -14,7 +14,7 @@ pub enum FsError {
     IsADirectory,
     #[error("Permission denied")]
     PermissionDenied,
-    #[error("file is larger than {0} bytes")]
+    #[error("file is larger than {0} bytes, redlint's limit per file (no Redis configuration is that large; see \"Limits\" in docs/CLI.md)")]
     TooLarge(usize),
     /// The path is not part of what was checked (neither in the checked tree, nor under
     /// `--root`, nor mapped) and redlint does not run on the target host, so it was not read:

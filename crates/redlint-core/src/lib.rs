@@ -12,6 +12,7 @@ pub mod fix;
 pub mod fs;
 pub mod generate;
 pub mod knowledge;
+pub mod limits;
 pub mod model;
 pub mod redact;
 pub mod rules;
@@ -143,6 +144,7 @@ pub fn check(inputs: Vec<Input>, fs: &dyn fs::FileSystem, options: &Options) -> 
         notices.push(Notice::strength_pending(strength_pending));
     }
     notices.extend(reference_notices(&ws, &deployment.not_checked));
+    notices.extend(ws.limits.iter().map(|m| Notice::limit_exceeded(m.clone())));
     if !options.show_secrets {
         // The last word on secrets, whatever a check copied into its text.
         let redactor = redact::Redactor::new(&ws);

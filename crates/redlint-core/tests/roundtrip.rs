@@ -3,7 +3,7 @@
 //! every token lies inside its line.
 
 use proptest::prelude::*;
-use redlint_core::syntax::{acl, conf, sysctl};
+use redlint_core::syntax::{acl, conf, sysctl, yaml};
 
 fn check_conf(bytes: &[u8]) {
     let doc = conf::parse(bytes);
@@ -35,7 +35,20 @@ fn check_sysctl(bytes: &[u8]) {
     assert_eq!(doc.print(bytes), bytes);
 }
 
+/// Compose and Helm values are read as a list of scalars, not a lossless document: every
+/// entry must still point inside the input, and parsing never panics.
+fn check_yaml(bytes: &[u8]) {
+    let doc = yaml::parse(bytes);
+    for e in &doc.entries {
+        assert!(e.span.start <= e.span.end && e.span.end as usize <= bytes.len());
+    }
+    if let Some((at, _)) = &doc.error {
+        assert!(*at as usize <= bytes.len());
+    }
+}
+
 fn all(bytes: &[u8]) {
+    check_yaml(bytes);
     check_conf(bytes);
     check_acl(bytes);
     check_sysctl(bytes);
@@ -53,7 +66,8 @@ proptest! {
     #[test]
     fn config_like_bytes_round_trip(bytes in proptest::collection::vec(
         prop_oneof![Just(b' '), Just(b'\t'), Just(b'\r'), Just(b'\n'), Just(b'"'), Just(b'\''), Just(b'\\'),
-                    Just(b'#'), Just(b'x'), Just(b'='), Just(b';'), Just(b'('), Just(b')'), Just(0x0b), b'a'..=b'f'],
+                    Just(b'#'), Just(b'x'), Just(b'='), Just(b';'), Just(b'('), Just(b')'), Just(0x0b), b'a'..=b'f',
+                    Just(b':'), Just(b'-'), Just(b'|'), Just(b'>'), Just(b'['), Just(b'{'), Just(b'&'), Just(b'*')],
         0..512)) {
         all(&bytes);
     }

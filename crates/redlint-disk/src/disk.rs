@@ -11,8 +11,8 @@ use redlint_core::fs::{self, DirEntry, FileSystem, FsError, Metadata};
 
 use crate::mapping::PathMap;
 
-/// Files larger than this are refused (exit 2) rather than read into memory.
-pub const MAX_READ: u64 = 512 * 1024 * 1024;
+/// Files larger than this are refused (exit 2) rather than read into memory: the core's cap.
+pub const MAX_READ: u64 = redlint_core::limits::MAX_FILE_BYTES as u64;
 
 pub struct DiskFs {
     root: Option<PathBuf>,
@@ -86,8 +86,13 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, FsError> {
     if !meta.is_file() {
         return Err(FsError::Other("not a regular file".to_string()));
     }
+    // Refused from the metadata, before a byte is read (a sparse file costs nothing to make).
+    if meta.len() > MAX_READ {
+        return Err(FsError::TooLarge(MAX_READ as usize));
+    }
     let file = std::fs::File::open(path).map_err(map_err)?;
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_READ) as usize);
+    // The read is bounded too: the file may have grown since, or lie about its size.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.take(MAX_READ + 1)
         .read_to_end(&mut bytes)
         .map_err(map_err)?;

@@ -16,6 +16,7 @@ use super::container::Container;
 use super::{directive_name, Directive, FileId, Kind, NotChecked, Origin, Server, Workspace};
 use crate::check::Diagnostic;
 use crate::fs::{self, FileSystem, FsError};
+use crate::limits;
 use crate::rules;
 use crate::syntax::conf::LineKind;
 
@@ -33,6 +34,9 @@ pub(super) struct Loader<'a> {
     /// The container the server runs in (Compose): its paths are container paths, read
     /// through the service's bind mounts.
     container: Option<&'a Container>,
+    /// Files loaded so far by includes (a file included twice counts twice, as Redis reads
+    /// it twice): see [`limits::MAX_INCLUDE_LOADS`].
+    loads: usize,
 }
 
 impl<'a> Loader<'a> {
@@ -62,6 +66,7 @@ impl<'a> Loader<'a> {
             stack: Vec::new(),
             cwd,
             container,
+            loads: 0,
         }
     }
 
@@ -99,6 +104,16 @@ impl<'a> Loader<'a> {
         self.stack.pop();
     }
 
+    /// Record a cap of [`limits`] hit at an include line (once per message).
+    fn over_limit(&mut self, file: FileId, span: crate::source::Span, why: String) {
+        let f = self.ws.file(file);
+        let line = f.source.position(span.start).line;
+        let message = format!("{}:{line}: {why}", f.source.path);
+        if !self.ws.limits.contains(&message) {
+            self.ws.limits.push(message);
+        }
+    }
+
     fn arg(&self, file: FileId, line: u32, i: usize) -> Option<String> {
         let (f, doc, l) = self.ws.conf_line(file, line);
         let t = doc.tokens(l).get(i)?;
@@ -123,9 +138,27 @@ impl<'a> Loader<'a> {
         let Some(path) = in_tree(self.container, path, file, arg_span, self.not_checked) else {
             return;
         };
+        if self.stack.len() >= limits::MAX_INCLUDE_DEPTH {
+            self.over_limit(file, arg_span, format!(
+                "includes nested deeper than {} levels: `{path}` and what it includes were not checked (real include trees are two or three levels deep; Redis 7.0 itself crashes on deep chains, redlint stops here)",
+                limits::MAX_INCLUDE_DEPTH
+            ));
+            return;
+        }
         let targets = if pattern.contains(['*', '?', '[']) {
             match expand_glob(self.fs, &path) {
-                Ok(targets) => targets,
+                Ok(mut targets) => {
+                    if targets.len() > limits::MAX_GLOB_MATCHES {
+                        self.over_limit(file, arg_span, format!(
+                            "the include glob `{path}` matches {} files, over the limit of {}: only the first {} were checked (the cap keeps the run bounded)",
+                            targets.len(),
+                            limits::MAX_GLOB_MATCHES,
+                            limits::MAX_GLOB_MATCHES
+                        ));
+                        targets.truncate(limits::MAX_GLOB_MATCHES);
+                    }
+                    targets
+                }
                 Err(outside) => {
                     self.not_checked
                         .push(NotChecked::outside(outside, file, arg_span));
@@ -208,6 +241,14 @@ impl<'a> Loader<'a> {
             }
             if !self.included.contains(&id) {
                 self.included.push(id);
+            }
+            self.loads += 1;
+            if self.loads > limits::MAX_INCLUDE_LOADS {
+                self.over_limit(file, arg_span, format!(
+                    "this server loads more than {} included files (counting repeats): the rest were not checked (includes that each include the next several times grow exponentially; the cap keeps the run bounded)",
+                    limits::MAX_INCLUDE_LOADS
+                ));
+                return;
             }
             self.load(id);
         }
@@ -468,5 +509,78 @@ mod tests {
             .notices
             .iter()
             .all(|n| n.kind != "reference-not-checked"));
+    }
+
+    /// A filesystem whose files vanish or turn unreadable between the look-up and the read
+    /// (a file deleted by someone else while redlint runs, a path root cannot read here).
+    struct Faulty {
+        inner: MemoryFs,
+        read_error: FsError,
+    }
+
+    impl FileSystem for Faulty {
+        fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+            if path.starts_with("/repo/gone") {
+                return Err(self.read_error.clone());
+            }
+            self.inner.read(path)
+        }
+        fn metadata(&self, path: &str) -> Result<Metadata, FsError> {
+            self.inner.metadata(path)
+        }
+        fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+            self.inner.read_dir(path)
+        }
+    }
+
+    #[test]
+    fn files_failing_between_discovery_and_read_are_findings_naming_them() {
+        for error in [FsError::NotFound, FsError::PermissionDenied] {
+            let mut inner = MemoryFs::new();
+            inner.insert("/repo/gone.conf", "port 1\n");
+            inner.insert("/repo/gone-d/a.conf", "port 2\n");
+            inner.insert("/repo/gone.acl", "user x on\n");
+            let fs = Faulty {
+                inner,
+                read_error: error.clone(),
+            };
+            let conf =
+                "include /repo/gone.conf\ninclude /repo/gone-d/*.conf\naclfile /repo/gone.acl\n";
+            let report = crate::check(vec![given(conf)], &fs, &Options::default());
+            let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+            for path in ["/repo/gone.conf", "/repo/gone-d/a.conf", "/repo/gone.acl"] {
+                assert!(
+                    messages
+                        .iter()
+                        .any(|m| m.contains(path) && m.contains(&error.to_string())),
+                    "{error:?}: nothing names {path}: {messages:#?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_deep_include_chain_stops_at_the_cap_without_recursing_further() {
+        let mut fs = MemoryFs::new();
+        for i in 0..5_000 {
+            fs.insert(
+                format!("/repo/c{i}.conf"),
+                format!("include /repo/c{}.conf\n", i + 1),
+            );
+        }
+        let report = crate::check(
+            vec![given("include /repo/c0.conf\n")],
+            &fs,
+            &Options::default(),
+        );
+        let limits: Vec<&str> = report
+            .notices
+            .iter()
+            .filter(|n| n.kind == crate::limits::NOTICE_KIND)
+            .map(|n| n.message.as_str())
+            .collect();
+        assert_eq!(limits.len(), 1, "{limits:?}");
+        assert!(limits[0].contains("deeper than 32 levels"), "{}", limits[0]);
+        assert!(report.files <= crate::limits::MAX_INCLUDE_DEPTH + 2);
     }
 }

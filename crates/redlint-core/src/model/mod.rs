@@ -92,6 +92,13 @@ impl File {
 pub struct Workspace {
     pub files: Vec<File>,
     by_host: HashMap<String, FileId>,
+    /// Caps of [`crate::limits`] this run hit, one message each: the run did not check
+    /// everything it was given.
+    pub limits: Vec<String>,
+    /// Bytes admitted so far (see [`crate::limits::MAX_TOTAL_BYTES`]).
+    total_bytes: usize,
+    /// Files offered so far (see [`crate::limits::MAX_FILES`]).
+    offered: usize,
 }
 
 impl Workspace {
@@ -114,13 +121,73 @@ impl Workspace {
                 return *id;
             }
         }
+        let bytes = self.admit(&path, bytes);
         let file = parse_file(path, host_path, bytes, kind, origin);
+        let file = self.selectors_capped(file);
         self.insert(file)
+    }
+
+    /// An ACL file with more selectors than [`crate::limits::MAX_ACL_SELECTORS`] is kept
+    /// empty (each selector is a full permission set when loaded), and the cap recorded.
+    fn selectors_capped(&mut self, file: File) -> File {
+        let Some(doc) = file.acl() else {
+            return file;
+        };
+        let Some(why) =
+            crate::limits::selector_refusal(crate::limits::acl_selectors(&file.source.bytes, doc))
+        else {
+            return file;
+        };
+        self.limits.push(format!("`{}` {why}", file.source.path));
+        parse_file(
+            file.source.path,
+            file.host_path,
+            Vec::new(),
+            file.kind,
+            file.origin,
+        )
+    }
+
+    /// The bytes of a file if they are within [`crate::limits`], else nothing (the file is
+    /// kept, empty, so references to it still resolve) and the cap is recorded.
+    fn admit(&mut self, path: &str, bytes: Vec<u8>) -> Vec<u8> {
+        use crate::limits;
+        self.offered += 1;
+        let refusal = if self.offered > limits::MAX_FILES {
+            Some(format!(
+                "was not read: the run already holds {} files, the limit (a deployment has tens; the cap keeps memory bounded)",
+                limits::MAX_FILES
+            ))
+        } else if self.total_bytes + bytes.len() > limits::MAX_TOTAL_BYTES {
+            Some(format!(
+                "was not parsed: the files of this run would exceed {} bytes in all, the limit (the cap keeps memory bounded)",
+                limits::MAX_TOTAL_BYTES
+            ))
+        } else {
+            limits::file_refusal(bytes.len(), limits::line_count(&bytes))
+        };
+        match refusal {
+            Some(why) => {
+                self.limits.push(format!("`{path}` {why}"));
+                Vec::new()
+            }
+            None => {
+                self.total_bytes += bytes.len();
+                bytes
+            }
+        }
     }
 
     /// Add many given files, parsing them in parallel where threads exist (not in the browser
     /// build, where the same code runs on one thread).
     pub fn add_given(&mut self, inputs: Vec<crate::Input>) {
+        let inputs: Vec<crate::Input> = inputs
+            .into_iter()
+            .map(|mut i| {
+                i.bytes = self.admit(&i.path, std::mem::take(&mut i.bytes));
+                i
+            })
+            .collect();
         let parse =
             |i: crate::Input| parse_file(i.path, i.host_path, i.bytes, i.kind, Origin::Given);
         #[cfg(not(target_arch = "wasm32"))]
@@ -156,6 +223,7 @@ impl Workspace {
         #[cfg(target_arch = "wasm32")]
         let parsed: Vec<File> = inputs.into_iter().map(parse).collect();
         for file in parsed {
+            let file = self.selectors_capped(file);
             let dup = file
                 .host_path
                 .as_ref()

@@ -141,7 +141,7 @@ impl Deployment {
                 ))
             }
         };
-        wait(Duration::from_secs(20), || {
+        wait(Duration::from_secs(60), || {
             healthy(s).and_then(|_| healthy(s + 1))
         })?;
         // A client of the replica: Sentinel's reconfiguration disconnects it (CLIENT KILL
@@ -157,7 +157,9 @@ impl Deployment {
         if !reply.starts_with("+OK") {
             return Err(format!("SENTINEL FAILOVER: {}", reply.trim()));
         }
-        wait(Duration::from_secs(20), || {
+        // Generous: on a loaded 2-core machine a failover took over 20 s (a deadline, not a
+        // timing: a working failover returns as soon as it is seen).
+        wait(Duration::from_secs(60), || {
             let mut c = Connection::open(s).map_err(|e| e.to_string())?;
             let addr = c
                 .call_str(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER])

@@ -134,8 +134,14 @@ fn assert_clean(what: &str, out: &Output, secret: &str) {
     for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
         let text = String::from_utf8_lossy(bytes);
         assert!(!text.contains("panicked"), "{what} {stream}: panic: {text}");
-        assert!(!text.contains(secret), "{what} {stream} shows the secret:\n{text}");
-        assert!(!text.contains(&hash), "{what} {stream} shows its SHA-256:\n{text}");
+        assert!(
+            !text.contains(secret),
+            "{what} {stream} shows the secret:\n{text}"
+        );
+        assert!(
+            !text.contains(&hash),
+            "{what} {stream} shows its SHA-256:\n{text}"
+        );
         if let Some(i) = bytes.iter().position(|b| is_forbidden_byte(*b)) {
             panic!(
                 "{what} {stream} writes the raw byte {:#04x} at {i}:\n{text:?}",
@@ -166,13 +172,14 @@ proptest! {
         text.extend_from_slice(place.replace("{}", &secret).as_bytes());
         text.push(b'\n');
         text.extend_from_slice(&after.join(&b"\n"[..]));
+        let shown = String::from_utf8_lossy(&text).into_owned();
         let s = Scratch::new(case);
         std::fs::write(s.0.join(name), &text).unwrap();
         for format in FORMATS {
             let out = run(&s.0, &["check", name, "--format", format]);
-            assert_clean(&format!("check --format {format} on {text:?}"), &out, &secret);
+            assert_clean(&format!("check --format {format} on {shown:?}"), &out, &secret);
         }
         let out = run(&s.0, &["fix", "--diff", "--unsafe-fixes", name]);
-        assert_clean(&format!("fix --diff on {text:?}"), &out, &secret);
+        assert_clean(&format!("fix --diff on {shown:?}"), &out, &secret);
     }
 }

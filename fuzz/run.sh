@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fuzz every target for a bounded time: fuzz/run.sh [SECONDS_PER_TARGET] (default 15).
 # Installs cargo-fuzz when missing (crates.io) and uses the nightly toolchain; the build is
-# cached in target/fuzz. Seeds: the repository's fixtures and ../shared/corpus when present,
+# cached in target/fuzz. Seeds: first the committed set fuzz/seeds/<target>/ (a few small
+# inputs taken from tests/fixtures, shaped as each target reads them: e.g. `check` and `fix`
+# split files at NUL bytes), then the repository's fixtures and ../shared/corpus when present,
 # copied at run time into target/fuzz/corpus/<target> (libFuzzer adds what it finds there).
 # A crash leaves its input in fuzz/artifacts/<target>/ and fails the run: turn it into a
 # regression test in the normal suite (see BENCHMARKS.md, "Fuzzing").
@@ -14,8 +16,13 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly -
 tdir=$(pwd)/../target/fuzz
 for t in "${targets[@]}"; do cargo +nightly fuzz build -O --target-dir "$tdir" "$t" >/dev/null; done
 seed() { # target, file patterns
-  local dir=$tdir/corpus/$1; shift
+  local t=$1 dir=$tdir/corpus/$1; shift
   mkdir -p "$dir"
+  if [ -d "seeds/$t" ]; then # the committed seeds come first, under their own names
+    for f in "seeds/$t"/*; do
+      if [ -f "$f" ]; then cp "$f" "$dir/committed-$(basename "$f")"; fi
+    done
+  fi
   for root in ../tests/fixtures ../../shared/corpus ../shared/corpus; do
     [ -d "$root" ] || continue
     find "$root" -type f \( "$@" \) -size -64k 2>/dev/null | head -200 | while read -r f; do

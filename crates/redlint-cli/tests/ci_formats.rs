@@ -2,8 +2,11 @@
 //! checked by Microsoft's validator, the baseline across shifted lines, standard input,
 //! colour variables, errors in JSON, and no secret or control character in any format.
 
+mod common;
+
+use common::{stderr, stdout, workspace, Scratch};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const FIXTURE: &str = "tests/fixtures/ci/redis.conf";
@@ -20,10 +23,6 @@ const FORMATS: &[&str] = &[
     "junit",
     "checkstyle",
 ];
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// Run redlint in the workspace with `env` set (NO_COLOR and FORCE_COLOR cleared first),
 /// feeding `stdin`.
@@ -50,40 +49,6 @@ fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>, dir: &Pat
 
 fn redlint(args: &[&str]) -> Output {
     run_with(args, &[], None, &workspace())
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("redlint-ci-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p)
-    }
-    fn write(&self, name: &str, bytes: &[u8]) -> String {
-        let p = self.0.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, bytes).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]

@@ -1,32 +1,18 @@
 //! The command line as users and scripts see it: snapshots of the seed bundles, exit codes,
 //! and hostile input.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{redlint_in, stderr, stdout, workspace, Scratch};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn redlint(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redlint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(workspace())
-        .output()
-        .expect("run redlint")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    redlint_in(&workspace(), args)
 }
 
 fn seed(bundle: &str) -> String {
     format!("tests/fixtures/seed/{bundle}")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 const BUNDLES: &[&str] = &[
@@ -88,29 +74,6 @@ fn output_is_stable_across_runs() {
     let a = redlint(&["check", "--root", &dir, &dir, "--format", "json"]);
     let b = redlint(&["check", "--root", &dir, &dir, "--format", "json"]);
     assert_eq!(a.stdout, b.stdout);
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("redlint-cli-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p)
-    }
-    fn write(&self, name: &str, bytes: &[u8]) -> String {
-        let p = self.0.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, bytes).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Exit code of a run that must finish cleanly: 0 or 1, never a panic.

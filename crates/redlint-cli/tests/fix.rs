@@ -1,51 +1,9 @@
 //! `redlint fix` as users run it: in place, atomically, keeping modes; `--diff` writes nothing;
 //! host flags re-size an existing deployment.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn redlint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redlint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("run redlint")
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("redlint-fix-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p)
-    }
-    fn write(&self, rel: &str, text: &str, mode: u32) {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
-    }
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.0.join(rel)).unwrap()
-    }
-    fn mode(&self, rel: &str) -> u32 {
-        std::fs::metadata(self.0.join(rel))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o7777
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{redlint_in as redlint, Scratch};
 
 const REDIS: &str = "# sized for the old 64 GiB machine\nport 6379\nmaxmemory 48gb\nio-threads 12\nmaxclients 10000\ntcp-backlog 511\nappendonly yes\n";
 const SYSCTL: &str = "vm.overcommit_memory = 1\nnet.core.somaxconn = 128\n";
@@ -53,9 +11,9 @@ const UNIT: &str = "[Service]\nLimitNOFILE=4096\n";
 
 fn deployment(tag: &str) -> Scratch {
     let s = Scratch::new(tag);
-    s.write("etc/redis/redis.conf", REDIS, 0o640);
-    s.write("etc/sysctl.d/99-redis.conf", SYSCTL, 0o644);
-    s.write(
+    s.write_mode("etc/redis/redis.conf", REDIS, 0o640);
+    s.write_mode("etc/sysctl.d/99-redis.conf", SYSCTL, 0o644);
+    s.write_mode(
         "etc/systemd/system/redis-server.service.d/override.conf",
         UNIT,
         0o644,
@@ -141,8 +99,8 @@ fn without_host_flags_nothing_is_resized() {
 fn acl_comments_move_to_a_sidecar_not_into_the_void() {
     let s = Scratch::new("aclcomments");
     let acl = "# users for the app\nuser default off\n# the app itself\nuser app on #0b14d501a594442a01c6859541bcb3e8164d183d32937b851835442f69d5c94e ~app:* +get\n";
-    s.write("etc/redis/users.acl", acl, 0o640);
-    s.write(
+    s.write_mode("etc/redis/users.acl", acl, 0o640);
+    s.write_mode(
         "etc/redis/redis.conf",
         "aclfile /etc/redis/users.acl\n",
         0o640,

@@ -3,9 +3,12 @@
 //! (`ru_maxrss` from `wait4`) is asserted against a generous ceiling, and a generous timeout
 //! stands for a hang detector (a bound, not a timing).
 
+mod common;
+
+use common::Scratch;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -146,32 +149,6 @@ fn every_format(dir: &Path, target: &str) -> Run {
     assert_no_controls("concise stdout", &r.stdout);
     assert_no_controls("concise stderr", r.stderr.as_bytes());
     r
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("redlint-hostile-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p.canonicalize().unwrap())
-    }
-    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-    fn path(&self, rel: &str) -> String {
-        self.0.join(rel).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]

@@ -2,35 +2,17 @@
 //! (given PATHs, `--root`, `[paths]` / `--map`), never in this machine's /etc; host state is
 //! only looked at with `--on-host`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn redlint_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redlint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("run redlint")
-}
+use common::{redlint_in, stderr, stdout, workspace, Scratch};
+use std::path::Path;
+use std::process::Output;
 
 fn redlint(args: &[&str]) -> Output {
     redlint_in(&workspace(), args)
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 const REPO: &str = "tests/fixtures/config-repo";
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
@@ -44,32 +26,6 @@ fn notices<'a>(j: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Valu
         .iter()
         .filter(|n| n["kind"] == kind)
         .collect()
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("redlint-offhost-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p)
-    }
-    fn write(&self, name: &str, bytes: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, bytes).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Copy a directory tree (the fixture repo into a scratch directory).
@@ -156,7 +112,7 @@ fn config_repo_references_resolve_into_the_repo() {
     let acl = std::fs::read_to_string(s.0.join("deploy/redis/users.acl")).unwrap();
     s.write(
         "deploy/redis/users.acl",
-        &format!("{acl}user bad on +nosuchcommand\n"),
+        format!("{acl}user bad on +nosuchcommand\n"),
     );
     let run = redlint_in(
         &s.0,

@@ -6,8 +6,10 @@
 //! Rendering needs the whole pipeline (files, model, rules, redaction), so each case drives
 //! the binary once per format: few cases, many formats.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{redlint_in as run, Scratch};
+use std::process::Output;
 
 use proptest::prelude::*;
 
@@ -23,36 +25,6 @@ const FORMATS: [&str; 9] = [
     "junit",
     "checkstyle",
 ];
-
-/// A directory of its own per case, removed afterwards.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(case: u64) -> Scratch {
-        let p = std::env::temp_dir().join(format!(
-            "redlint-output-props-{}-{case}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redlint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("run redlint")
-}
 
 /// Hostile sequences a terminal or an editor would interpret.
 const CONTROLS: &[&str] = &[
@@ -173,7 +145,7 @@ proptest! {
         text.push(b'\n');
         text.extend_from_slice(&after.join(&b"\n"[..]));
         let shown = String::from_utf8_lossy(&text).into_owned();
-        let s = Scratch::new(case);
+        let s = Scratch::new(&format!("output-props-{case}"));
         std::fs::write(s.0.join(name), &text).unwrap();
         for format in FORMATS {
             let out = run(&s.0, &["check", name, "--format", format]);

@@ -4,47 +4,16 @@
 //! A unique password is planted in every place Redis' grammar gives one (and in the places a
 //! broken line or a comment may hide one), then every command and format is run.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{redlint_in as run, Scratch};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use proptest::prelude::*;
 
 fn sha256_hex(s: &str) -> String {
     redlint_core::acl::sha256::hex_digest(s.as_bytes())
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("redlint-secrets-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p)
-    }
-    fn write(&self, name: &str, bytes: &[u8]) {
-        let p = self.0.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, bytes).unwrap();
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redlint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("run redlint")
 }
 
 /// A password for place `n`: unique, long enough to be masked wherever it is copied.
@@ -216,13 +185,13 @@ fn no_secret_and_no_control_character_in_any_output() {
         s.write(name, bytes);
     }
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
-    every_command(s.path(), &names, &secrets);
+    every_command(s.dir(), &names, &secrets);
     // One kind at a time too (a file checked alone is reported differently).
     for name in &names {
-        every_command(s.path(), &[name], &secrets);
+        every_command(s.dir(), &[name], &secrets);
     }
     // The directory walk.
-    every_command(s.path(), &["."], &secrets);
+    every_command(s.dir(), &["."], &secrets);
 
     // `acl dryrun` quotes the files' words in its answers and errors.
     for (file, user) in [
@@ -231,7 +200,7 @@ fn no_secret_and_no_control_character_in_any_output() {
         ("redis.conf", "u1"),
         ("redis.conf", "u5"),
     ] {
-        let out = run(s.path(), &["acl", "dryrun", file, user, "get", "k"]);
+        let out = run(s.dir(), &["acl", "dryrun", file, user, "get", "k"]);
         assert_safe(&format!("acl dryrun {file} {user}"), &out, &secrets);
     }
     for args in [
@@ -239,7 +208,7 @@ fn no_secret_and_no_control_character_in_any_output() {
         &["rule", "RL021"][..],
         &["rule", "RL005"][..],
     ] {
-        assert_safe(&format!("{args:?}"), &run(s.path(), args), &secrets);
+        assert_safe(&format!("{args:?}"), &run(s.dir(), args), &secrets);
     }
 
     // `fix` writes the files and reports what is left, in every format.
@@ -248,10 +217,7 @@ fn no_secret_and_no_control_character_in_any_output() {
         for (name, bytes) in &files {
             w.write(name, bytes);
         }
-        let out = run(
-            w.path(),
-            &["fix", "--unsafe-fixes", ".", "--format", format],
-        );
+        let out = run(w.dir(), &["fix", "--unsafe-fixes", ".", "--format", format]);
         assert_safe(&format!("fix --format {format}"), &out, &secrets);
     }
 }
@@ -264,11 +230,11 @@ fn diff_output_file_holds_the_complete_diff_for_its_owner_only() {
     for (name, bytes) in &files {
         s.write(name, bytes);
     }
-    let full = s.path().join("full.diff");
+    let full = s.dir().join("full.diff");
     std::fs::write(&full, "old").unwrap();
     std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = run(
-        s.path(),
+        s.dir(),
         &[
             "fix",
             "--diff",
@@ -328,7 +294,7 @@ fn the_diff_shown_applies_with_git_and_patch() {
     s.write("users.acl", acl.as_bytes());
     let secrets = vec![pw(70), pw(71), pw(72), sha256_hex(&pw(73))];
     let out = run(
-        s.path(),
+        s.dir(),
         &["fix", "--diff", "--unsafe-fixes", "users.acl", "redis.conf"],
     );
     assert_safe("fix --diff", &out, &secrets);
@@ -340,13 +306,13 @@ fn the_diff_shown_applies_with_git_and_patch() {
         diff.contains("@@"),
         "the safe hunks are shown:\n{diff}\n{err}"
     );
-    let git = tool(s.path(), "git", &["apply", "--check", "-"], &diff);
+    let git = tool(s.dir(), "git", &["apply", "--check", "-"], &diff);
     assert!(
         git.status.success(),
         "git apply --check: {}\n{diff}",
         String::from_utf8_lossy(&git.stderr)
     );
-    let patch = tool(s.path(), "patch", &["-p1", "--dry-run"], &diff);
+    let patch = tool(s.dir(), "patch", &["-p1", "--dry-run"], &diff);
     assert!(
         patch.status.success(),
         "patch --dry-run: {}\n{diff}",
@@ -354,7 +320,7 @@ fn the_diff_shown_applies_with_git_and_patch() {
     );
     // The complete diff applies as well.
     let all = run(
-        s.path(),
+        s.dir(),
         &[
             "fix",
             "--diff",
@@ -366,7 +332,7 @@ fn the_diff_shown_applies_with_git_and_patch() {
     );
     let full = String::from_utf8_lossy(&all.stdout).into_owned();
     assert!(full.contains(&pw(71)));
-    let git = tool(s.path(), "git", &["apply", "--check", "-"], &full);
+    let git = tool(s.dir(), "git", &["apply", "--check", "-"], &full);
     assert!(
         git.status.success(),
         "{}",
@@ -438,10 +404,10 @@ proptest! {
         s.write(kind, text.as_bytes());
         let secrets = vec![secret];
         for format in ["full", "concise", "json"] {
-            let out = run(s.path(), &["check", kind, "--format", format]);
+            let out = run(s.dir(), &["check", kind, "--format", format]);
             assert_safe(&format!("{format} on {text:?}"), &out, &secrets);
         }
-        let out = run(s.path(), &["fix", "--diff", "--unsafe-fixes", kind]);
+        let out = run(s.dir(), &["fix", "--diff", "--unsafe-fixes", kind]);
         assert_safe(&format!("diff on {text:?}"), &out, &secrets);
     }
 }
@@ -462,7 +428,7 @@ fn the_planted_secrets_are_shown_with_show_secrets() {
         &["check", ".", "--show-secrets", "--format", "json"][..],
         &["fix", "--diff", "--unsafe-fixes", "--show-secrets", "."][..],
     ] {
-        let out = run(s.path(), args);
+        let out = run(s.dir(), args);
         all.push_str(&String::from_utf8_lossy(&out.stdout));
         all.push_str(&String::from_utf8_lossy(&out.stderr));
     }

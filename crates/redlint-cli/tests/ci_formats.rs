@@ -4,25 +4,13 @@
 
 mod common;
 
-use common::{stderr, stdout, workspace, Scratch};
+use common::{stderr, stdout, workspace, Scratch, FORMATS};
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const FIXTURE: &str = "tests/fixtures/ci/redis.conf";
 const FIXTURE_SECRET: &str = "Zq8-fixture-Secret-Value";
-
-const FORMATS: &[&str] = &[
-    "full",
-    "concise",
-    "json",
-    "json-lines",
-    "sarif",
-    "github",
-    "gitlab",
-    "junit",
-    "checkstyle",
-];
 
 /// Run redlint in the workspace with `env` set (NO_COLOR and FORCE_COLOR cleared first),
 /// feeding `stdin`.
@@ -53,7 +41,7 @@ fn redlint(args: &[&str]) -> Output {
 
 #[test]
 fn every_format_snapshot() {
-    for format in FORMATS {
+    for format in &FORMATS {
         let out = redlint(&["check", FIXTURE, "--format", format]);
         assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
         let text = stdout(&out);
@@ -394,7 +382,7 @@ fn no_secret_and_no_control_character_in_any_format() {
         )
         .as_bytes(),
     );
-    for format in FORMATS {
+    for format in &FORMATS {
         for extra in [&[][..], &["--statistics"][..]] {
             if !extra.is_empty() && !matches!(*format, "full" | "concise" | "json") {
                 continue;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{redlint_in, stderr, stdout, workspace, Scratch};
+use common::{copy_dir, redlint_in, stderr, stdout, workspace, Scratch};
 use std::path::Path;
 use std::process::Output;
 
@@ -26,20 +26,6 @@ fn notices<'a>(j: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Valu
         .iter()
         .filter(|n| n["kind"] == kind)
         .collect()
-}
-
-/// Copy a directory tree (the fixture repo into a scratch directory).
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -104,7 +90,7 @@ fn config_repo_references_resolve_into_the_repo() {
 
     // A problem planted in each referenced file is reported at its place in the repository.
     let s = Scratch::new("repo");
-    copy_tree(&workspace().join(REPO), &s.0);
+    copy_dir(&workspace().join(REPO), &s.0);
     s.write(
         "deploy/redis/local.conf",
         "slowlog-log-slower-than 10000\nmaxmemory-policy allkeys-lruu\n",
@@ -344,7 +330,7 @@ fn the_config_repo_installed_on_a_prepared_host_reports_its_host_failures() {
         ("etc/systemd/system", "deploy/systemd"),
     ] {
         std::fs::create_dir_all(img.0.join(host)).unwrap();
-        copy_tree(&repo.join(dir), &img.0.join(host));
+        copy_dir(&repo.join(dir), &img.0.join(host));
     }
     img.write(
         "etc/passwd",

@@ -8,23 +8,10 @@
 
 mod common;
 
-use common::{redlint_in as run, Scratch};
+use common::{redlint_in as run, Scratch, FORMATS};
 use std::process::Output;
 
 use proptest::prelude::*;
-
-/// Every `--format` the CLI has (docs/CLI.md).
-const FORMATS: [&str; 9] = [
-    "full",
-    "concise",
-    "json",
-    "json-lines",
-    "sarif",
-    "github",
-    "gitlab",
-    "junit",
-    "checkstyle",
-];
 
 /// Hostile sequences a terminal or an editor would interpret.
 const CONTROLS: &[&str] = &[

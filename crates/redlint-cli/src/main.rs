@@ -797,7 +797,11 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             target: real,
             bytes: w.bytes,
             new_file_mode: w.new_file_mode,
-            original: (!w.created).then_some(w.original),
+            original: if w.created {
+                write::Original::Absent
+            } else {
+                write::Original::Held(w.original)
+            },
         });
     }
     write::write_all_atomically(&writes)?;

@@ -92,8 +92,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
         target: path.to_path_buf(),
         bytes: bytes.to_vec(),
         new_file_mode: 0o644,
-        // A report replaces whatever the file held; only a change in between is refused.
-        original: std::fs::read(path).ok(),
+        original: crate::write::Original::Unchecked,
     }])
 }
 

@@ -16,22 +16,38 @@ pub struct Write {
     pub bytes: Vec<u8>,
     /// Mode of the file if it does not exist yet (an existing one keeps its own).
     pub new_file_mode: u32,
-    /// What the file held when it was read (`None`: it did not exist). A file that no
-    /// longer holds it was changed by someone else meanwhile, and is not overwritten.
-    pub original: Option<Vec<u8>>,
+    /// What the target must still hold when it is replaced.
+    pub original: Original,
+}
+
+/// What a target held when redlint read it: one that no longer holds it was changed by
+/// someone else meanwhile, and is not overwritten.
+pub enum Original {
+    /// It did not exist.
+    Absent,
+    /// These bytes (a config redlint read and fixed).
+    Held(Vec<u8>),
+    /// Whatever it holds: redlint's own output (a report, a diff) replaces it, so it is not
+    /// read back to be compared.
+    Unchecked,
 }
 
 /// Why `w`'s target may not be replaced: it no longer holds what was read.
 fn changed_since_read(w: &Write) -> Option<String> {
+    let expected = match &w.original {
+        Original::Unchecked => return None,
+        Original::Absent => None,
+        Original::Held(bytes) => Some(bytes),
+    };
     let now = match fs::read(&w.target) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Some(e.to_string()),
     };
-    if now == w.original {
+    if now.as_ref() == expected {
         return None;
     }
-    Some(match (&w.original, now) {
+    Some(match (expected, now) {
         (None, _) => "was created by someone else since redlint looked".to_string(),
         (Some(_), None) => "was deleted by someone else since redlint read it".to_string(),
         (Some(_), Some(_)) => "was changed by someone else since redlint read it".to_string(),
@@ -164,7 +180,7 @@ mod tests {
             target: target.to_path_buf(),
             bytes: bytes.to_vec(),
             new_file_mode: 0o600,
-            original: fs::read(target).ok(),
+            original: fs::read(target).map_or(Original::Absent, Original::Held),
         }
     }
 
